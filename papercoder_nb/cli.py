@@ -1,0 +1,398 @@
+"""The ``papercoder`` command: every engine action from a shell.
+
+Any failure ends with a non-zero exit and one line saying what went wrong and what to
+do; tracebacks are for ``--debug``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from .graph import statuses
+from .llm.base import BackendError, CancelToken
+from .llm.registry import get_backend
+from .paper import PaperError, load_paper
+from .runner import STAGES, Event, Runner, RunResult, StageError
+from .store import Session, SessionError
+
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False)
+
+
+class CliError(Exception):
+    pass
+
+
+# -- progress --------------------------------------------------------------------
+class Progress:
+    """Draws runner events: one line per artifact, a live status with tokens/s."""
+
+    def __init__(self, quiet: bool = False) -> None:
+        self.quiet = quiet
+        self.tokens: dict[str, int] = {}
+        self.started: dict[str, float] = {}
+        self.status = None if quiet else err.status("")
+        if self.status:
+            self.status.start()
+
+    def __call__(self, e: Event) -> None:
+        if self.quiet:
+            return
+        stage = _stage(e.artifact)
+        if e.kind == "start":
+            self.started[e.artifact] = time.monotonic()
+            self.tokens[e.artifact] = 0
+            note = f" ({e.text})" if e.text else ""
+            err.print(f"[cyan]{stage:>8}[/] {e.artifact} …{note}")
+        elif e.kind == "token":
+            self.tokens[e.artifact] = self.tokens.get(e.artifact, 0) + 1
+            active = [a for a in self.started if a in self.tokens]
+            parts = []
+            for a in active[-3:]:
+                dt = max(1e-3, time.monotonic() - self.started[a])
+                parts.append(f"{a}: {self.tokens[a]} chunks, {self.tokens[a] / dt:.0f}/s")
+            if self.status:
+                self.status.update(" | ".join(parts))
+        elif e.kind == "done":
+            dt = time.monotonic() - self.started.pop(e.artifact, time.monotonic())
+            self.tokens.pop(e.artifact, None)
+            u = e.usage
+            tok = f"{u.input_tokens} in / {u.output_tokens} out" if u else ""
+            rate = f", {u.output_tokens / dt:.0f} tok/s" if u and dt > 0 else ""
+            warn = f" [yellow]({e.text})[/]" if e.text else ""
+            err.print(f"[green]{stage:>8}[/] {e.artifact} done in {dt:.1f}s, {tok}{rate}{warn}")
+        elif e.kind in ("error", "retry", "info", "waiting"):
+            color = {"error": "red", "retry": "yellow", "info": "blue", "waiting": "magenta"}[e.kind]
+            err.print(f"[{color}]{e.kind:>8}[/] {e.artifact} {e.text}")
+
+    def close(self) -> None:
+        if self.status:
+            self.status.stop()
+
+
+def _stage(aid: str) -> str:
+    from .runner import stage_of
+
+    return stage_of(aid) if aid else ""
+
+
+# -- commands --------------------------------------------------------------------
+def cmd_paper(a: argparse.Namespace) -> int:
+    paper = load_paper(a.source, progress=_paper_progress(a))
+    if a.json:
+        out.print_json(paper.model_dump_json())
+        return 0
+    out.print(f"[bold]{paper.title}[/]")
+    if paper.authors:
+        out.print(", ".join(paper.authors))
+    m = paper.meta
+    out.print(f"source: {m.source_type} {m.source}  pages: {m.pages or '-'}  tokens ≈ {m.token_estimate}")
+    for s in paper.sections:
+        out.print(f"  {'  ' * (s.level - 1)}{s.number or ''} {s.title}  [dim]{{#{s.id}}} {s.kind} ≈{s.tokens} tok[/]")
+    out.print(f"equations {len(paper.equations)}, figures {len(paper.figures)}, tables {len(paper.tables)}, references {len(paper.references)}")
+    for w in m.warnings:
+        out.print(f"[yellow]warning:[/] {w}")
+    return 0
+
+
+def _paper_progress(a: argparse.Namespace) -> Any:
+    def progress(what: str, done: int, total: int) -> None:
+        if total > 20 and (done % 10 == 0 or done == total):
+            err.print(f"[dim]{what} {done}/{total}[/]")
+
+    return progress
+
+
+def _backend(a: argparse.Namespace) -> Any:
+    opts: dict[str, Any] = {}
+    if getattr(a, "base_url", None):
+        opts["base_url"] = a.base_url
+    return get_backend(a.model, **opts)
+
+
+def _run(session: Session, a: argparse.Namespace, only: list[str] | None = None) -> int:
+    backend = _backend(a)
+    progress = Progress(quiet=a.quiet)
+    cancel = CancelToken()
+    runner = Runner(
+        session, backend, auto_approve=a.auto_approve, on_event=progress, cancel=cancel,
+        concurrency=a.concurrency, prompt_dir=a.prompts, budget_usd=a.budget,
+    )
+    started = time.monotonic()
+    try:
+        result = runner.run(until=a.until, only=only)
+    except KeyboardInterrupt:
+        cancel.cancel()
+        progress.close()
+        raise CliError(f"interrupted; the session in {session.root} is consistent: `papercoder resume {session.root}` continues")
+    finally:
+        progress.close()
+    return _report(session, result, time.monotonic() - started)
+
+
+def _report(session: Session, result: RunResult, seconds: float) -> int:
+    st = session.state
+    cost = "cost unknown" if st.cost_usd is None else f"${st.cost_usd:.4f}"
+    err.print(
+        f"generated {len(result.generated)} artifacts in {seconds:.1f}s; session total "
+        f"{st.usage.input_tokens} input / {st.usage.output_tokens} output tokens, {cost}"
+    )
+    out.print(f"session: {session.root}")
+    if result.failed:
+        for aid, msg in result.failed.items():
+            err.print(f"[red]failed[/] {msg}")
+        raise CliError(f"{len(result.failed)} artifact(s) failed; fix them by hand or `papercoder regen {session.root} ARTIFACT --feedback ...`")
+    if result.cancelled:
+        raise CliError(f"cancelled; `papercoder resume {session.root}` continues")
+    if result.waiting_for_approval:
+        out.print(
+            f"waiting for review: {', '.join(result.waiting_for_approval)} — read them in {session.root}, "
+            f"then `papercoder approve {session.root} ARTIFACT` and `papercoder resume {session.root}`"
+        )
+    return 0
+
+
+def cmd_run(a: argparse.Namespace) -> int:
+    out_dir = Path(a.out)
+    if (out_dir / "session.json").exists():
+        raise CliError(f"{out_dir} already holds a session; use `papercoder resume {out_dir}`")
+    backend = _backend(a)  # fail on a missing key before parsing anything
+    del backend
+    paper = load_paper(a.source, progress=_paper_progress(a))
+    session = Session.create(out_dir, paper, a.source)
+    if a.drop:
+        session.set_dropped_sections(a.drop)
+    for w in paper.meta.warnings:
+        err.print(f"[yellow]paper:[/] {w}")
+    code = _run(session, a)
+    if a.repo and code == 0:
+        _export(session, Path(a.repo), make_zip=False, notebook=None)
+    return code
+
+
+def cmd_resume(a: argparse.Namespace) -> int:
+    session = Session.open(a.dir)
+    if not a.model:
+        a.model = session.state.model or None
+    return _run(session, a)
+
+
+def cmd_regen(a: argparse.Namespace) -> int:
+    session = Session.open(a.dir)
+    backend = get_backend(a.model or session.state.model or None)
+    progress = Progress(quiet=a.quiet)
+    try:
+        for aid in a.artifacts:
+            Runner(session, backend, on_event=progress, prompt_dir=a.prompts).generate(aid, feedback=a.feedback)
+    finally:
+        progress.close()
+    out.print(f"regenerated {', '.join(a.artifacts)}; everything downstream is now stale")
+    return 0
+
+
+def cmd_status(a: argparse.Namespace) -> int:
+    session = Session.open(a.dir)
+    st = statuses(session)
+    rows = []
+    for aid, status in st.items():
+        rec = session.record(aid)
+        rows.append({
+            "artifact": aid,
+            "status": status,
+            "path": str(session.path(aid).relative_to(session.root)),
+            "input_tokens": rec.usage.input_tokens if rec else 0,
+            "output_tokens": rec.usage.output_tokens if rec else 0,
+            "cache_read_tokens": rec.usage.cache_read_tokens if rec else 0,
+            "cost_usd": rec.cost_usd if rec else 0.0,
+            "calls": rec.calls if rec else 0,
+            "by": rec.by if rec else None,
+            "warnings": rec.warnings if rec else [],
+            "error": rec.error if rec else None,
+        })
+    total = session.state
+    summary = {
+        "session": str(session.root),
+        "paper": session.paper.title,
+        "model": total.model,
+        "artifacts": rows,
+        "usage": total.usage.model_dump(),
+        "cost_usd": total.cost_usd,
+        "smoke": total.smoke,
+    }
+    if a.json:
+        out.print_json(json.dumps(summary))
+        return 0
+    from rich.table import Table
+
+    colors = {"approved": "green", "generated": "cyan", "edited": "yellow", "stale": "red", "missing": "dim"}
+    t = Table(title=f"{session.paper.title} — {total.model or 'no model yet'}")
+    for col in ("artifact", "status", "in", "out", "cached", "cost", "notes"):
+        t.add_column(col)
+    for r in rows:
+        cost = "unknown" if r["cost_usd"] is None else f"${r['cost_usd']:.4f}"
+        notes = r["error"] or "; ".join(r["warnings"])
+        t.add_row(r["artifact"], f"[{colors[r['status']]}]{r['status']}[/]", str(r["input_tokens"]),
+                  str(r["output_tokens"]), str(r["cache_read_tokens"]), cost, notes[:80])
+    out.print(t)
+    cost = "cost unknown" if total.cost_usd is None else f"${total.cost_usd:.4f}"
+    out.print(f"total: {total.usage.input_tokens} input, {total.usage.output_tokens} output, "
+              f"{total.usage.cache_read_tokens} cached tokens; {cost}")
+    if total.smoke:
+        out.print(f"smoke run: {total.smoke.get('summary', '')}")
+    return 0
+
+
+def cmd_approve(a: argparse.Namespace) -> int:
+    session = Session.open(a.dir)
+    st = statuses(session)
+    if a.all:
+        targets = [k for k, v in st.items() if v in ("generated", "edited")]
+    else:
+        targets = a.artifacts
+        if not targets:
+            raise CliError("name the artifacts to approve, or pass --all")
+    for aid in targets:
+        if aid not in st:
+            raise CliError(f"unknown artifact {aid!r}; `papercoder status {a.dir}` lists them")
+        if st[aid] == "stale":
+            raise CliError(f"{aid} is stale (something it reads changed); regenerate it first with `papercoder resume {a.dir}`")
+        session.approve(aid)
+    out.print(f"approved: {', '.join(targets) or 'nothing to approve'}")
+    return 0
+
+
+def cmd_answer(a: argparse.Namespace) -> int:
+    session = Session.open(a.dir)
+    session.set_answer(a.question, a.answer, a.source)
+    out.print("answer stored; artifacts downstream of it are now stale")
+    return 0
+
+
+def _export(session: Session, repo: Path, make_zip: bool, notebook: Path | None) -> None:
+    from .export import write_repo
+    from .session_export import bundle_from_session
+
+    bundle = bundle_from_session(session)
+    report = write_repo(bundle, repo, make_zip=make_zip)
+    out.print(f"repository: {repo}")
+    for line in getattr(report, "messages", []) or []:
+        err.print(f"[yellow]export:[/] {line}")
+    if make_zip and getattr(report, "zip_path", None):
+        out.print(f"zip: {report.zip_path}")
+    if notebook is not None:
+        from .export import write_notebook
+
+        write_notebook(bundle, notebook)
+        out.print(f"notebook: {notebook}")
+
+
+def cmd_export(a: argparse.Namespace) -> int:
+    session = Session.open(a.dir)
+    if not a.repo and not a.notebook:
+        raise CliError("pass --repo PATH and/or --notebook PATH")
+    if a.repo:
+        _export(session, Path(a.repo), a.zip, Path(a.notebook) if a.notebook else None)
+    else:
+        from .export import write_notebook
+        from .session_export import bundle_from_session
+
+        write_notebook(bundle_from_session(session), Path(a.notebook))
+        out.print(f"notebook: {a.notebook}")
+    return 0
+
+
+# -- parser ----------------------------------------------------------------------
+def _model_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", help="provider:model, e.g. local, anthropic:claude-sonnet-4-5, openai:gpt-4.1-mini, replay:SESSION")
+    p.add_argument("--base-url", help="OpenAI-compatible server URL (vLLM, Ollama, llama.cpp, LM Studio)")
+    p.add_argument("--prompts", help="a folder of prompt templates that override the shipped ones")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+
+
+def _run_args(p: argparse.ArgumentParser) -> None:
+    _model_args(p)
+    p.add_argument("--auto-approve", action="store_true", help="approve each artifact as it is generated (batch work)")
+    p.add_argument("--until", choices=[*STAGES, "plan", "architecture", "logic", "config"], help="stop after this stage")
+    p.add_argument("--concurrency", type=int, default=4, help="parallel calls for per-file stages (default 4)")
+    p.add_argument("--budget", type=float, help="stop before the run's list-price cost would exceed this many USD")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="papercoder", description="Turn a machine-learning paper into a runnable repository, one reviewed stage at a time.")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("paper", help="parse a paper and summarise it")
+    p.add_argument("source", help="PDF, LaTeX file/folder/archive, s2orc JSON, Markdown, or arxiv:<id>")
+    p.add_argument("--json", action="store_true", help="print the parsed paper as JSON")
+    p.set_defaults(fn=cmd_paper)
+
+    p = sub.add_parser("run", help="start a session: planning → analysis → coding")
+    p.add_argument("source", help="PDF, LaTeX file/folder/archive, s2orc JSON, Markdown, or arxiv:<id>")
+    p.add_argument("--out", required=True, help="the new session folder")
+    p.add_argument("--drop", action="append", metavar="SECTION_ID", help="leave a section out of every prompt (repeatable)")
+    p.add_argument("--repo", help="export the repository here when the run completes")
+    _run_args(p)
+    p.set_defaults(fn=cmd_run)
+
+    p = sub.add_parser("resume", help="continue a session: generate what is missing or stale")
+    p.add_argument("dir")
+    _run_args(p)
+    p.set_defaults(fn=cmd_resume)
+
+    p = sub.add_parser("regen", help="regenerate artifacts, optionally with feedback for the model")
+    p.add_argument("dir")
+    p.add_argument("artifacts", nargs="+")
+    p.add_argument("--feedback", help="what to change, added to the prompt")
+    _model_args(p)
+    p.set_defaults(fn=cmd_regen)
+
+    p = sub.add_parser("status", help="every artifact with status, tokens and cost")
+    p.add_argument("dir")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(fn=cmd_status)
+
+    p = sub.add_parser("approve", help="approve artifacts so the next stage may read them")
+    p.add_argument("dir")
+    p.add_argument("artifacts", nargs="*")
+    p.add_argument("--all", action="store_true", help="approve every generated or edited artifact")
+    p.set_defaults(fn=cmd_approve)
+
+    p = sub.add_parser("answer", help="answer an open question; the answer goes into later prompts")
+    p.add_argument("dir")
+    p.add_argument("question")
+    p.add_argument("answer")
+    p.add_argument("--source", default="plan", help="the artifact that raised the question (plan, architecture, logic)")
+    p.set_defaults(fn=cmd_answer)
+
+    p = sub.add_parser("export", help="write the repository (and optionally a notebook)")
+    p.add_argument("dir")
+    p.add_argument("--repo", help="the repository folder to write")
+    p.add_argument("--zip", action="store_true", help="also write a zip beside it")
+    p.add_argument("--notebook", help="write the explanatory notebook here")
+    p.set_defaults(fn=cmd_export)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    a = parser.parse_args(argv)
+    try:
+        return int(a.fn(a) or 0)
+    except (CliError, PaperError, SessionError, BackendError, StageError, ValueError, OSError) as e:
+        if a.debug:
+            raise
+        msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        err.print(f"[red]error:[/] {msg}")
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,167 @@
+"""Getting JSON, YAML and code out of what a model actually wrote.
+
+Models wrap answers in fences, add a sentence before them, use PaperCoder-style
+``[CONTENT]`` tags, leave comments and trailing commas in JSON, or put raw control
+characters inside strings. Each extractor tries the strict reading first and the
+lenient ones after, and raises ``ExtractError`` saying what it found.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+_FENCE = re.compile(r"```[ \t]*([\w.+-]*)[^\n]*\n(.*?)(?:```|\Z)", re.S)
+
+
+class ExtractError(ValueError):
+    pass
+
+
+def fenced_blocks(text: str) -> list[tuple[str, str]]:
+    return [(m.group(1).lower(), m.group(2)) for m in _FENCE.finditer(text)]
+
+
+def _strip_json_comments(s: str) -> str:
+    out, i, n, in_str = [], 0, len(s), False
+    while i < n:
+        c = s[i]
+        if in_str:
+            out.append(c)
+            if c == "\\" and i + 1 < n:
+                out.append(s[i + 1])
+                i += 1
+            elif c == '"':
+                in_str = False
+        elif c == '"':
+            in_str = True
+            out.append(c)
+        elif s.startswith("//", i):
+            while i < n and s[i] != "\n":
+                i += 1
+            continue
+        elif s.startswith("/*", i):
+            end = s.find("*/", i + 2)
+            i = n if end < 0 else end + 2
+            continue
+        elif c == "#" and (not out or "".join(out).rstrip()[-1:] in ",{[\n" or "".join(out[-1:]) in " \t\n"):
+            while i < n and s[i] != "\n":
+                i += 1
+            continue
+        else:
+            out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def _balanced_object(text: str) -> str | None:
+    start = text.find("{")
+    while start >= 0:
+        depth, in_str, esc = 0, False, False
+        for i in range(start, len(text)):
+            c = text[i]
+            if in_str:
+                if esc:
+                    esc = False
+                elif c == "\\":
+                    esc = True
+                elif c == '"':
+                    in_str = False
+            elif c == '"':
+                in_str = True
+            elif c == "{":
+                depth += 1
+            elif c == "}":
+                depth -= 1
+                if depth == 0:
+                    return text[start : i + 1]
+        start = text.find("{", start + 1)
+    return None
+
+
+def _loads_lenient(s: str) -> Any:
+    try:
+        return json.loads(s)
+    except ValueError:
+        pass
+    try:
+        return json.loads(s, strict=False)  # raw control characters inside strings
+    except ValueError:
+        pass
+    cleaned = _strip_json_comments(s)
+    cleaned = re.sub(r",(\s*[}\]])", r"\1", cleaned)
+    return json.loads(cleaned, strict=False)
+
+
+def extract_json(text: str) -> dict[str, Any]:
+    """The JSON object in a model's answer."""
+    candidates: list[str] = []
+    m = re.search(r"\[CONTENT\](.*?)\[/CONTENT\]", text, re.S)
+    if m:
+        candidates.append(m.group(1))
+    candidates += [body for lang, body in fenced_blocks(text) if lang in ("json", "json5", "")]
+    candidates.append(text)
+    errors = []
+    for cand in candidates:
+        for piece in (cand.strip(), _balanced_object(cand)):
+            if not piece:
+                continue
+            try:
+                data = _loads_lenient(piece)
+            except ValueError as e:
+                errors.append(str(e))
+                continue
+            if isinstance(data, dict):
+                return data
+            errors.append(f"found JSON {type(data).__name__}, expected an object")
+    detail = errors[-1] if errors else "no '{' in the answer"
+    raise ExtractError(f"no JSON object found in the answer ({detail})")
+
+
+def extract_yaml(text: str) -> str:
+    blocks = [body for lang, body in fenced_blocks(text) if lang in ("yaml", "yml")]
+    if not blocks:
+        blocks = [body for lang, body in fenced_blocks(text) if lang == ""]
+    body = blocks[0] if blocks else text
+    return body.strip() + "\n"
+
+
+def extract_code(text: str, language: str = "python") -> str:
+    """The code in an answer: the longest block in the language, else any block, else all."""
+    blocks = fenced_blocks(text)
+    same = [b for lang, b in blocks if lang in (language, "py", "python3")]
+    pool = same or [b for lang, b in blocks if lang == ""] or [b for _, b in blocks]
+    body = max(pool, key=len) if pool else text
+    return body.strip("\n") + "\n"
+
+
+def extract_markdown(text: str) -> str:
+    """Markdown answers sometimes come wrapped whole in a ```markdown fence."""
+    stripped = text.strip()
+    m = re.fullmatch(r"```(?:markdown|md)?[^\n]*\n(.*?)\n?```", stripped, re.S)
+    return (m.group(1) if m else stripped).strip() + "\n"
+
+
+def trim_repetition(text: str, max_repeats: int = 3) -> tuple[str, bool]:
+    """Cut a looping tail: the same non-empty line more than ``max_repeats`` times in a row,
+    or a short phrase repeated over and over within one line."""
+    lines = text.split("\n")
+    out: list[str] = []
+    run = 0
+    looped = False
+    for line in lines:
+        if out and line.strip() and line == out[-1]:
+            run += 1
+            if run >= max_repeats:
+                looped = True
+                break
+        else:
+            run = 0
+        out.append(line)
+    result = "\n".join(out)
+    m = re.search(r"(.{4,80}?)\1{8,}", result, re.S)
+    if m:
+        result = result[: m.start() + len(m.group(1)) * 2]
+        looped = True
+    return result, looped

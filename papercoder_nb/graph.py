@@ -1,0 +1,140 @@
+"""The artifact graph: what each artifact reads, its input hash, and its status.
+
+An artifact's input hash covers the selected paper, the content of every artifact it
+reads, the prompt templates that make it, and the user's answers to questions raised
+upstream of it. Status is derived, never stored: comparing the recorded input hash
+with the current one tells whether anything upstream changed since generation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import ValidationError
+
+from .artifacts import PLANNING, Logic
+from .fsutil import sha256_text
+from .store import Session
+from .templates import prompt_hash
+
+Status = Literal["missing", "generated", "edited", "approved", "stale"]
+
+PLANNING_INPUTS: dict[str, list[str]] = {
+    "plan": [],
+    "architecture": ["plan"],
+    "logic": ["plan", "architecture"],
+    "config": ["plan", "architecture", "logic"],
+}
+PROMPTS_FOR = {
+    "plan": ("system", "plan"),
+    "architecture": ("system", "architecture"),
+    "logic": ("system", "logic"),
+    "config": ("system", "config"),
+    "analysis": ("system", "analysis"),
+    "code": ("system", "code"),
+}
+
+
+@dataclass
+class Node:
+    id: str
+    inputs: list[str]  # artifact ids (the paper is implicit)
+
+
+def load_logic(session: Session) -> Logic | None:
+    text = session.read("logic")
+    if text is None:
+        return None
+    try:
+        return Logic.model_validate_json(text)
+    except (ValidationError, ValueError):
+        return None
+
+
+def task_files(session: Session) -> list[str]:
+    """The repository files in task order, or [] while the logic design is missing or invalid."""
+    logic = load_logic(session)
+    if logic is None:
+        return []
+    try:
+        return logic.ordered_files()
+    except ValueError:
+        return []
+
+
+def nodes(session: Session) -> list[Node]:
+    """Every artifact in a topological order."""
+    out = [Node(a, list(PLANNING_INPUTS[a])) for a in PLANNING]
+    logic = load_logic(session)
+    files = task_files(session)
+    deps = logic.dependencies() if logic else {}
+    for f in files:
+        out.append(Node(f"analysis:{f}", list(PLANNING)))
+    for f in files:
+        out.append(Node(f"code:{f}", [*PLANNING, f"analysis:{f}", *(f"code:{d}" for d in deps.get(f, []))]))
+    return out
+
+
+def upstream(node_id: str, by_id: dict[str, Node]) -> set[str]:
+    seen: set[str] = set()
+    stack = list(by_id[node_id].inputs) if node_id in by_id else []
+    while stack:
+        n = stack.pop()
+        if n not in seen:
+            seen.add(n)
+            stack.extend(by_id[n].inputs if n in by_id else [])
+    return seen
+
+
+def input_hash(session: Session, node: Node, by_id: dict[str, Node], prompt_dir: str | None = None) -> str:
+    kind = node.id.split(":")[0]
+    ups = upstream(node.id, by_id)
+    answers = sorted((a.question, a.answer) for a in session.state.answers if a.source in ups)
+    payload = {
+        "id": node.id,
+        "paper": session.selected_paper_hash(),
+        "inputs": {i: sha256_text(session.read(i) or "") for i in node.inputs},
+        "prompts": prompt_hash(PROMPTS_FOR[kind], prompt_dir),
+        "answers": answers,
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def statuses(session: Session, prompt_dir: str | None = None) -> dict[str, Status]:
+    """Status of every artifact, staleness propagated downstream."""
+    with session.lock:
+        return _statuses(session, prompt_dir)
+
+
+def _statuses(session: Session, prompt_dir: str | None) -> dict[str, Status]:
+    session.sync_edits()
+    graph = nodes(session)
+    by_id = {n.id: n for n in graph}
+    out: dict[str, Status] = {}
+    for n in graph:
+        rec = session.record(n.id)
+        content = session.read(n.id)
+        if content is None:
+            out[n.id] = "missing"
+            continue
+        upstream_bad = any(out.get(i) in ("stale", "missing") for i in n.inputs)
+        if rec is None:
+            out[n.id] = "stale" if upstream_bad else "edited"
+            continue
+        # A file written wholly by hand has no input hash: it is stale only if what it
+        # builds on is. An edited generation keeps the input hash it was made from.
+        changed = upstream_bad or (
+            rec.input_hash is not None and rec.input_hash != input_hash(session, n, by_id, prompt_dir)
+        )
+        if changed:
+            out[n.id] = "stale"
+        elif rec.approved_hash and rec.approved_hash == rec.content_hash:
+            out[n.id] = "approved"
+        elif rec.by == "user":
+            out[n.id] = "edited"
+        else:
+            out[n.id] = "generated"
+    return out

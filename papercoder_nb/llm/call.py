@@ -1,0 +1,119 @@
+"""Every model call goes through ``call_model``: retries, cancel, cost and the record.
+
+Backends raise ``RetryableError`` for rate limits, overload, server errors and cut
+connections; here they are retried with exponential backoff (or the server's
+``retry-after``), sleeping in a way that Cancel interrupts. Each attempt, failed or
+not, becomes one line of ``calls.jsonl`` (never a key: requests carry none).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+from .base import (
+    Backend,
+    BackendError,
+    CancelledError,
+    CancelToken,
+    Completion,
+    Request,
+    RetryableError,
+    TokenCallback,
+    Usage,
+)
+
+Recorder = Callable[[dict[str, Any]], None]
+
+
+def cost_of(spec: str, usage: Usage) -> float | None:
+    """List-price cost in USD; None when the model's price is unknown."""
+    try:
+        from .pricing import cost
+    except ImportError:
+        return 0.0 if spec.split(":")[0] in ("local", "replay", "scripted") else None
+    return cost(spec, usage)
+
+
+def call_model(
+    backend: Backend,
+    request: Request,
+    *,
+    record: Recorder | None = None,
+    on_token: TokenCallback | None = None,
+    cancel: CancelToken | None = None,
+    max_attempts: int = 5,
+    base_delay: float = 1.0,
+    max_delay: float = 60.0,
+    on_retry: Callable[[str, float], None] | None = None,
+) -> Completion:
+    attempt = 0
+    while True:
+        attempt += 1
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        start = time.perf_counter()
+        try:
+            completion = backend.execute(request, on_token=on_token, cancel=cancel)
+        except CancelledError:
+            _record(record, backend, request, None, time.perf_counter() - start, attempt, "cancelled")
+            raise
+        except RetryableError as e:
+            _record(record, backend, request, None, time.perf_counter() - start, attempt, str(e))
+            if attempt >= max_attempts:
+                raise BackendError(f"{request.artifact or 'model call'}: gave up after {attempt} attempts: {e}") from e
+            delay = e.retry_after if e.retry_after is not None else min(max_delay, base_delay * 2 ** (attempt - 1))
+            delay = min(max_delay, delay) * (1 + random.uniform(0, 0.1))  # jitter spreads a storm
+            if on_retry:
+                on_retry(str(e), delay)
+            if cancel is not None and cancel.wait(delay):
+                raise CancelledError("cancelled by the user") from e
+            if cancel is None:
+                time.sleep(delay)
+            continue
+        except BackendError as e:
+            _record(record, backend, request, None, time.perf_counter() - start, attempt, str(e))
+            raise
+        if not completion.latency_s:
+            completion.latency_s = round(time.perf_counter() - start, 4)
+        _record(record, backend, request, completion, completion.latency_s, attempt, None)
+        return completion
+
+
+def _record(
+    record: Recorder | None,
+    backend: Backend,
+    request: Request,
+    completion: Completion | None,
+    latency: float,
+    attempt: int,
+    error: str | None,
+) -> None:
+    if record is None:
+        return
+    usage = completion.usage if completion else Usage()
+    entry: dict[str, Any] = {
+        "at": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+        "artifact": request.artifact,
+        "kind": request.kind,
+        "model": backend.spec,
+        "request_hash": request.request_hash(),
+        "messages": [{"role": m.role, "content": m.text} for m in request.messages],
+        "schema_name": request.schema_name if request.schema else None,
+        "max_tokens": request.max_tokens,
+        "temperature": request.temperature,
+        "attempt": attempt,
+        "latency_s": round(latency, 4),
+        "usage": usage.model_dump(),
+        "cost_usd": cost_of(backend.spec, usage),
+    }
+    if completion is not None:
+        entry["response"] = completion.text
+        entry["parsed"] = completion.parsed
+        entry["finish_reason"] = completion.finish_reason
+    else:
+        entry["error"] = error
+    record(entry)

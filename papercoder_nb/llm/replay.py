@@ -1,0 +1,74 @@
+"""Answers from a recorded session's ``calls.jsonl``: offline, free, identical.
+
+A request is looked up by its content hash, so a replayed run reproduces the recorded
+artifacts byte for byte; a request that was never recorded is an error naming the
+artifact, never a silent guess. Repeated identical requests are answered in order.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from .base import BackendError, CancelToken, Completion, Request, TokenCallback, Usage
+
+
+class ReplayBackend:
+    concurrent = True
+
+    def __init__(self, model: str, **_: Any) -> None:
+        path = Path(model).expanduser()
+        if path.is_dir():
+            path = path / "calls.jsonl"
+        if not path.is_file():
+            raise BackendError(f"replay: {path} not found; pass a session folder or its calls.jsonl")
+        self.spec = f"replay:{path}"
+        self.path = path
+        self.context_window = 10**9
+        self.calls = 0
+        self._answers: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self._lock = threading.Lock()
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except ValueError as e:
+                raise BackendError(f"replay: {path} line {n} is not JSON ({e})") from e
+            if rec.get("error") or "response" not in rec:
+                continue
+            self._answers[rec["request_hash"]].append(rec)
+        self._served: dict[str, int] = defaultdict(int)
+
+    def execute(
+        self,
+        request: Request,
+        on_token: TokenCallback | None = None,
+        cancel: CancelToken | None = None,
+    ) -> Completion:
+        key = request.request_hash()
+        with self._lock:
+            recs = self._answers.get(key)
+            if not recs:
+                raise BackendError(
+                    f"replay: no recorded answer for {request.artifact or request.kind or 'a request'} "
+                    f"(request {key[:12]}) in {self.path}; the prompt or its inputs differ from the "
+                    "recorded run — run with a live model instead"
+                )
+            i = min(self._served[key], len(recs) - 1)
+            self._served[key] += 1
+            self.calls += 1
+        rec = recs[i]
+        text = rec["response"]
+        if on_token:
+            on_token(text)
+        return Completion(
+            text=text,
+            parsed=rec.get("parsed"),
+            usage=Usage(),  # replay costs nothing
+            finish_reason=rec.get("finish_reason", "stop"),
+            model=self.spec,
+        )

@@ -1,0 +1,333 @@
+"""Running the stages: one artifact at a time, or everything that can run.
+
+The runner generates only missing or stale artifacts, and only once everything an
+artifact reads is approved (``auto_approve`` approves each result as it lands, for
+batch work). Per-file analyses run in parallel; a file's code starts as soon as its
+analysis and the code of the files it imports are done. Each prompt holds exactly its
+inputs, so the order in which parallel calls finish changes nothing in the results.
+
+The runner never prints: it reports ``Event``s to a callback (the CLI draws progress,
+the panel queues them for its main-thread drain).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Literal
+
+from .artifacts import PLANNING
+from .graph import nodes, statuses
+from .llm.base import Backend, BackendError, CancelledError, CancelToken, Message, Request, Usage
+from .llm.call import call_model, cost_of
+from .paper.tokens import estimate_tokens
+from .stages import spec_for
+from .stages.context import build_request
+from .stages.specs import Parsed, code_needs_repair
+from .store import ArtifactRecord, Session
+from .templates import load_prompt, render
+
+STAGES = ("planning", "analysis", "coding")
+EventKind = Literal["start", "token", "done", "error", "waiting", "retry", "info"]
+
+
+@dataclass
+class Event:
+    kind: EventKind
+    artifact: str = ""
+    text: str = ""
+    usage: Usage | None = None
+    cost_usd: float | None = None
+    at: float = field(default_factory=time.monotonic)
+
+
+class StageError(Exception):
+    """An artifact could not be produced; the session is intact and says why."""
+
+
+class BudgetExceeded(StageError):
+    pass
+
+
+@dataclass
+class RunResult:
+    generated: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    waiting_for_approval: list[str] = field(default_factory=list)
+    cancelled: bool = False
+    stopped_at: str | None = None  # the ``until`` stage, when given
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.cancelled
+
+
+def stage_of(artifact_id: str) -> str:
+    kind = artifact_id.split(":")[0]
+    return "planning" if kind in PLANNING else ("analysis" if kind == "analysis" else "coding")
+
+
+class Runner:
+    def __init__(
+        self,
+        session: Session,
+        backend: Backend,
+        *,
+        auto_approve: bool = False,
+        on_event: Callable[[Event], None] | None = None,
+        cancel: CancelToken | None = None,
+        concurrency: int = 4,
+        prompt_dir: str | None = None,
+        budget_usd: float | None = None,
+        max_attempts: int = 5,
+    ) -> None:
+        self.session = session
+        self.backend = backend
+        self.auto_approve = auto_approve
+        self.on_event = on_event or (lambda e: None)
+        self.cancel = cancel or CancelToken()
+        self.concurrency = max(1, concurrency if getattr(backend, "concurrent", True) else 1)
+        self.prompt_dir = prompt_dir
+        self.budget_usd = budget_usd
+        self.max_attempts = max_attempts
+        session.state.model = backend.spec
+        session.save()
+
+    # -- one artifact ----------------------------------------------------------
+    def generate(self, artifact_id: str, feedback: str | None = None) -> ArtifactRecord:
+        """Generate (or regenerate) one artifact, with one repair request if needed."""
+        spec = spec_for(artifact_id)
+        count = getattr(self.backend, "count_tokens", None) or estimate_tokens
+        window = self.backend.context_window
+        built = build_request(
+            self.session, spec, context_window=window, count=count, feedback=feedback, prompt_dir=self.prompt_dir
+        )
+        self._check_budget(built.request)
+        self.on_event(Event("start", artifact_id, "; ".join(built.notes)))
+        input_hash = self._input_hash(artifact_id)
+        usage, cost, calls = Usage(), 0.0, 0
+
+        def ask(request: Request) -> tuple[str, object]:
+            nonlocal usage, cost, calls
+            c = call_model(
+                self.backend,
+                request,
+                record=self.session.log_call,
+                on_token=lambda t: self.on_event(Event("token", artifact_id, t)),
+                cancel=self.cancel,
+                max_attempts=self.max_attempts,
+                on_retry=lambda msg, d: self.on_event(Event("retry", artifact_id, f"{msg}; retrying in {d:.1f}s")),
+            )
+            calls += 1
+            usage = usage + c.usage
+            k = cost_of(self.backend.spec, c.usage)
+            cost = None if (k is None or cost is None) else cost + k
+            if c.finish_reason == "length":
+                self.on_event(Event("info", artifact_id, "the answer hit the output token limit"))
+            return c.text, c.parsed
+
+        try:
+            text, parsed_obj = ask(built.request)
+            error: str | None = None
+            parsed: Parsed | None = None
+            try:
+                parsed = spec.parse(text, parsed_obj)
+                error = code_needs_repair(parsed)
+            except ValueError as e:
+                error = str(e)
+            if error:
+                self.on_event(Event("info", artifact_id, f"repairing: {error}"))
+                shown = text if len(text) < 12_000 else text[:12_000]
+                rebuilt = build_request(
+                    self.session, spec, context_window=window, count=count, feedback=feedback,
+                    prompt_dir=self.prompt_dir, reserve=count(shown) + 200,
+                )
+                repair = rebuilt.request.model_copy(
+                    update={
+                        "messages": [
+                            *rebuilt.request.messages,
+                            Message.of("assistant", shown),
+                            Message.of("user", render(load_prompt("repair", self.prompt_dir), error=error)),
+                        ]
+                    }
+                )
+                text2, parsed_obj2 = ask(repair)
+                try:
+                    parsed = spec.parse(text2, parsed_obj2)
+                except ValueError as e:
+                    saved = self._save_rejected(artifact_id, text2)
+                    raise StageError(
+                        f"{artifact_id}: the model's answer is unusable after one repair ({e}). "
+                        f"Its last answer is in {saved}; fix it by hand into "
+                        f"{self.session.path(artifact_id)} or regenerate with feedback"
+                    ) from e
+        except CancelledError:
+            self.on_event(Event("error", artifact_id, "cancelled"))
+            raise
+        except BackendError as e:
+            self.session.record_error(artifact_id, str(e))
+            self.on_event(Event("error", artifact_id, str(e)))
+            raise StageError(f"{artifact_id}: {e}") from e
+        except StageError as e:
+            self.session.record_error(artifact_id, str(e))
+            self.on_event(Event("error", artifact_id, str(e)))
+            raise
+        assert parsed is not None
+        rec = self.session.write(
+            artifact_id,
+            parsed.content,
+            by="model",
+            input_hash=input_hash,
+            model=self.backend.spec,
+            usage=usage,
+            cost_usd=cost,
+            calls=calls,
+            feedback=feedback,
+            warnings=[*built.notes, *parsed.warnings],
+        )
+        if self.auto_approve:
+            self.session.approve(artifact_id)
+        self.on_event(Event("done", artifact_id, "; ".join(parsed.warnings), usage=usage, cost_usd=cost))
+        return rec
+
+    def _input_hash(self, artifact_id: str) -> str:
+        from .graph import input_hash
+
+        graph = {n.id: n for n in nodes(self.session)}
+        return input_hash(self.session, graph[artifact_id], graph, self.prompt_dir)
+
+    def _save_rejected(self, artifact_id: str, text: str) -> str:
+        from .fsutil import atomic_write_text
+        from .store import now
+
+        p = self.session.root / "history" / "rejected" / f"{artifact_id.replace('/', '_').replace(':', '_')}-{now().replace(':', '')}.txt"
+        atomic_write_text(p, text)
+        return str(p.relative_to(self.session.root))
+
+    def _check_budget(self, request: Request) -> None:
+        if self.budget_usd is None:
+            return
+        spent = self.session.state.cost_usd or 0.0
+        est = cost_of(
+            self.backend.spec, Usage(input_tokens=request.estimated_input_tokens(), output_tokens=request.max_tokens)
+        )
+        if est is not None and spent + est > self.budget_usd:
+            raise BudgetExceeded(
+                f"budget cap ${self.budget_usd:.2f} reached: ${spent:.4f} spent, the next call "
+                f"({request.artifact}) could cost up to ${est:.4f}; raise --budget to continue"
+            )
+
+    # -- everything that can run -------------------------------------------------
+    def run(self, until: str | None = None, only: list[str] | None = None) -> RunResult:
+        """Generate every missing or stale artifact whose inputs are approved.
+
+        ``until`` stops after a stage (``planning``, ``analysis``, ``coding``) or a
+        planning artifact; ``only`` limits the run to the given artifact ids.
+        """
+        result = RunResult()
+        last_stage = until if until in STAGES else ("planning" if until in PLANNING else None)
+        try:
+            for aid in PLANNING:
+                if only and aid not in only:
+                    continue
+                if not self._step(aid, result):
+                    return result
+                if until == aid:
+                    result.stopped_at = aid
+                    return result
+            if last_stage == "planning":
+                result.stopped_at = "planning"
+                return result
+            self._run_files(result, last_stage, only)
+        except CancelledError:
+            result.cancelled = True
+        return result
+
+    def _step(self, aid: str, result: RunResult) -> bool:
+        """Generate one planning artifact if needed; False when the run must stop here."""
+        st = statuses(self.session, self.prompt_dir)
+        if st[aid] in ("missing", "stale"):
+            blocked = self._blocked_inputs(aid, st)
+            if blocked:
+                result.waiting_for_approval = blocked
+                self.on_event(Event("waiting", aid, f"waiting for approval of {', '.join(blocked)}"))
+                return False
+            try:
+                self.generate(aid)
+                result.generated.append(aid)
+            except StageError as e:
+                result.failed[aid] = str(e)
+                return False
+            st = statuses(self.session, self.prompt_dir)
+        if st[aid] != "approved":
+            if self.auto_approve:
+                self.session.approve(aid)
+            else:
+                result.waiting_for_approval = [aid]
+                self.on_event(Event("waiting", aid, f"review and approve {aid}"))
+                return False
+        return True
+
+    def _blocked_inputs(self, aid: str, st: dict[str, str]) -> list[str]:
+        graph = {n.id: n for n in nodes(self.session)}
+        blocked = []
+        for i in graph[aid].inputs:
+            if st.get(i) == "approved":
+                continue
+            if self.auto_approve and st.get(i) in ("generated", "edited"):
+                self.session.approve(i)
+                continue
+            blocked.append(i)
+        return blocked
+
+    def _run_files(self, result: RunResult, last_stage: str | None, only: list[str] | None) -> None:
+        allowed_kinds = {"analysis"} if last_stage == "analysis" else {"analysis", "code"}
+        in_flight: dict[Future[ArtifactRecord], str] = {}
+        failed: set[str] = set()
+        with ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="papercoder") as pool:
+            while True:
+                if self.cancel.cancelled:
+                    break
+                st = statuses(self.session, self.prompt_dir)
+                graph = {n.id: n for n in nodes(self.session)}
+                waiting: list[str] = []
+                for aid, node in graph.items():
+                    if aid.split(":")[0] not in allowed_kinds or (only and aid not in only):
+                        continue
+                    if st[aid] not in ("missing", "stale") or aid in failed or aid in in_flight.values():
+                        continue
+                    if any(i in failed for i in node.inputs):
+                        continue
+                    if len(in_flight) >= self.concurrency:
+                        break
+                    pending = [i for i in node.inputs if i in in_flight.values()]
+                    if pending:
+                        continue
+                    blocked = self._blocked_inputs(aid, st)
+                    if blocked:
+                        waiting.extend(b for b in blocked if st.get(b) in ("generated", "edited"))
+                        continue
+                    in_flight[pool.submit(self.generate, aid)] = aid
+                if not in_flight:
+                    result.waiting_for_approval = sorted(set(waiting))
+                    if waiting:
+                        self.on_event(Event("waiting", "", f"waiting for approval of {', '.join(sorted(set(waiting)))}"))
+                    break
+                done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    aid = in_flight.pop(fut)
+                    try:
+                        fut.result()
+                        result.generated.append(aid)
+                    except CancelledError:
+                        self.cancel.cancel()
+                        result.cancelled = True
+                    except StageError as e:
+                        failed.add(aid)
+                        result.failed[aid] = str(e)
+        if self.cancel.cancelled:
+            result.cancelled = True
+        if last_stage:
+            result.stopped_at = last_stage

@@ -1,0 +1,1 @@
+"""Prompt templates shipped with papercoder-nb (data files, one per call kind)."""

@@ -1,0 +1,1 @@
+"""The ipywidgets workbench (placeholder until the panel lands)."""
