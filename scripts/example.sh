@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The main job: the bundled example paper → plan, designs, analyses, code and an exported
+# repository, on the embedded local model (offline, toy quality, real pipeline).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+stamp=$(date +%Y%m%d-%H%M%S)
+out="runs/example-$stamp"
+.venv/bin/papercoder run examples/neural-audio-style-transfer/paper.pdf \
+  --out "$out/session" --model local --auto-approve --repo "$out/repo"
+.venv/bin/papercoder status "$out/session"
+echo "session:    $out/session"
+echo "repository: $out/repo"

