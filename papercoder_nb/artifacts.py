@@ -175,6 +175,42 @@ def schema_for(model: type[BaseModel]) -> dict[str, Any]:
     return schema
 
 
+ConfigValue = Annotated[str, StringConstraints(max_length=120)] | float | int | bool
+
+
+class ConfigEntry(BaseModel):
+    group: Annotated[str, StringConstraints(pattern=r"^[a-z_][a-z0-9_]{0,30}$")]
+    key: Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,40}$")]
+    value: ConfigValue
+    source: Annotated[str, StringConstraints(max_length=120)] = Field(
+        description="the paper section id or equation the value comes from, or 'assumption'"
+    )
+
+
+class ConfigDesign(BaseModel):
+    """config.yaml as the model writes it: flat, bounded entries with their sources.
+
+    Asking for entries rather than free YAML lets every backend (a 135M model included)
+    produce a valid file; the YAML is rendered here, each value commented with its source.
+    """
+
+    entries: list[ConfigEntry] = Field(min_length=1, max_length=40)
+
+    def to_yaml(self) -> str:
+        groups: dict[str, dict[str, ConfigEntry]] = {}
+        for e in self.entries:
+            groups.setdefault(e.group, {})[e.key] = e  # a repeated key: the last one wins
+        lines = ["# config.yaml: values as stated in the paper; '# assumption' marks the rest"]
+        for group, entries in groups.items():
+            lines.append(f"{group}:")
+            for key, e in entries.items():
+                value = yaml.safe_dump(e.value, default_flow_style=True, allow_unicode=True).strip()
+                value = value.removesuffix("\n...").strip()
+                src = " ".join(e.source.split())
+                lines.append(f"  {key}: {value}" + (f"  # {src}" if src else ""))
+        return "\n".join(lines) + "\n"
+
+
 def parse_config(text: str) -> dict[str, Any]:
     """config.yaml must parse to a mapping."""
     try:

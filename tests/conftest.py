@@ -79,7 +79,10 @@ def responder(files: dict[str, list[str]] = FILES):
         if kind == "logic":
             return "```json\n" + json.dumps(logic(files)) + "\n```"
         if kind == "config":
-            return "```yaml\nmodel:\n  d_model: 512\nsmoke:\n  steps: 1\n```"
+            return json.dumps({"entries": [
+                {"group": "model", "key": "d_model", "value": 512, "source": "3-model-architecture"},
+                {"group": "smoke", "key": "steps", "value": 1, "source": "assumption"},
+            ]})
         file = req.artifact.split(":", 1)[1]
         if kind == "analysis":
             return f"## Purpose\nDesign of {file}.\n\n## Interface\n- run() -> str\n"

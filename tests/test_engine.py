@@ -298,3 +298,19 @@ def test_small_context_window_condenses_instead_of_failing(tmp_path: Path) -> No
     for r in backend.requests:
         assert r.estimated_input_tokens() + r.max_tokens <= 4096
     assert "paper condensed" in session.record("plan").warnings
+
+
+def test_config_is_rendered_from_entries_and_plain_yaml_is_accepted(tmp_path: Path) -> None:
+    from papercoder_nb.artifacts import parse_config
+    from papercoder_nb.stages import spec_for
+
+    session, _ = full_run(tmp_path)
+    cfg = parse_config(session.read("config"))
+    assert cfg == {"model": {"d_model": 512}, "smoke": {"steps": 1}}
+    assert "# assumption" in session.read("config")
+    plain = spec_for("config").parse("Here:\n```yaml\nlr: 0.1\n```", None)
+    assert parse_config(plain.content) == {"lr": 0.1}
+    with pytest.raises(ValueError, match="not valid YAML"):
+        spec_for("config").parse("a: b: c", None)
+    with pytest.raises(ValueError, match="must be a mapping"):
+        spec_for("config").parse("- just\n- a list", None)

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from ..artifacts import Architecture, Logic, parse_config, schema_for
+from ..artifacts import Architecture, ConfigDesign, Logic, parse_config, schema_for
 from ..extract import extract_code, extract_json, extract_markdown, extract_yaml, trim_repetition
 
 # Output limits for models with room, and for small windows (under 32k tokens), where
@@ -63,8 +63,22 @@ def _design(model: type[BaseModel]) -> Callable[[str, Any], Parsed]:
     return parse
 
 
-def _config(text: str, _parsed: Any) -> Parsed:
-    body = extract_yaml(text)
+def _config(text: str, parsed: Any) -> Parsed:
+    """Entries as JSON (the schema asked for) become YAML; plain YAML is accepted too."""
+    data: Any = parsed
+    if not isinstance(data, dict):
+        try:
+            data = extract_json(text)
+        except ValueError:
+            data = None
+    if isinstance(data, dict) and "entries" in data:
+        try:
+            body = ConfigDesign.model_validate(data).to_yaml()
+        except ValidationError as e:
+            problems = "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in e.errors()[:6])
+            raise ValueError(f"the JSON does not match the config schema: {problems}") from e
+    else:
+        body = extract_yaml(text)
     parse_config(body)
     return Parsed(body)
 
@@ -93,7 +107,7 @@ def spec_for(artifact_id: str) -> ArtifactSpec:
     if kind == "logic":
         return ArtifactSpec(artifact_id, kind, None, schema_for(Logic), _design(Logic))
     if kind == "config":
-        return ArtifactSpec(artifact_id, kind, None, None, _config)
+        return ArtifactSpec(artifact_id, kind, None, schema_for(ConfigDesign), _config)
     if kind == "analysis" and file:
         return ArtifactSpec(artifact_id, kind, file, None, _markdown)
     if kind == "code" and file:

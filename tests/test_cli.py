@@ -1,0 +1,103 @@
+"""The ``papercoder`` command: run → status → approve → resume → export, and its errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import FILES, TRANSFORMER_JSON, scripted
+from papercoder_nb.cli import main
+from papercoder_nb.llm import registry
+
+
+@pytest.fixture(autouse=True)
+def test_provider() -> None:
+    registry.register("test", lambda model, **kw: scripted())
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    cap = capsys.readouterr()
+    return code, cap.out, cap.err
+
+
+def test_run_status_export_through_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    s = tmp_path / "s"
+    code, out, err = run(capsys, "run", str(TRANSFORMER_JSON), "--out", str(s), "--model", "test", "--auto-approve", "--quiet")
+    assert code == 0, err
+    assert f"session: {s}" in out
+    code, out, _ = run(capsys, "status", str(s), "--json")
+    data = json.loads(out)
+    statuses = {a["artifact"]: a["status"] for a in data["artifacts"]}
+    assert set(statuses.values()) == {"approved"}
+    assert {f"code:{f}" for f in FILES} <= set(statuses)
+    assert all(a["output_tokens"] > 0 for a in data["artifacts"])
+    repo = tmp_path / "repo"
+    code, out, err = run(capsys, "export", str(s), "--repo", str(repo))
+    assert code == 0, err
+    for f in FILES:
+        assert (repo / f).read_text() == (s / "code" / f).read_text()
+    assert (repo / "config.yaml").read_text() == (s / "planning" / "config.yaml").read_text()
+
+
+def test_stepwise_review_with_approve_and_resume(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    s = tmp_path / "s"
+    code, out, _ = run(capsys, "run", str(TRANSFORMER_JSON), "--out", str(s), "--model", "test", "--quiet", "--until", "planning")
+    assert code == 0 and "waiting for review: plan" in out
+    code, out, _ = run(capsys, "approve", str(s), "plan")
+    assert code == 0 and "approved: plan" in out
+    code, out, _ = run(capsys, "resume", str(s), "--model", "test", "--quiet", "--until", "architecture")
+    assert code == 0 and (s / "planning" / "architecture.json").is_file()
+    assert not (s / "planning" / "logic.json").exists()
+    code, out, _ = run(capsys, "approve", str(s), "--all")
+    assert "architecture" in out
+    code, _, _ = run(capsys, "resume", str(s), "--model", "test", "--quiet", "--auto-approve")
+    assert code == 0 and (s / "code" / "main.py").is_file()
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["paper", "no/such/file.pdf"], "no such file or folder"),
+        (["status", "/nonexistent/session"], "not a session folder"),
+        (["run", str(TRANSFORMER_JSON), "--out", "{tmp}/x", "--model", "nosuch:model"], "unknown model provider 'nosuch'"),
+        (["approve", "{session}", "code:nope.py"], "unknown artifact"),
+    ],
+)
+def test_errors_are_one_line_with_non_zero_exit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    s = tmp_path / "s"
+    run(capsys, "run", str(TRANSFORMER_JSON), "--out", str(s), "--model", "test", "--quiet", "--until", "plan")
+    args = [a.replace("{tmp}", str(tmp_path)).replace("{session}", str(s)) for a in args]
+    code, out, err = run(capsys, *args)
+    assert code == 1
+    assert message in err
+    assert len([ln for ln in err.strip().splitlines() if ln.startswith("error:")]) == 1
+
+
+def test_missing_key_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "run", str(TRANSFORMER_JSON), "--out", str(tmp_path / "k"), "--model", "anthropic:claude-sonnet-4-5")
+    assert code == 1 and "ANTHROPIC_API_KEY" in err
+    assert not (tmp_path / "k").exists()
+
+
+def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
+    from papercoder_nb.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if a.__class__.__name__ == "_SubParsersAction")
+    for name in sub.choices:
+        with pytest.raises(SystemExit) as e:
+            main([name, "--help"])
+        assert e.value.code == 0
+        assert "usage: papercoder" in capsys.readouterr().out
+
+
+def test_paper_json_has_the_documented_fields(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "paper", str(TRANSFORMER_JSON), "--json")
+    data = json.loads(out)
+    assert {"title", "abstract", "sections", "equations", "figures", "tables", "references", "meta"} <= set(data)
+    assert {"id", "title", "level", "text"} <= set(data["sections"][0])
+    assert data["meta"]["token_estimate"] > 1000 and data["meta"]["source_type"] == "s2orc"
