@@ -1,0 +1,273 @@
+"""``anthropic:<model>`` through the official SDK.
+
+Streams every call (text deltas to ``on_token``, cancel checked per event, the HTTP
+stream closed on cancel). Structured output is a forced tool whose input schema is the
+request's schema. ``Part.cache`` becomes a ``cache_control`` breakpoint (the API allows
+four; the last four win, since later breakpoints cover longer prefixes). Retries belong
+to the caller (``llm.call``): the SDK is built with ``max_retries=0``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from typing import Any
+
+from ._sdk import adapt_http_client, extract_json, map_sdk_error, sdk_http_module
+from .base import (
+    BackendError,
+    CancelledError,
+    CancelToken,
+    Completion,
+    Message,
+    Request,
+    RetryableError,
+    TokenCallback,
+    Usage,
+)
+from .config import load_settings, require_key
+
+KEY_VARIABLE = "ANTHROPIC_API_KEY"
+MAX_BREAKPOINTS = 4
+# Longest prefix wins; 200k unless known larger (1M on older models is a beta opt-in).
+CONTEXT_WINDOWS = {"claude-": 200_000, "claude-opus-4-7": 1_000_000}
+# Models known to accept ``temperature``; newer ones (Opus 4.7 on) reject it with a 400.
+SAMPLING_MODELS = (
+    "claude-3",
+    "claude-opus-4-0",
+    "claude-opus-4-1",
+    "claude-opus-4-2025",
+    "claude-opus-4-5",
+    "claude-opus-4-6",
+    "claude-sonnet-4-0",
+    "claude-sonnet-4-2025",
+    "claude-sonnet-4-5",
+    "claude-sonnet-4-6",
+    "claude-haiku-4-5",
+)
+_FINISH = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length", "tool_use": "tool_use"}
+_WRAP_KEY = "value"  # tool input must be an object; other schemas are wrapped in one
+
+
+def _import_sdk() -> Any:
+    try:
+        import anthropic
+    except ImportError:
+        raise BackendError(
+            "the anthropic package is not installed: pip install 'papercoder-nb[cloud]'"
+        ) from None
+    return anthropic
+
+
+def tool_name(name: str) -> str:
+    return re.sub(r"[^a-zA-Z0-9_-]", "_", name)[:64] or "result"
+
+
+def tool_schema(schema: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """(input_schema, wrapped): tool input is always a JSON object."""
+    if schema.get("type") == "object":
+        return schema, False
+    return {"type": "object", "properties": {_WRAP_KEY: schema}, "required": [_WRAP_KEY]}, True
+
+
+def build_messages(messages: list[Message]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(system blocks, turns) with ``cache_control`` on the last four marked parts."""
+    system: list[dict[str, Any]] = []
+    turns: list[dict[str, Any]] = []
+    marked: list[dict[str, Any]] = []  # blocks ending a cached part, in prefix order
+    for message in messages:
+        if message.role == "system":
+            target = system
+        else:
+            if not turns or turns[-1]["role"] != message.role:  # the API wants alternation
+                turns.append({"role": message.role, "content": []})
+            target = turns[-1]["content"]
+        for part in message.parts:
+            if part.text:
+                target.append({"type": "text", "text": part.text})
+            # An empty cached part still ends a cacheable prefix: mark the block before it.
+            if part.cache and target and (not marked or marked[-1] is not target[-1]):
+                marked.append(target[-1])
+    for block in marked[-MAX_BREAKPOINTS:]:
+        block["cache_control"] = {"type": "ephemeral"}
+    return system, turns
+
+
+class AnthropicBackend:
+    concurrent = True
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        http_client: Any = None,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: float = 600.0,
+        context_window: int | None = None,
+        **_: Any,
+    ) -> None:
+        if not model:
+            raise BackendError("name a Claude model, e.g. anthropic:claude-sonnet-4-5")
+        sdk = _import_sdk()
+        self.model = model
+        self.spec = f"anthropic:{model}"
+        self._sdk = sdk
+        self._http = sdk_http_module(sdk.DefaultHttpxClient)
+        self._secret = api_key or require_key(KEY_VARIABLE)
+        self._client = sdk.Anthropic(
+            api_key=self._secret,
+            base_url=base_url or load_settings().get("ANTHROPIC_BASE_URL") or None,
+            timeout=timeout,
+            max_retries=0,  # llm.call retries, with backoff and the budget in view
+            http_client=adapt_http_client(http_client, self._http),
+        )
+        self.context_window = context_window or self._window(model)
+        # Sent only where known to be accepted; dropped for good after a 400 naming it.
+        self.send_temperature = model.startswith(SAMPLING_MODELS)
+
+    @staticmethod
+    def _window(model: str) -> int:
+        matches = [p for p in CONTEXT_WINDOWS if model.startswith(p)]
+        return CONTEXT_WINDOWS[max(matches, key=len)] if matches else 200_000
+
+    def params(self, request: Request) -> dict[str, Any]:
+        """The ``messages.create`` arguments for a request (public for tests and logs)."""
+        system, turns = build_messages(request.messages)
+        params: dict[str, Any] = {
+            "model": self.model,
+            "max_tokens": request.max_tokens,
+            "messages": turns,
+        }
+        if self.send_temperature:
+            # extra_body: recent SDK releases dropped the keyword, the older API still takes it.
+            params["extra_body"] = {"temperature": request.temperature}
+        if system:
+            params["system"] = system
+        if request.schema is not None:
+            name = tool_name(request.schema_name)
+            input_schema, _ = tool_schema(request.schema)
+            params["tools"] = [
+                {
+                    "name": name,
+                    "description": "Record the answer. Its input is the complete answer.",
+                    "input_schema": input_schema,
+                }
+            ]
+            params["tool_choice"] = {"type": "tool", "name": name}
+        return params
+
+    def _error(self, exc: Exception) -> BackendError:
+        if isinstance(exc, self._http.HTTPError):  # raised while reading the stream
+            return RetryableError(f"{self.spec}: the stream broke off ({type(exc).__name__})")
+        return map_sdk_error(
+            exc, sdk=self._sdk, spec=self.spec, key_variable=KEY_VARIABLE, secret=self._secret
+        )
+
+    def execute(
+        self,
+        request: Request,
+        on_token: TokenCallback | None = None,
+        cancel: CancelToken | None = None,
+    ) -> Completion:
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        started = time.perf_counter()
+        try:
+            stream = self._open(request)
+        except (self._sdk.APIError, self._http.HTTPError) as exc:
+            raise self._error(exc) from None
+        blocks: dict[int, dict[str, Any]] = {}
+        counts: dict[str, int] = {}
+        stop_reason: str | None = None
+        finished = False
+        try:
+            for event in stream:
+                if cancel is not None and cancel.cancelled:
+                    raise CancelledError(f"{self.spec}: cancelled by the user")
+                kind = event.type
+                if kind == "message_start":
+                    _take_usage(counts, event.message.usage)
+                elif kind == "content_block_start":
+                    block = event.content_block
+                    blocks[event.index] = {"type": block.type, "chunks": []}
+                    if block.type == "text" and block.text:
+                        blocks[event.index]["chunks"].append(block.text)
+                elif kind == "content_block_delta":
+                    delta = event.delta
+                    piece = getattr(delta, "text", None) if delta.type == "text_delta" else None
+                    if delta.type == "input_json_delta":
+                        piece = delta.partial_json
+                    if piece:
+                        blocks.setdefault(event.index, {"type": "text", "chunks": []})["chunks"].append(piece)
+                        if on_token is not None:
+                            on_token(piece)  # partial JSON too: the user sees progress
+                elif kind == "message_delta":
+                    stop_reason = event.delta.stop_reason or stop_reason
+                    _take_usage(counts, event.usage)
+                elif kind == "message_stop":
+                    finished = True
+        except CancelledError:
+            raise
+        except (self._sdk.APIError, self._http.HTTPError) as exc:
+            raise self._error(exc) from None
+        finally:
+            stream.close()  # on cancel this drops the connection: no more tokens are read
+        if not finished:
+            raise RetryableError(f"{self.spec}: the stream ended before message_stop")
+        text, parsed = self._answer(request, blocks)
+        return Completion(
+            text=text,
+            parsed=parsed,
+            usage=Usage(
+                input_tokens=counts.get("input_tokens", 0)
+                + counts.get("cache_read_input_tokens", 0)
+                + counts.get("cache_creation_input_tokens", 0),
+                output_tokens=counts.get("output_tokens", 0),
+                cache_read_tokens=counts.get("cache_read_input_tokens", 0),
+                cache_write_tokens=counts.get("cache_creation_input_tokens", 0),
+            ),
+            finish_reason=_FINISH.get(stop_reason or "", stop_reason or "stop"),
+            latency_s=round(time.perf_counter() - started, 4),
+            model=self.spec,
+        )
+
+    def _open(self, request: Request) -> Any:
+        try:
+            return self._client.messages.create(**self.params(request), stream=True)
+        except self._sdk.BadRequestError as exc:
+            if not (self.send_temperature and "temperature" in str(exc)):
+                raise
+        self.send_temperature = False  # this model takes no sampling parameters
+        return self._client.messages.create(**self.params(request), stream=True)
+
+    @staticmethod
+    def _answer(request: Request, blocks: dict[int, dict[str, Any]]) -> tuple[str, Any]:
+        ordered = [blocks[i] for i in sorted(blocks)]
+        text = "".join("".join(b["chunks"]) for b in ordered if b["type"] == "text")
+        if request.schema is None:
+            return text, None
+        raw = next(("".join(b["chunks"]) for b in ordered if b["type"] == "tool_use"), None)
+        if raw is None:  # no tool call despite tool_choice: take JSON from the text
+            return text, extract_json(text)
+        try:
+            value = json.loads(raw or "{}")
+        except ValueError:  # cut off at max_tokens: keep the raw text for the caller
+            return raw, None
+        if tool_schema(request.schema)[1] and isinstance(value, dict):
+            value = value.get(_WRAP_KEY)
+        return json.dumps(value, ensure_ascii=False), value
+
+
+_USAGE_FIELDS = ("input_tokens", "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens")
+
+
+def _take_usage(counts: dict[str, int], usage: Any) -> None:
+    """message_start has the input side; message_delta has cumulative totals (None = unsent)."""
+    if usage is None:
+        return
+    for name in _USAGE_FIELDS:
+        value = getattr(usage, name, None)
+        if value is not None:
+            counts[name] = int(value)

@@ -1,0 +1,317 @@
+"""``openai:<model>`` through the official SDK, and any OpenAI-compatible server.
+
+Chat Completions, always streamed (``stream_options.include_usage`` for the final usage
+chunk). Structured output asks for ``json_schema``; a server that rejects it (llama.cpp's
+Python server, older vLLM, LM Studio builds) is downgraded once per backend instance to
+``json_object`` and then to a prompt instruction, with the answer parsed and validated
+here. With a ``base_url`` (option, config or ``OPENAI_BASE_URL``) no key is needed.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from typing import Any
+from urllib.parse import urlparse
+
+from ..paper.tokens import estimate_tokens
+from ._sdk import (
+    adapt_http_client,
+    conforms,
+    extract_json,
+    map_sdk_error,
+    one_line,
+    schema_instruction,
+    sdk_http_module,
+)
+from .base import (
+    BackendError,
+    CancelledError,
+    CancelToken,
+    Completion,
+    Request,
+    RetryableError,
+    TokenCallback,
+    Usage,
+)
+from .config import load_settings, require_key
+
+KEY_VARIABLE = "OPENAI_API_KEY"
+NO_KEY = "sk-no-key-required"  # local servers ignore the key but the SDK insists on one
+DEFAULT_LOCAL_WINDOW = 8192
+DEFAULT_OPENAI_WINDOW = 128_000
+# Longest prefix wins.
+CONTEXT_WINDOWS = {
+    "gpt-4.1": 1_047_576,
+    "gpt-4o": 128_000,
+    "gpt-4-turbo": 128_000,
+    "gpt-4": 8_192,
+    "gpt-3.5-turbo": 16_385,
+    "gpt-5": 400_000,
+    "o1": 200_000,
+    "o1-mini": 128_000,
+    "o3": 200_000,
+    "o4-mini": 200_000,
+}
+# Hidden reasoning tokens count against max_completion_tokens; leave room for them so a
+# reasoning model does not spend the whole allowance thinking and return nothing.
+REASONING_HEADROOM = {"minimal": 1024, "low": 4096, "medium": 16384, "high": 32768}
+SCHEMA_MODES = ("json_schema", "json_object", "prompt")
+_FINISH = {"stop": "stop", "length": "length", "tool_calls": "tool_use", "function_call": "tool_use"}
+
+
+def is_reasoning_model(model: str) -> bool:
+    name = model.rsplit("/", 1)[-1].lower()
+    return name.startswith("gpt-5") or (len(name) > 1 and name[0] == "o" and name[1].isdigit())
+
+
+def _lookup(model: str) -> int | None:
+    matches = [p for p in CONTEXT_WINDOWS if model.startswith(p)]
+    return CONTEXT_WINDOWS[max(matches, key=len)] if matches else None
+
+
+def _import_sdk() -> Any:
+    try:
+        import openai
+    except ImportError:
+        raise BackendError(
+            "the openai package is not installed: pip install 'papercoder-nb[cloud]'"
+        ) from None
+    return openai
+
+
+class _Rejected(Exception):
+    """The server refused a feature we can do without (response_format, stream_options)."""
+
+
+class OpenAIBackend:
+    concurrent = True
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        http_client: Any = None,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: float = 600.0,
+        reasoning_effort: str | None = None,
+        context_window: int | None = None,
+        **_: Any,
+    ) -> None:
+        if not model:
+            raise BackendError("name a model, e.g. openai:gpt-4.1-mini")
+        sdk = _import_sdk()
+        settings = load_settings()
+        self.model = model
+        self.spec = f"openai:{model}"
+        self.base_url = base_url or settings.get("OPENAI_BASE_URL") or None
+        host = (urlparse(self.base_url).hostname or "") if self.base_url else "api.openai.com"
+        self.official = host == "openai.com" or host.endswith(".openai.com")
+        key = api_key or settings.get(KEY_VARIABLE)
+        if not key:
+            key = require_key(KEY_VARIABLE) if self.official else NO_KEY
+        self._secret = None if key == NO_KEY else key
+        self._sdk = sdk
+        self._http = sdk_http_module(sdk.DefaultHttpxClient)
+        self._client = sdk.OpenAI(
+            api_key=key,
+            base_url=self.base_url,
+            timeout=timeout,
+            max_retries=0,  # llm.call retries, with backoff and the budget in view
+            http_client=adapt_http_client(http_client, self._http),
+        )
+        self.reasoning_effort = reasoning_effort
+        self._window = context_window
+        # What this server accepted so far; only ever downgraded.
+        self.schema_mode = "json_schema"
+        self.stream_usage = True
+        self._lock = threading.Lock()
+
+    # -- context window -------------------------------------------------------------
+
+    @property
+    def context_window(self) -> int:
+        """From the option, the table, or (unknown model on a server) the server's /models."""
+        if self._window is None:
+            known = _lookup(self.model)
+            if known is not None:
+                self._window = known
+            elif self.official:
+                self._window = DEFAULT_OPENAI_WINDOW
+            else:
+                self._window = self._probe_window() or DEFAULT_LOCAL_WINDOW
+        return self._window
+
+    def _probe_window(self) -> int | None:
+        try:
+            page = self._client.with_options(timeout=5.0).models.list()
+        except Exception:  # any failure just means "unknown": use the default
+            return None
+        models = list(getattr(page, "data", []) or [])
+        chosen = [m for m in models if getattr(m, "id", None) == self.model] or models[:1]
+        for m in chosen:
+            extra = dict(getattr(m, "model_extra", None) or {})
+            meta = extra.get("meta") if isinstance(extra.get("meta"), dict) else {}
+            for value in (
+                extra.get("max_model_len"),  # vLLM
+                extra.get("context_length"),  # LM Studio, OpenRouter
+                extra.get("max_context_length"),
+                meta.get("n_ctx"),
+                meta.get("n_ctx_train"),  # llama.cpp server
+            ):
+                if isinstance(value, int) and value > 0:
+                    return value
+        return None
+
+    # -- request ----------------------------------------------------------------------
+
+    def params(self, request: Request, schema_mode: str | None = None) -> dict[str, Any]:
+        """The ``chat.completions.create`` arguments (public for tests and logs)."""
+        mode = schema_mode or self.schema_mode
+        messages = [{"role": m.role, "content": m.text} for m in request.messages]
+        schema = request.schema
+        if schema is not None and mode != "json_schema":
+            # Appended at the very end so the cached prefix stays the same.
+            if messages and messages[-1]["role"] == "user":
+                messages[-1] = {**messages[-1], "content": messages[-1]["content"] + schema_instruction(schema)}
+            else:
+                messages.append({"role": "user", "content": schema_instruction(schema).lstrip()})
+        params: dict[str, Any] = {"model": self.model, "messages": messages, "stream": True}
+        if self.stream_usage:
+            params["stream_options"] = {"include_usage": True}
+        if is_reasoning_model(self.model):
+            headroom = REASONING_HEADROOM.get(self.reasoning_effort or "medium", 16384)
+            params["max_completion_tokens"] = request.max_tokens + headroom
+            if self.reasoning_effort:  # extra_body: older SDK releases lack the keyword
+                params["extra_body"] = {"reasoning_effort": self.reasoning_effort}
+            # Reasoning models accept only the default temperature.
+        else:
+            params["max_tokens"] = request.max_tokens
+            params["temperature"] = request.temperature
+        if schema is not None and mode == "json_schema":
+            params["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": _schema_name(request.schema_name), "schema": schema, "strict": False},
+            }
+        elif schema is not None and mode == "json_object":
+            # "schema" is honoured by llama-cpp-python (as a grammar) and ignored elsewhere.
+            params["response_format"] = {"type": "json_object", "schema": schema}
+        return params
+
+    def execute(
+        self,
+        request: Request,
+        on_token: TokenCallback | None = None,
+        cancel: CancelToken | None = None,
+    ) -> Completion:
+        for _ in range(len(SCHEMA_MODES) + 2):  # each refusal downgrades one feature
+            mode = self.schema_mode
+            stream_usage = self.stream_usage
+            try:
+                return self._run(request, mode, on_token, cancel)
+            except _Rejected as rejected:
+                self._downgrade(str(rejected), request, mode, stream_usage)
+        raise BackendError(f"{self.spec}: the server rejected every request format")
+
+    def _downgrade(self, message: str, request: Request, mode: str, stream_usage: bool) -> None:
+        with self._lock:
+            if self.schema_mode != mode or self.stream_usage != stream_usage:
+                return  # another call already downgraded: just try again
+            if "stream_options" in message and self.stream_usage:
+                self.stream_usage = False
+            elif request.schema is not None and mode != "prompt":
+                self.schema_mode = SCHEMA_MODES[SCHEMA_MODES.index(mode) + 1]
+            else:
+                raise BackendError(f"{self.spec}: request rejected: {one_line(message, self._secret)}")
+
+    def _error(self, exc: Exception, request: Request) -> Exception:
+        if isinstance(exc, self._http.HTTPError):  # raised while reading the stream
+            return RetryableError(f"{self.spec}: the stream broke off ({type(exc).__name__})")
+        status = getattr(exc, "status_code", None)
+        raw = f"{exc} {getattr(exc, 'body', '')}"  # the whole server text, not a shortened line
+        if status in (400, 422) and (
+            (request.schema is not None and ("response_format" in raw or "json_schema" in raw))
+            or "stream_options" in raw
+        ):
+            return _Rejected(raw)
+        return map_sdk_error(
+            exc, sdk=self._sdk, spec=self.spec, key_variable=KEY_VARIABLE, secret=self._secret
+        )
+
+    def _run(
+        self,
+        request: Request,
+        mode: str,
+        on_token: TokenCallback | None,
+        cancel: CancelToken | None,
+    ) -> Completion:
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        started = time.perf_counter()
+        try:
+            stream = self._client.chat.completions.create(**self.params(request, mode))
+        except (self._sdk.APIError, self._http.HTTPError) as exc:
+            raise self._error(exc, request) from None
+        pieces: list[str] = []
+        finish: str | None = None
+        usage: Any = None
+        try:
+            for chunk in stream:
+                if cancel is not None and cancel.cancelled:
+                    raise CancelledError(f"{self.spec}: cancelled by the user")
+                if getattr(chunk, "usage", None) is not None:
+                    usage = chunk.usage
+                for choice in chunk.choices or []:
+                    if choice.index != 0:
+                        continue
+                    piece = choice.delta.content if choice.delta is not None else None
+                    if piece:
+                        pieces.append(piece)
+                        if on_token is not None:
+                            on_token(piece)
+                    if choice.finish_reason:
+                        finish = choice.finish_reason
+        except CancelledError:
+            raise
+        except (self._sdk.APIError, self._http.HTTPError) as exc:
+            raise self._error(exc, request) from None
+        finally:
+            stream.close()  # on cancel this drops the connection: no more tokens are read
+        if finish is None:  # no choice ever finished: the stream was cut
+            raise RetryableError(f"{self.spec}: the stream ended before the answer finished")
+        text = "".join(pieces)
+        return Completion(
+            text=text,
+            parsed=self._parse(text, request, mode),
+            usage=self._usage(usage, request, text),
+            finish_reason=_FINISH.get(finish, finish),
+            latency_s=round(time.perf_counter() - started, 4),
+            model=self.spec,
+        )
+
+    @staticmethod
+    def _parse(text: str, request: Request, mode: str) -> Any:
+        if request.schema is None:
+            return None
+        value = extract_json(text)
+        if mode == "json_schema":
+            return value  # the server constrained it
+        return value if value is not None and conforms(value, request.schema) else None
+
+    @staticmethod
+    def _usage(usage: Any, request: Request, text: str) -> Usage:
+        if usage is None:  # some servers never send usage: estimate rather than show zero
+            return Usage(input_tokens=request.estimated_input_tokens(), output_tokens=estimate_tokens(text))
+        details = getattr(usage, "prompt_tokens_details", None)
+        cached = getattr(details, "cached_tokens", None) or 0
+        return Usage(
+            input_tokens=usage.prompt_tokens or 0,
+            output_tokens=usage.completion_tokens or 0,
+            cache_read_tokens=int(cached),
+        )
+
+
+def _schema_name(name: str) -> str:
+    return re.sub(r"[^a-zA-Z0-9_-]", "_", name)[:64] or "result"

@@ -1,0 +1,423 @@
+"""OpenAIBackend driven through the real SDK over httpx.MockTransport.
+
+The mock speaks the real Chat Completions wire format (chat.completion.chunk SSE with a
+final usage chunk and ``[DONE]``, error bodies, headers); no test touches the network.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Callable, Iterator
+
+import httpx
+import pytest
+
+from papercoder_nb.llm.base import (
+    BackendError,
+    CancelledError,
+    CancelToken,
+    Message,
+    Request,
+    RetryableError,
+)
+from papercoder_nb.llm.openai import NO_KEY, OpenAIBackend, is_reasoning_model
+
+KEY = "sk-proj-test-SECRET-9876543210"
+SCHEMA = {
+    "type": "object",
+    "properties": {"files": {"type": "array", "items": {"type": "string"}, "maxItems": 20}},
+    "required": ["files"],
+}
+
+
+@pytest.fixture(autouse=True)
+def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    """No network, and no real settings: env, ./.env and user config are all empty."""
+    real_connect = socket.socket.connect
+
+    def guarded(self: socket.socket, address: object) -> object:
+        host = address[0] if isinstance(address, tuple) else str(address)
+        if host not in ("127.0.0.1", "::1", "localhost") and not str(host).startswith("/"):
+            raise AssertionError(f"test tried to reach the network: {address}")
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PAPERCODER_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.chdir(tmp_path)
+
+
+class SSE(httpx.SyncByteStream):
+    """Chat-completion chunks as SSE; counts what was read and whether it was closed."""
+
+    def __init__(self, chunks: list[dict], *, done: bool = True, fail_after: int | None = None) -> None:
+        self.lines = [f"data: {json.dumps(c)}\n\n".encode() for c in chunks]
+        if done:
+            self.lines.append(b"data: [DONE]\n\n")
+        self.fail_after = fail_after
+        self.sent = 0
+        self.closed = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        for line in self.lines:
+            if self.fail_after is not None and self.sent >= self.fail_after:
+                raise httpx.RemoteProtocolError("peer closed connection without sending complete message body")
+            self.sent += 1
+            yield line
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def chunk(delta: dict, finish: str | None = None, model: str = "gpt-4.1-mini") -> dict:
+    return {
+        "id": "chatcmpl-1",
+        "object": "chat.completion.chunk",
+        "created": 1730000000,
+        "model": model,
+        "system_fingerprint": "fp_1",
+        "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}],
+        "usage": None,
+    }
+
+
+def usage_chunk(prompt: int, completion: int, cached: int | None = 0) -> dict:
+    details = None if cached is None else {"cached_tokens": cached, "audio_tokens": 0}
+    return {
+        "id": "chatcmpl-1",
+        "object": "chat.completion.chunk",
+        "created": 1730000000,
+        "model": "gpt-4.1-mini",
+        "choices": [],
+        "usage": {
+            "prompt_tokens": prompt,
+            "completion_tokens": completion,
+            "total_tokens": prompt + completion,
+            "prompt_tokens_details": details,
+            "completion_tokens_details": {"reasoning_tokens": 0},
+        },
+    }
+
+
+def answer(pieces: list[str], *, finish: str | None = "stop", usage: dict | None = None, **kw: object) -> SSE:
+    chunks = [chunk({"role": "assistant", "content": ""})]
+    chunks += [chunk({"content": p}) for p in pieces]
+    if finish:
+        chunks.append(chunk({}, finish))
+    if usage is not None:
+        chunks.append(usage)
+    return SSE(chunks, **kw)
+
+
+class Server:
+    def __init__(self, *responders: Callable[[httpx.Request], httpx.Response], host: str = "api.openai.com") -> None:
+        self.responders = list(responders)
+        self.host = host
+        self.requests: list[httpx.Request] = []
+        self.bodies: list[dict] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        assert request.url.host == self.host
+        self.requests.append(request)
+        self.bodies.append(json.loads(request.content) if request.content else {})
+        return self.responders.pop(0)(request)
+
+
+def sse(stream: SSE) -> Callable[[httpx.Request], httpx.Response]:
+    return lambda request: httpx.Response(200, headers={"content-type": "text/event-stream"}, stream=stream)
+
+
+def error(status: int, message: str, *, kind: str = "invalid_request_error", param: str | None = None,
+          headers: dict | None = None) -> Callable[[httpx.Request], httpx.Response]:
+    body = {"error": {"message": message, "type": kind, "param": param, "code": None}}
+    return lambda request: httpx.Response(status, json=body, headers=headers or {})
+
+
+def backend(server: Server, model: str = "gpt-4.1-mini", **options: object) -> OpenAIBackend:
+    client = httpx.Client(transport=httpx.MockTransport(server))
+    options.setdefault("api_key", KEY)
+    return OpenAIBackend(model, http_client=client, **options)
+
+
+def request(**kw: object) -> Request:
+    return Request(messages=[Message.of("system", "You plan."), Message.of("user", "Plan ", "it.")], **kw)
+
+
+def test_streams_text_with_usage_and_cached_tokens() -> None:
+    stream = answer(["Hel", "lo ", "world"], usage=usage_chunk(1200, 30, cached=1024))
+    server = Server(sse(stream))
+    tokens: list[str] = []
+    done = backend(server).execute(request(max_tokens=300, temperature=0.1), on_token=tokens.append)
+    assert done.text == "Hello world"
+    assert tokens == ["Hel", "lo ", "world"]
+    assert done.finish_reason == "stop"
+    assert done.usage.input_tokens == 1200
+    assert done.usage.cache_read_tokens == 1024
+    assert done.usage.cache_write_tokens == 0
+    assert done.usage.output_tokens == 30
+    assert done.model == "openai:gpt-4.1-mini"
+    body = server.bodies[0]
+    assert body["stream"] is True
+    assert body["stream_options"] == {"include_usage": True}
+    assert body["max_tokens"] == 300 and body["temperature"] == 0.1
+    assert body["messages"] == [
+        {"role": "system", "content": "You plan."},
+        {"role": "user", "content": "Plan it."},
+    ]
+    assert "response_format" not in body
+    assert server.requests[0].headers["authorization"] == f"Bearer {KEY}"
+    assert stream.closed
+
+
+def test_length_finish_reason_is_reported() -> None:
+    server = Server(sse(answer(["trunc"], finish="length", usage=usage_chunk(10, 5))))
+    assert backend(server).execute(request()).finish_reason == "length"
+
+
+def test_json_schema_structured_output() -> None:
+    raw = json.dumps({"files": ["model.py", "train.py"]})
+    server = Server(sse(answer([raw[:9], raw[9:]], usage=usage_chunk(500, 20))))
+    done = backend(server).execute(request(schema=SCHEMA, schema_name="architecture"))
+    assert done.parsed == {"files": ["model.py", "train.py"]}
+    assert done.text == raw
+    assert server.bodies[0]["response_format"] == {
+        "type": "json_schema",
+        "json_schema": {"name": "architecture", "schema": SCHEMA, "strict": False},
+    }
+
+
+def test_rejected_json_schema_falls_back_to_json_object_and_is_remembered() -> None:
+    server = Server(
+        error(400, "Invalid parameter: 'response_format' of type 'json_schema' is not supported with this model.",
+              param="response_format"),
+        sse(answer(['```json\n{"files": ["a.py"]}\n```'], usage=usage_chunk(100, 9))),
+        sse(answer(['{"files": ["b.py"]}'], usage=usage_chunk(100, 9))),
+    )
+    b = backend(server)
+    first = b.execute(request(schema=SCHEMA))
+    second = b.execute(request(schema=SCHEMA))
+    assert first.parsed == {"files": ["a.py"]}
+    assert second.parsed == {"files": ["b.py"]}
+    assert b.schema_mode == "json_object"
+    assert server.bodies[0]["response_format"]["type"] == "json_schema"
+    assert server.bodies[1]["response_format"]["type"] == "json_object"
+    assert server.bodies[2]["response_format"]["type"] == "json_object"  # no second refusal
+    # The schema travels in the prompt, appended after everything cacheable.
+    last = server.bodies[1]["messages"][-1]["content"]
+    assert last.startswith("Plan it.") and '"files"' in last and "JSON" in last
+
+
+def test_server_without_json_modes_gets_prompt_instruction_and_validation() -> None:
+    # llama-cpp-python answers unknown response_format types with a FastAPI 422.
+    detail = {"detail": [{"type": "literal_error", "loc": ["body", "response_format", "type"],
+                          "msg": "Input should be 'text' or 'json_object'"}]}
+    server = Server(
+        lambda r: httpx.Response(422, json=detail),
+        error(400, "response_format json_object is not supported"),
+        sse(answer(['Sure! {"files": "not a list"}'], usage=usage_chunk(100, 9))),
+        sse(answer(['Here it is: {"files": ["x.py"]} done'], usage=usage_chunk(100, 9))),
+        host="127.0.0.1",
+    )
+    b = backend(server, model="qwen2.5-coder", base_url="http://127.0.0.1:8080/v1", api_key=None)
+    bad = b.execute(request(schema=SCHEMA))
+    good = b.execute(request(schema=SCHEMA))
+    assert b.schema_mode == "prompt"
+    assert "response_format" not in server.bodies[2]
+    assert bad.parsed is None  # parsed but fails the schema: not passed on as valid
+    assert bad.text == 'Sure! {"files": "not a list"}'
+    assert good.parsed == {"files": ["x.py"]}
+
+
+def test_plain_requests_do_not_downgrade_on_unrelated_400() -> None:
+    server = Server(error(400, "This model's maximum context length is 8192 tokens."))
+    b = backend(server)
+    with pytest.raises(BackendError, match="maximum context length") as info:
+        b.execute(request())
+    assert not isinstance(info.value, RetryableError)
+    assert b.schema_mode == "json_schema" and b.stream_usage
+
+
+def test_server_rejecting_stream_options_is_retried_without() -> None:
+    server = Server(
+        error(400, "Unrecognized request argument supplied: stream_options"),
+        sse(answer(["ok"])),  # and it sends no usage: estimated instead
+        host="127.0.0.1",
+    )
+    b = backend(server, model="local-model", base_url="http://127.0.0.1:8080/v1")
+    done = b.execute(request())
+    assert done.text == "ok"
+    assert "stream_options" not in server.bodies[1]
+    assert b.stream_usage is False
+    assert done.usage.input_tokens > 0 and done.usage.output_tokens > 0
+
+
+def test_reasoning_model_parameters() -> None:
+    server = Server(sse(answer(["done"], usage=usage_chunk(50, 400))))
+    backend(server, model="o3-mini", reasoning_effort="low").execute(request(max_tokens=1000))
+    body = server.bodies[0]
+    assert body["reasoning_effort"] == "low"
+    assert body["max_completion_tokens"] == 1000 + 4096  # headroom for hidden reasoning
+    assert "max_tokens" not in body and "temperature" not in body
+    assert is_reasoning_model("gpt-5-mini") and is_reasoning_model("o4-mini")
+    assert not is_reasoning_model("gpt-4o") and not is_reasoning_model("olmo-7b")
+
+
+def test_rate_limit_is_retryable_with_retry_after() -> None:
+    server = Server(error(429, "Rate limit reached for gpt-4.1-mini", kind="requests", headers={"retry-after": "3"}))
+    with pytest.raises(RetryableError) as info:
+        backend(server).execute(request())
+    assert info.value.retry_after == 3.0
+    assert len(server.requests) == 1  # the SDK must not retry on its own
+
+
+@pytest.mark.parametrize("status", [500, 502, 503])
+def test_server_errors_are_retryable(status: int) -> None:
+    server = Server(error(status, "The server had an error while processing your request.", kind="server_error"))
+    with pytest.raises(RetryableError, match=str(status)):
+        backend(server).execute(request())
+    assert len(server.requests) == 1
+
+
+def test_timeout_is_retryable() -> None:
+    def handler(req: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("timed out", request=req)
+
+    with pytest.raises(RetryableError, match="timed out"):
+        backend(Server(handler)).execute(request())
+
+
+def test_stream_cut_before_finish_is_retryable() -> None:
+    stream = answer(["half an ans"], finish=None, done=False)
+    tokens: list[str] = []
+    with pytest.raises(RetryableError, match="ended before"):
+        backend(Server(sse(stream))).execute(request(), on_token=tokens.append)
+    assert tokens == ["half an ans"]
+
+
+def test_connection_dropped_mid_stream_is_retryable() -> None:
+    stream = answer(["a", "b", "c"], usage=usage_chunk(5, 3), fail_after=2)
+    # Newer SDKs wrap it as a connection error, older ones let the httpx error through.
+    with pytest.raises(RetryableError, match="broke off|connection failed"):
+        backend(Server(sse(stream))).execute(request())
+
+
+def test_error_object_inside_the_stream_is_retryable() -> None:
+    stream = SSE([chunk({"content": "x"}), {"error": {"message": "upstream overloaded", "type": "server_error"}}])
+    with pytest.raises(RetryableError, match="upstream overloaded"):
+        backend(Server(sse(stream))).execute(request())
+
+
+def test_unauthorized_names_the_variable_and_never_the_key() -> None:
+    server = Server(error(401, f"Incorrect API key provided: {KEY}. You can find your API key at ...",
+                          param=None))
+    with pytest.raises(BackendError) as info:
+        backend(server).execute(request())
+    text = str(info.value)
+    assert "OPENAI_API_KEY" in text and "401" in text
+    assert KEY not in text and KEY[:12] not in text
+    assert not isinstance(info.value, RetryableError)
+    assert info.value.__cause__ is None
+
+
+def test_key_not_in_completion_or_other_errors() -> None:
+    server = Server(sse(answer(["fine"], usage=usage_chunk(5, 1))), error(404, f"The model `x` does not exist ({KEY})"))
+    b = backend(server)
+    assert KEY not in b.execute(request()).model_dump_json()
+    with pytest.raises(BackendError, match="not found") as info:
+        b.execute(request())
+    assert KEY not in str(info.value)
+
+
+def test_cancel_from_on_token_stops_reading_the_stream() -> None:
+    stream = answer([f"t{i} " for i in range(500)], usage=usage_chunk(5, 500))
+    cancel = CancelToken()
+    seen: list[str] = []
+
+    def on_token(piece: str) -> None:
+        seen.append(piece)
+        if len(seen) == 3:
+            cancel.cancel()
+
+    with pytest.raises(CancelledError):
+        backend(Server(sse(stream))).execute(request(), on_token=on_token, cancel=cancel)
+    assert seen == ["t0 ", "t1 ", "t2 "]
+    assert stream.closed
+    assert stream.sent < 20 < len(stream.lines)
+
+
+def test_base_url_without_key_uses_a_dummy_key() -> None:
+    server = Server(sse(answer(["local"])), host="127.0.0.1")
+    b = OpenAIBackend(
+        "smollm2",
+        base_url="http://127.0.0.1:8000/v1",
+        http_client=httpx.Client(transport=httpx.MockTransport(server)),
+    )
+    assert b.execute(request()).text == "local"
+    assert server.requests[0].headers["authorization"] == f"Bearer {NO_KEY}"
+    assert server.requests[0].url.path == "/v1/chat/completions"
+
+
+def test_base_url_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:11434/v1")
+    server = Server(sse(answer(["ollama"])), host="127.0.0.1")
+    b = OpenAIBackend("llama3.2", http_client=httpx.Client(transport=httpx.MockTransport(server)))
+    assert b.execute(request()).text == "ollama"
+    assert server.requests[0].url.port == 11434
+
+
+def test_official_api_without_key_is_one_line_naming_the_variable() -> None:
+    with pytest.raises(BackendError) as info:
+        OpenAIBackend("gpt-4.1-mini")
+    assert "OPENAI_API_KEY" in str(info.value) and "\n" not in str(info.value)
+
+
+def test_key_from_dotenv(tmp_path) -> None:
+    (tmp_path / ".env").write_text(f"OPENAI_API_KEY={KEY}\n")
+    server = Server(sse(answer(["hi"])))
+    b = OpenAIBackend("gpt-4o-mini", http_client=httpx.Client(transport=httpx.MockTransport(server)))
+    b.execute(request())
+    assert server.requests[0].headers["authorization"] == f"Bearer {KEY}"
+
+
+def test_context_window_from_table_and_override() -> None:
+    assert backend(Server()).context_window == 1_047_576
+    assert backend(Server(), model="gpt-4o-2024-08-06").context_window == 128_000
+    assert backend(Server(), model="o3-mini").context_window == 200_000
+    assert backend(Server(), model="gpt-4.1", context_window=32_000).context_window == 32_000
+
+
+def test_context_window_from_llama_cpp_models_endpoint() -> None:
+    models = {
+        "object": "list",
+        "data": [{"id": "smollm2", "object": "model", "owned_by": "llamacpp",
+                  "meta": {"n_vocab": 49152, "n_ctx_train": 8192 * 2, "n_embd": 576}}],
+    }
+    server = Server(lambda r: httpx.Response(200, json=models), host="127.0.0.1")
+    b = backend(server, model="smollm2", base_url="http://127.0.0.1:8080/v1")
+    assert b.context_window == 16384
+    assert b.context_window == 16384
+    assert [r.url.path for r in server.requests] == ["/v1/models"]  # asked once
+
+
+def test_context_window_from_vllm_max_model_len() -> None:
+    models = {"object": "list", "data": [{"id": "other", "max_model_len": 4096},
+                                         {"id": "Qwen/Qwen2.5-7B", "max_model_len": 32768}]}
+    server = Server(lambda r: httpx.Response(200, json=models), host="127.0.0.1")
+    assert backend(server, model="Qwen/Qwen2.5-7B", base_url="http://127.0.0.1:8000/v1").context_window == 32768
+
+
+def test_context_window_default_when_server_says_nothing() -> None:
+    server = Server(lambda r: httpx.Response(500, json={"error": "nope"}), host="127.0.0.1")
+    assert backend(server, model="mystery", base_url="http://127.0.0.1:1234/v1").context_window == 8192
+
+
+def test_registry_builds_it_with_options() -> None:
+    from papercoder_nb.llm.base import Backend
+    from papercoder_nb.llm.registry import get_backend
+
+    b = get_backend("openai:gpt-5-mini", api_key=KEY, reasoning_effort="minimal")
+    assert isinstance(b, OpenAIBackend) and isinstance(b, Backend)
+    assert b.spec == "openai:gpt-5-mini" and b.concurrent is True
+    assert b.reasoning_effort == "minimal"
