@@ -1,0 +1,562 @@
+"""Smoke-run generated code in a contained subprocess.
+
+Generated code is untrusted (a paper can carry prompt injection), so a smoke run:
+
+* works on a temporary copy of the repository (symlinks are not copied),
+* byte-compiles every ``.py`` file (parsing never executes code),
+* imports every module in its own subprocess, then runs the entry point,
+* gives each subprocess a time limit (the whole process group is killed), a memory limit
+  (``RLIMIT_AS``), a file-size limit and an environment built from scratch (no API keys,
+  tokens or other secrets: nothing is inherited but a short allow-list),
+* and, where bubblewrap works, runs inside ``bwrap`` with no network, a private PID
+  namespace, a read-only view of the system and the Python installation, and only the
+  temporary directory writable. Where bubblewrap is missing or cannot create namespaces
+  (some containers), the run still happens but the result says plainly that the network
+  and the file system are not isolated.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback as tb
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+try:
+    import resource
+except ImportError:  # not on Windows: limits cannot be set there
+    resource = None  # type: ignore[assignment]
+
+SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSW|CREDENTIAL|AUTH|COOKIE|SESSION", re.I)
+_PASSTHROUGH = ("CUDA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES", "TZ")
+_SANDBOX_ROOT = "/sandbox"  # where the temp dir appears inside bubblewrap
+_TAIL_CHARS = 8000
+_MEMORY_PATTERN = re.compile(
+    r"MemoryError|Cannot allocate memory|std::bad_alloc|Unable to allocate|out of memory",
+    re.I,
+)
+_IGNORED_DIRS = {".git", ".venv", "venv", "__pycache__", ".papercoder-backup", ".ipynb_checkpoints"}
+
+
+@dataclass
+class FileRecord:
+    path: str
+    module: str | None = None  # dotted module name, None if not importable by name
+    compiled: bool = False
+    imported: bool | None = None  # None: not attempted (see error/note)
+    error: str | None = None  # one line: "ModuleNotFoundError: No module named 'x'"
+    traceback: str | None = None
+    note: str | None = None
+
+
+@dataclass
+class SmokeResult:
+    repo_dir: str
+    entry_point: str | None
+    args: list[str] = field(default_factory=list)
+    files: list[FileRecord] = field(default_factory=list)
+    ran: bool | None = None  # None: no entry point run
+    returncode: int | None = None
+    stdout_tail: str = ""
+    stderr_tail: str = ""
+    timed_out: bool = False
+    memory_exceeded: bool = False
+    network_isolated: bool = False
+    filesystem_isolated: bool = False
+    failing_file: str | None = None  # deepest repository frame of the entry point's error
+    failing_line: int | None = None
+    error: str | None = None  # last line of the entry point's traceback
+    notes: list[str] = field(default_factory=list)
+    safety_flags: list[dict] = field(default_factory=list)  # SafetyFlag.to_dict(), if scanned
+    duration_s: float = 0.0
+    python: str = ""
+
+    def summary(self) -> str:
+        """One line for ``papercoder status`` and the panel."""
+        n = len(self.files)
+        compiled = sum(f.compiled for f in self.files)
+        imported = sum(f.imported is True for f in self.files)
+        tried = sum(f.imported is not None for f in self.files)
+        parts = [f"{compiled}/{n} compiled", f"{imported}/{tried} imported"]
+        if self.ran is not None:
+            if self.timed_out:
+                parts.append(f"{self.entry_point} timed out")
+            else:
+                parts.append(
+                    f"{self.entry_point} {'ran' if self.ran else 'failed'} (exit {self.returncode})"
+                )
+        text = ("ok: " if self.ok else "failed: ") + ", ".join(parts)
+        if self.error and not self.ok:
+            where = f" at {self.failing_file}:{self.failing_line}" if self.failing_file else ""
+            text += f"; {self.error}{where}"
+        else:
+            bad = next((f for f in self.files if f.error), None)
+            if bad and not self.ok:
+                text += f"; {bad.path}: {bad.error}"
+        if self.memory_exceeded:
+            text += "; memory limit exceeded"
+        text += "; network isolated" if self.network_isolated else "; network NOT isolated"
+        return text
+
+    @property
+    def ok(self) -> bool:
+        files_ok = all(f.compiled and f.imported is not False for f in self.files)
+        return files_ok and self.ran is not False and not self.timed_out
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["ok"] = self.ok
+        data["summary"] = self.summary()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> SmokeResult:
+        data = dict(data)
+        data.pop("ok", None)
+        data.pop("summary", None)
+        files = [FileRecord(**f) for f in data.pop("files", [])]
+        return cls(files=files, **data)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+
+# -- isolation ------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=8)
+def _python_roots(python: str) -> tuple[str, ...]:
+    """Directories the interpreter needs (prefixes of the venv and its base install)."""
+    code = "import sys,json;print(json.dumps([sys.prefix,sys.base_prefix,sys.exec_prefix]))"
+    roots = {str(Path(python).resolve().parent.parent), str(Path(python).absolute().parent.parent)}
+    try:
+        out = subprocess.run(
+            [python, "-S", "-c", code],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            env={"PATH": "/usr/bin:/bin"},
+        )
+        roots.update(json.loads(out.stdout))
+    except (OSError, ValueError, subprocess.SubprocessError):
+        pass
+    # Drop roots already covered by /usr or by another root.
+    keep = sorted(r for r in roots if r and r != "/" and not r.startswith("/usr/"))
+    return tuple(r for r in keep if not any(r != o and r.startswith(o + "/") for o in keep))
+
+
+def _bwrap_command(work: Path, python: str, *, network: bool) -> list[str]:
+    cmd = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session"]
+    if network:
+        cmd.append("--share-net")
+    cmd += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+    for top in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
+        p = Path(top)
+        if p.is_symlink():
+            cmd += ["--symlink", os.readlink(top), top]
+        elif p.is_dir():
+            cmd += ["--ro-bind", top, top]
+    for etc in (
+        "ld.so.cache",
+        "ld.so.conf",
+        "ld.so.conf.d",
+        "alternatives",
+        "localtime",
+        "passwd",
+        "group",
+        "nsswitch.conf",
+        "ssl",
+        "ca-certificates",
+        "fonts",
+    ):
+        cmd += ["--ro-bind-try", f"/etc/{etc}", f"/etc/{etc}"]
+    if network:
+        cmd += [
+            "--ro-bind-try",
+            "/etc/resolv.conf",
+            "/etc/resolv.conf",
+            "--ro-bind-try",
+            "/etc/hosts",
+            "/etc/hosts",
+        ]
+    for root in _python_roots(python):
+        cmd += ["--ro-bind", root, root]
+    cmd += ["--bind", str(work), _SANDBOX_ROOT, "--chdir", f"{_SANDBOX_ROOT}/repo"]
+    return cmd
+
+
+@functools.lru_cache(maxsize=8)
+def bwrap_status(python: str = sys.executable) -> tuple[bool, str]:
+    """Whether bubblewrap can run ``python`` here, and why not. Probed once per python."""
+    if shutil.which("bwrap") is None:
+        return False, "bwrap not installed"
+    with tempfile.TemporaryDirectory(prefix="papercoder-probe-") as tmp:
+        work = Path(tmp)
+        (work / "repo").mkdir()
+        cmd = _bwrap_command(work, python, network=False) + [python, "-S", "-c", "pass"]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+        except (OSError, subprocess.SubprocessError) as exc:
+            return False, f"bwrap failed to start: {exc}"
+    if proc.returncode != 0:
+        reason = (proc.stderr.strip().splitlines() or [f"exit code {proc.returncode}"])[-1]
+        return False, f"bwrap cannot create a sandbox here ({reason})"
+    return True, "bubblewrap"
+
+
+# -- environment and limits -----------------------------------------------------------
+
+
+def minimal_env(
+    *, home: str, tmp: str, repo: str, python: str, extra: dict[str, str] | None = None
+) -> dict[str, str]:
+    """An environment built from scratch: nothing secret can leak by inheritance."""
+    env = {
+        "PATH": os.pathsep.join([str(Path(python).parent), "/usr/local/bin", "/usr/bin", "/bin"]),
+        "HOME": home,
+        "TMPDIR": tmp,
+        "XDG_CACHE_HOME": f"{home}/.cache",
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "PYTHONHASHSEED": "0",
+        "PYTHONUNBUFFERED": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONNOUSERSITE": "1",
+        "PYTHONPATH": repo,
+        "MPLBACKEND": "Agg",
+        "OMP_NUM_THREADS": "1",
+        # Libraries that phone home: tell them not to.
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "HF_DATASETS_OFFLINE": "1",
+        "WANDB_MODE": "disabled",
+    }
+    for name in _PASSTHROUGH:
+        if name in os.environ:
+            env[name] = os.environ[name]
+    for name, value in (extra or {}).items():
+        if SECRET_NAME.search(name):
+            raise ValueError(f"refusing to pass {name!r} into a smoke run: it looks like a secret")
+        env[name] = value
+    return env
+
+
+def _limits(memory_mb: int, file_mb: int):
+    """preexec_fn: runs in the child before exec, so the limits bind bwrap and the code."""
+
+    def apply() -> None:
+        limits = [
+            (resource.RLIMIT_AS, memory_mb * 1024 * 1024),
+            (resource.RLIMIT_FSIZE, file_mb * 1024 * 1024),
+            (resource.RLIMIT_CORE, 0),
+        ]
+        for kind, value in limits:
+            try:
+                resource.setrlimit(kind, (value, value))
+            except (ValueError, OSError):
+                pass  # e.g. macOS refuses RLIMIT_AS; smoke_run notes it off Linux
+
+    return apply
+
+
+@dataclass
+class _Proc:
+    returncode: int | None
+    stdout: str
+    stderr: str
+    timed_out: bool
+    duration_s: float
+
+
+class _Runner:
+    """Runs one command at a time inside the chosen containment."""
+
+    def __init__(
+        self,
+        work: Path,
+        python: str,
+        *,
+        use_bwrap: bool,
+        network: bool,
+        timeout_s: float,
+        memory_mb: int,
+        file_mb: int,
+        extra_env: dict[str, str] | None,
+    ) -> None:
+        self.work = work
+        self.python = python
+        self.use_bwrap = use_bwrap
+        self.network = network
+        self.timeout_s = timeout_s
+        self.memory_mb = memory_mb
+        self.file_mb = file_mb
+        root = _SANDBOX_ROOT if use_bwrap else str(work)
+        self.repo_root = f"{root}/repo"
+        self.env = minimal_env(
+            home=f"{root}/home",
+            tmp="/tmp" if use_bwrap else f"{root}/tmp",
+            repo=self.repo_root,
+            python=python,
+            extra=extra_env,
+        )
+        self.logs = Path(tempfile.mkdtemp(prefix="papercoder-logs-"))  # outside the sandbox
+        self.counter = 0
+
+    def run(self, argv: list[str]) -> _Proc:
+        self.counter += 1
+        out_path = self.logs / f"{self.counter}.out"
+        err_path = self.logs / f"{self.counter}.err"
+        cmd = [self.python, "-s", *argv]
+        if self.use_bwrap:
+            cmd = _bwrap_command(self.work, self.python, network=self.network) + cmd
+        start = time.monotonic()
+        timed_out = False
+        with open(out_path, "wb") as out, open(err_path, "wb") as err:
+            proc = subprocess.Popen(
+                cmd,
+                cwd=self.work / "repo",
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+                start_new_session=True,
+                preexec_fn=_limits(self.memory_mb, self.file_mb) if resource else None,
+            )
+            try:
+                proc.wait(timeout=self.timeout_s)
+            except subprocess.TimeoutExpired:
+                timed_out = True
+                _kill_group(proc)
+            finally:
+                _kill_group(proc)  # stragglers that outlived their parent in the group
+        return _Proc(
+            proc.returncode, _tail(out_path), _tail(err_path), timed_out, time.monotonic() - start
+        )
+
+    def close(self) -> None:
+        shutil.rmtree(self.logs, ignore_errors=True)
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    proc.wait()
+
+
+def _tail(path: Path, limit: int = _TAIL_CHARS) -> str:
+    with open(path, "rb") as fh:
+        fh.seek(0, os.SEEK_END)
+        size = fh.tell()
+        fh.seek(max(0, size - limit))
+        data = fh.read()
+    text = data.decode("utf-8", "replace")
+    return text if size <= limit else "…" + text
+
+
+# -- the smoke run --------------------------------------------------------------------
+
+_IMPORT_SNIPPET = "import importlib, sys; importlib.import_module(sys.argv[1])"
+
+
+def smoke_run(
+    repo_dir: Path,
+    *,
+    entry_point: str | None,
+    args: list[str] | None = None,
+    timeout_s: float = 120,
+    memory_mb: int = 2048,
+    python: str = sys.executable,
+    network: bool = False,
+    use_bwrap: bool | None = None,
+    file_mb: int = 512,
+    extra_env: dict[str, str] | None = None,
+) -> SmokeResult:
+    """Compile, import and run a generated repository; never raises for the code's faults.
+
+    ``timeout_s`` applies to each subprocess (each import and the run). ``memory_mb`` caps
+    virtual memory (RLIMIT_AS), which libraries that reserve large address ranges (some
+    GPU stacks) may need raised. ``use_bwrap=None`` uses bubblewrap when it works here.
+    Installs nothing: missing third-party packages show up as import errors.
+    """
+    repo_dir = Path(repo_dir)
+    args = list(args or [])
+    started = time.monotonic()
+    result = SmokeResult(repo_dir=str(repo_dir), entry_point=entry_point, args=args, python=python)
+    if use_bwrap is None or use_bwrap:
+        available, reason = bwrap_status(python)
+        if use_bwrap and not available:
+            raise RuntimeError(f"bubblewrap requested but unavailable: {reason}")
+        use_bwrap = available
+    else:
+        reason = "disabled by the caller"
+    result.filesystem_isolated = use_bwrap
+    result.network_isolated = use_bwrap and not network
+    if network:
+        result.notes.append("network allowed by request")
+    elif not use_bwrap:
+        result.notes.append(f"network not isolated: bubblewrap unavailable ({reason})")
+    if resource is None or not sys.platform.startswith("linux"):
+        result.notes.append(f"memory and file-size limits may not be enforced on {sys.platform}")
+    if not use_bwrap:
+        result.notes.append(
+            "file system not isolated: the code runs on a temporary copy with a temporary "
+            "HOME, but can still reach absolute paths the current user may write"
+        )
+
+    with tempfile.TemporaryDirectory(prefix="papercoder-smoke-") as tmp:
+        work = Path(tmp)
+        for sub in ("home", "tmp"):
+            (work / sub).mkdir()
+        skipped = _copy_repo(repo_dir, work / "repo")
+        if skipped:
+            result.notes.append("not copied (symlinks): " + ", ".join(skipped))
+        runner = _Runner(
+            work,
+            python,
+            use_bwrap=use_bwrap,
+            network=network,
+            timeout_s=timeout_s,
+            memory_mb=memory_mb,
+            file_mb=file_mb,
+            extra_env=extra_env,
+        )
+        try:
+            _check_files(work / "repo", entry_point, runner, result)
+            if entry_point:
+                _run_entry(work / "repo", entry_point, args, runner, result)
+        finally:
+            runner.close()
+    result.duration_s = round(time.monotonic() - started, 3)
+    return result
+
+
+def _copy_repo(src: Path, dest: Path) -> list[str]:
+    """Copy regular files only: a symlink could point at the user's secrets."""
+    skipped: list[str] = []
+    dest.mkdir()
+    for dirpath, dirnames, filenames in os.walk(src):
+        rel_dir = Path(dirpath).relative_to(src)
+        for d in list(dirnames):
+            if d in _IGNORED_DIRS or (Path(dirpath) / d).is_symlink():
+                if (Path(dirpath) / d).is_symlink():
+                    skipped.append(str(rel_dir / d))
+                dirnames.remove(d)
+            else:
+                (dest / rel_dir / d).mkdir()
+        for name in filenames:
+            path = Path(dirpath) / name
+            if path.is_symlink():
+                skipped.append(str(rel_dir / name))
+            elif path.is_file():
+                shutil.copyfile(path, dest / rel_dir / name)
+    return sorted(skipped)
+
+
+def module_name(rel_path: str) -> str | None:
+    parts = list(Path(rel_path).with_suffix("").parts)
+    if parts and parts[-1] == "__init__":
+        parts.pop()
+    if not parts or not all(p.isidentifier() for p in parts):
+        return None
+    return ".".join(parts)
+
+
+def _has_main_guard(tree: ast.Module) -> bool:
+    return any(isinstance(node, ast.If) and "__name__" in ast.dump(node.test) for node in tree.body)
+
+
+def _check_files(repo: Path, entry_point: str | None, runner: _Runner, result: SmokeResult) -> None:
+    entry = Path(entry_point).as_posix() if entry_point else None
+    for path in sorted(repo.rglob("*.py")):
+        rel = path.relative_to(repo).as_posix()
+        record = FileRecord(path=rel, module=module_name(rel))
+        result.files.append(record)
+        source = path.read_bytes()
+        try:
+            # compile() only parses and byte-compiles: nothing in the file runs.
+            tree = compile(source, rel, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+            compile(tree, rel, "exec", dont_inherit=True)
+            record.compiled = True
+        except (SyntaxError, ValueError) as exc:
+            record.error = f"{type(exc).__name__}: {exc}"
+            record.traceback = "".join(tb.format_exception_only(type(exc), exc))
+            record.note = "not imported: does not compile"
+            continue
+        if record.module is None:
+            record.note = "not imported: the path is not a valid module name"
+            continue
+        if rel == entry and not _has_main_guard(tree):
+            record.note = "not imported: entry point without a __main__ guard (the run covers it)"
+            continue
+        proc = runner.run(["-c", _IMPORT_SNIPPET, record.module])
+        record.imported = proc.returncode == 0 and not proc.timed_out
+        if proc.timed_out:
+            record.error = f"TimeoutError: importing took longer than {runner.timeout_s:g}s"
+            record.traceback = proc.stderr or None
+        elif not record.imported:
+            record.error = _last_error_line(proc.stderr) or f"exit code {proc.returncode}"
+            record.traceback = proc.stderr
+            if _MEMORY_PATTERN.search(proc.stderr):
+                result.memory_exceeded = True
+
+
+def _run_entry(
+    repo: Path, entry_point: str, args: list[str], runner: _Runner, result: SmokeResult
+) -> None:
+    if not (repo / entry_point).is_file():
+        result.ran = False
+        result.error = f"entry point {entry_point!r} not found in the repository"
+        return
+    proc = runner.run([entry_point, *args])
+    result.returncode = proc.returncode
+    result.stdout_tail = proc.stdout
+    result.stderr_tail = proc.stderr
+    result.timed_out = proc.timed_out
+    result.ran = proc.returncode == 0 and not proc.timed_out
+    if proc.timed_out:
+        result.error = (
+            f"TimeoutError: the run took longer than {runner.timeout_s:g}s and was killed"
+        )
+    elif not result.ran:
+        result.error = _last_error_line(proc.stderr) or f"exit code {proc.returncode}"
+        if proc.returncode is not None and proc.returncode < 0:
+            sig = signal.Signals(-proc.returncode).name
+            result.notes.append(f"the run was killed by {sig}")
+    if _MEMORY_PATTERN.search(proc.stderr):
+        result.memory_exceeded = True
+    result.failing_file, result.failing_line = _failing_frame(proc.stderr, runner.repo_root)
+
+
+def _last_error_line(stderr: str) -> str | None:
+    for line in reversed(stderr.strip().splitlines()):
+        if line and not line.startswith(" "):
+            return line.strip()
+    return None
+
+
+_FRAME = re.compile(r'File "([^"]+)", line (\d+)')
+
+
+def _failing_frame(stderr: str, repo_root: str) -> tuple[str | None, int | None]:
+    """The deepest traceback frame inside the repository: the file a repair should edit."""
+    found: tuple[str | None, int | None] = (None, None)
+    prefix = repo_root.rstrip("/") + "/"
+    for match in _FRAME.finditer(stderr):
+        path, line = match.group(1), int(match.group(2))
+        if path.startswith(prefix):
+            found = (path[len(prefix) :], line)
+        elif not os.path.isabs(path) and not path.startswith("<"):
+            found = (path, line)
+    return found
