@@ -60,6 +60,7 @@ def test_prompt_order_is_stable_first_and_code_holds_its_dependencies(tmp_path: 
     assert main.messages[0].role == "system"
     assert user.parts[0].text.startswith("# The paper") and user.parts[0].cache
     assert user.parts[1].text.lstrip().startswith("# Planning so far") and user.parts[1].cache
+    assert [p.cache for p in user.parts[1:5]] == [True] * 4  # one breakpoint per planning artifact
     # every call shares the same system+paper prefix
     prefixes = {r.messages[0].text + r.messages[1].parts[0].text for r in backend.requests}
     assert len(prefixes) == 1

@@ -114,17 +114,19 @@ def build_request(
         for d in (logic.dependencies().get(spec.file, []) if logic else []):
             deps[d] = session.read(f"code:{d}") or ""
 
-    def planning_text(compact: bool, plan_cap: int | None) -> str:
+    def planning_blocks(compact: bool, plan_cap: int | None) -> list[str]:
+        """One block per planning artifact, so each can end a cached prefix."""
         blocks = []
         for a, text in planning.items():
             body = _compact(a, text) if compact else text
             if a == "plan" and plan_cap is not None and len(body) > plan_cap:
                 body = body[:plan_cap].rsplit("\n", 1)[0] + "\n[…plan cut to fit the context window]\n"
-            blocks.append(f"## {PLANNING_TITLES[a]}\n{body.strip()}\n")
+            head = "\n# Planning so far\n\n" if not blocks else "\n"
+            blocks.append(f"{head}## {PLANNING_TITLES[a]}\n{body.strip()}\n")
         if answers:
             qa = "\n".join(f"- Q: {a.question}\n  A: {a.answer}" for a in answers)
-            blocks.append(f"## The researcher's answers to open questions\n{qa}\n")
-        return "\n".join(blocks)
+            blocks.append(f"\n## The researcher's answers to open questions\n{qa}\n")
+        return blocks
 
     def deps_text(as_outline: bool) -> str:
         return "".join(
@@ -141,21 +143,21 @@ def build_request(
         paper_budget = available
     paper_text = paper.to_prompt_text(max_tokens=paper_budget) if count(full_paper) > paper_budget else full_paper
 
-    plan_block = planning_text(False, None)
+    plan_blocks = planning_blocks(False, None)
     deps_block = deps_text(False)
 
     def total() -> int:
-        return sum(count(t) for t in (system, paper_text, plan_block, deps_block, task)) + 24
+        return sum(count(t) for t in (system, paper_text, *plan_blocks, deps_block, task)) + 24
 
     if total() > available and deps:
         deps_block = deps_text(True)
         notes.append("dependency code passed as outlines")
     if total() > available and planning:
         rest = available - sum(count(t) for t in (system, paper_text, deps_block, task))
-        plan_block = planning_text(True, max(800, rest * 2))
+        plan_blocks = planning_blocks(True, max(800, rest * 2))
         notes.append("planning artifacts compacted")
     if total() > available:
-        room = available - sum(count(t) for t in (system, plan_block, deps_block, task)) - 24
+        room = available - sum(count(t) for t in (system, *plan_blocks, deps_block, task)) - 24
         paper_text = paper.to_prompt_text(max_tokens=max(200, room))
         notes.append("paper condensed")
     if total() > available:
@@ -166,8 +168,10 @@ def build_request(
         notes.append("paper condensed")
 
     parts = [Part(text=f"# The paper\n\n{paper_text}", cache=True)]
-    if plan_block:
-        parts.append(Part(text=f"\n# Planning so far\n\n{plan_block}", cache=True))
+    for i, block in enumerate(plan_blocks):
+        # Answers come last and change more often than the designs: no breakpoint there.
+        is_answers = answers and i == len(plan_blocks) - 1
+        parts.append(Part(text=block, cache=not is_answers))
     if deps_block:
         parts.append(Part(text=f"\n# Code already written\n\n{deps_block}"))
     parts.append(Part(text=f"\n# Your task\n\n{task}"))
