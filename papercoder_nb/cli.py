@@ -15,6 +15,7 @@ from typing import Any
 
 from rich.console import Console
 
+from .export.repo import ExportError
 from .graph import statuses
 from .llm.base import BackendError, CancelToken
 from .llm.registry import get_backend
@@ -275,20 +276,19 @@ def cmd_answer(a: argparse.Namespace) -> int:
     return 0
 
 
-def _export(session: Session, repo: Path, make_zip: bool, notebook: Path | None) -> None:
-    from .export import write_repo
+def _export(session: Session, repo: Path | None, make_zip: bool, notebook: Path | None, force: bool = False) -> None:
+    from .export import write_notebook, write_repo
     from .session_export import bundle_from_session
 
     bundle = bundle_from_session(session)
-    report = write_repo(bundle, repo, make_zip=make_zip)
-    out.print(f"repository: {repo}")
-    for line in getattr(report, "messages", []) or []:
-        err.print(f"[yellow]export:[/] {line}")
-    if make_zip and getattr(report, "zip_path", None):
-        out.print(f"zip: {report.zip_path}")
+    if repo is not None:
+        report = write_repo(bundle, repo, make_zip=make_zip, force=force)
+        out.print(f"repository: {repo} ({len(report.written)} written, {len(report.unchanged)} unchanged)")
+        for line in report.messages:
+            err.print(f"[yellow]export:[/] {line}")
+        if report.zip_path:
+            out.print(f"zip: {report.zip_path}")
     if notebook is not None:
-        from .export import write_notebook
-
         write_notebook(bundle, notebook)
         out.print(f"notebook: {notebook}")
 
@@ -297,14 +297,7 @@ def cmd_export(a: argparse.Namespace) -> int:
     session = Session.open(a.dir)
     if not a.repo and not a.notebook:
         raise CliError("pass --repo PATH and/or --notebook PATH")
-    if a.repo:
-        _export(session, Path(a.repo), a.zip, Path(a.notebook) if a.notebook else None)
-    else:
-        from .export import write_notebook
-        from .session_export import bundle_from_session
-
-        write_notebook(bundle_from_session(session), Path(a.notebook))
-        out.print(f"notebook: {a.notebook}")
+    _export(session, Path(a.repo) if a.repo else None, a.zip, Path(a.notebook) if a.notebook else None, a.force)
     return 0
 
 
@@ -377,6 +370,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--repo", help="the repository folder to write")
     p.add_argument("--zip", action="store_true", help="also write a zip beside it")
     p.add_argument("--notebook", help="write the explanatory notebook here")
+    p.add_argument("--force", action="store_true", help="overwrite exported files you edited (copies go to .papercoder-backup/)")
     p.set_defaults(fn=cmd_export)
     return parser
 
@@ -386,11 +380,12 @@ def main(argv: list[str] | None = None) -> int:
     a = parser.parse_args(argv)
     try:
         return int(a.fn(a) or 0)
-    except (CliError, PaperError, SessionError, BackendError, StageError, ValueError, OSError) as e:
+    except (CliError, PaperError, SessionError, BackendError, StageError, ExportError, ValueError, OSError) as e:
         if a.debug:
             raise
-        msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        err.print(f"[red]error:[/] {msg}")
+        # One line, whatever the exception carried (a listing of paths becomes a list).
+        msg = " ".join(str(e).split()) or type(e).__name__
+        err.print(f"[red]error:[/] {msg}", soft_wrap=True)
         return 1
 
 

@@ -118,7 +118,9 @@ class Runner:
     def generate(self, artifact_id: str, feedback: str | None = None) -> ArtifactRecord:
         """Generate (or regenerate) one artifact, with one repair request if needed."""
         spec = spec_for(artifact_id)
-        count = getattr(self.backend, "count_tokens", None) or estimate_tokens
+        # Budgeting uses the model-independent estimate, not a backend's tokenizer, so the
+        # same session builds the same prompts on any backend (replay depends on it).
+        count = estimate_tokens
         window = self.backend.context_window
         built = build_request(
             self.session, spec, context_window=window, count=count, feedback=feedback, prompt_dir=self.prompt_dir

@@ -101,3 +101,21 @@ def test_paper_json_has_the_documented_fields(capsys: pytest.CaptureFixture[str]
     assert {"title", "abstract", "sections", "equations", "figures", "tables", "references", "meta"} <= set(data)
     assert {"id", "title", "level", "text"} <= set(data["sections"][0])
     assert data["meta"]["token_estimate"] > 1000 and data["meta"]["source_type"] == "s2orc"
+
+
+def test_export_zip_notebook_and_refusal_to_overwrite_edits(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    s, repo = tmp_path / "s", tmp_path / "repo"
+    run(capsys, "run", str(TRANSFORMER_JSON), "--out", str(s), "--model", "test", "--auto-approve", "--quiet")
+    code, out, err = run(capsys, "export", str(s), "--repo", str(repo), "--zip", "--notebook", str(tmp_path / "nb.ipynb"))
+    assert code == 0, err
+    assert (tmp_path / "repo.zip").is_file() and (tmp_path / "nb.ipynb").is_file()
+    assert {"README.md", "requirements.txt", "reproduce.sh", "config.yaml"} <= {p.name for p in repo.iterdir()}
+    (repo / "mine.txt").write_text("a file the user added")
+    (repo / "main.py").write_text("# edited by the user\n")
+    code, _, err = run(capsys, "export", str(s), "--repo", str(repo))
+    assert code == 1 and "refusing to overwrite" in err and "main.py" in err and "--force" in err
+    assert (repo / "main.py").read_text() == "# edited by the user\n"
+    code, _, err = run(capsys, "export", str(s), "--repo", str(repo), "--force")
+    assert code == 0, err
+    assert (repo / "mine.txt").read_text() == "a file the user added"
+    assert (repo / "main.py").read_text() == (s / "code" / "main.py").read_text()

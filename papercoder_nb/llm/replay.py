@@ -27,7 +27,7 @@ class ReplayBackend:
             raise BackendError(f"replay: {path} not found; pass a session folder or its calls.jsonl")
         self.spec = f"replay:{path}"
         self.path = path
-        self.context_window = 10**9
+        self.context_window = 200_000
         self.calls = 0
         self._answers: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self._lock = threading.Lock()
@@ -40,6 +40,8 @@ class ReplayBackend:
                 raise BackendError(f"replay: {path} line {n} is not JSON ({e})") from e
             if rec.get("error") or "response" not in rec:
                 continue
+            # Prompts are budgeted to the window, so replay must claim the recorded one.
+            self.context_window = int(rec.get("context_window") or self.context_window)
             self._answers[rec["request_hash"]].append(rec)
         self._served: dict[str, int] = defaultdict(int)
 
