@@ -132,7 +132,9 @@ def _run(session: Session, a: argparse.Namespace, only: list[str] | None = None)
     except KeyboardInterrupt:
         cancel.cancel()
         progress.close()
-        raise CliError(f"interrupted; the session in {session.root} is consistent: `papercoder resume {session.root}` continues")
+        raise CliError(
+            f"interrupted; the session in {session.root} is consistent: `papercoder resume {session.root}` continues"
+        ) from None
     finally:
         progress.close()
     return _report(session, result, time.monotonic() - started)
@@ -147,7 +149,7 @@ def _report(session: Session, result: RunResult, seconds: float) -> int:
     )
     out.print(f"session: {session.root}")
     if result.failed:
-        for aid, msg in result.failed.items():
+        for msg in result.failed.values():
             err.print(f"[red]failed[/] {msg}")
         raise CliError(f"{len(result.failed)} artifact(s) failed; fix them by hand or `papercoder regen {session.root} ARTIFACT --feedback ...`")
     if result.cancelled:

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import FILES, TRANSFORMER_JSON, scripted
+
 from papercoder_nb.cli import main
 from papercoder_nb.llm import registry
 

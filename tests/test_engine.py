@@ -7,8 +7,15 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import (
+    FILES,
+    TRANSFORMER_JSON,
+    architecture,
+    files_in_prompt,
+    logic,
+    scripted,
+)
 
-from conftest import FILES, TRANSFORMER_JSON, architecture, files_in_prompt, logic, responder, scripted
 from papercoder_nb import Runner, Session, load_paper
 from papercoder_nb.graph import statuses, task_files
 from papercoder_nb.llm.base import BackendError
