@@ -374,6 +374,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--notebook", help="write the explanatory notebook here")
     p.add_argument("--force", action="store_true", help="overwrite exported files you edited (copies go to .papercoder-backup/)")
     p.set_defaults(fn=cmd_export)
+
+    from .evaluate.cli import add_commands as add_eval_commands
+
+    add_eval_commands(sub)
     return parser
 
 

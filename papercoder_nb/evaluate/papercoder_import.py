@@ -1,0 +1,351 @@
+"""Import a PaperCoder (Paper2Code) output folder as a session.
+
+PaperCoder writes ``planning_artifacts/1.1_overall_plan.txt``, ``1.2_arch_design.txt``,
+``1.3_logic_design.txt``, ``1.4_config.yaml``, ``analyzing_artifacts/<file>_simple_analysis.txt``,
+optionally ``coding_artifacts/<file>_coding.txt``, and the repository in a sibling
+``<output>_repo`` folder. Its designs come in two shapes: the model's JSON inside
+``[CONTENT]`` tags (with comments and trailing commas), or the same content already
+rendered as ``[Heading]`` blocks. Both are mapped onto our ``Architecture`` and ``Logic``
+models; fields longer than our bounds are cut and each cut is stated in the artifact's
+warnings. Whatever is absent (code, usually) stays missing, to be generated here.
+
+The paper itself is not part of the output folder: pass it, or a ``*_cleaned.json``
+next to the output (PaperCoder's own input) is used; failing both the session gets a
+placeholder paper and says so.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..artifacts import Architecture, FileLogic, FileNameError, Logic, check_file_name, parse_config
+from ..extract import ExtractError, extract_code, extract_json, extract_yaml
+from ..paper import Paper, PaperMeta, load_paper
+from ..store import Session, now
+
+_HEADING = re.compile(r"^\[([^\]\n]{2,80})\]\s*$", re.M)
+_SEPARATOR = re.compile(r"^-{10,}\s*$", re.M)
+# Our model bounds (artifacts.py): Long 4000, Medium 600, Short 200, lists as below.
+LONG, MEDIUM, SHORT = 4000, 600, 200
+
+
+class ImportError_(ValueError):  # noqa: N801 - not the builtin ImportError
+    """The folder is not a PaperCoder output, or nothing in it could be read."""
+
+
+@dataclass
+class ImportReport:
+    session: Path
+    written: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # expected but absent: to generate here
+    notes: list[str] = field(default_factory=list)  # cuts, guesses, dropped parts
+    paper: str = ""  # where the paper came from
+
+
+# -- reading PaperCoder's two design formats --------------------------------------------
+def read_design(text: str) -> dict[str, Any]:
+    """PaperCoder's design as ``{lowercased heading: value}``, from JSON or rendered text."""
+    if "[CONTENT]" in text or text.lstrip().startswith("{"):
+        try:
+            data = extract_json(text)
+            return {str(k).strip().lower(): v for k, v in data.items()}
+        except ExtractError:
+            pass
+    heads = list(_HEADING.finditer(text))
+    if not heads:
+        raise ImportError_("neither JSON inside [CONTENT] tags nor [Heading] blocks")
+    out: dict[str, Any] = {}
+    for i, m in enumerate(heads):
+        end = heads[i + 1].start() if i + 1 < len(heads) else len(text)
+        body = _SEPARATOR.sub("", text[m.end(): end]).strip()
+        out[m.group(1).strip().lower()] = _rendered_value(body)
+    return out
+
+
+def _rendered_value(body: str) -> Any:
+    """A ``- item`` list (items may be Python-literal lists) or plain text."""
+    lines = [ln for ln in body.splitlines() if ln.strip()]
+    if lines and all(ln.lstrip().startswith("- ") for ln in lines):
+        items: list[Any] = []
+        for ln in lines:
+            item = ln.lstrip()[2:].strip()
+            if item.startswith("["):
+                try:
+                    items.append(ast.literal_eval(item))
+                    continue
+                except (ValueError, SyntaxError):
+                    pass
+            items.append(item)
+        return items
+    return body
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, list):
+        return value
+    text = str(value).strip()
+    # "1. first point 2. second point" (numbered items run together) or one per line
+    parts = re.split(r"(?:^|\s)\d+[.)]\s+", text)
+    parts = [p.strip() for p in parts if p.strip()]
+    if len(parts) > 1:
+        return parts
+    return [ln.strip("-* ").strip() for ln in text.splitlines() if ln.strip("-* ").strip()]
+
+
+class _Notes:
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    def cut(self, text: Any, limit: int, what: str) -> str:
+        text = "" if text is None else (text if isinstance(text, str) else str(text))
+        if len(text) <= limit:
+            return text
+        self.items.append(f"{what} cut from {len(text)} to {limit} characters")
+        return text[: limit - 1] + "…"
+
+    def cap(self, items: list[Any], limit: int, what: str) -> list[Any]:
+        if len(items) <= limit:
+            return items
+        self.items.append(f"{what}: kept the first {limit} of {len(items)} items")
+        return items[:limit]
+
+
+def _files(names: list[Any], notes: _Notes, what: str) -> list[str]:
+    out: list[str] = []
+    for n in names:
+        name = str(n).strip().strip("`'\"")
+        try:
+            name = check_file_name(name)
+        except FileNameError as e:
+            notes.items.append(f"{what}: dropped {name!r} ({e})")
+            continue
+        if name not in out:
+            out.append(name)
+    return notes.cap(out, 16, what)
+
+
+# -- Mermaid: the rendered form lost its line breaks -------------------------------------
+def reflow_mermaid(text: str) -> str:
+    """Best-effort line breaks for a diagram flattened to one line (heuristic, lossless)."""
+    text = text.strip()
+    if "\n" in text.strip() or not text:
+        return text
+    if text.startswith("classDiagram"):
+        body = text[len("classDiagram"):]
+        names = re.findall(r"class\s+(\w+)", body)
+        out = ["classDiagram"]
+        pos = 0
+        for m in re.finditer(r"class\s+(\w+)\s*\{(.*?)\}", body):
+            members = [x for x in re.split(r"(?=[+\-#~])(?<![-<>(,\s])", m.group(2)) if x.strip()]
+            out.append(f"  class {m.group(1)} {{")
+            out += [f"    {x.strip()}" for x in members]
+            out.append("  }")
+            pos = m.end()
+        rest = body[pos:]
+        if names and rest:
+            alt = "|".join(sorted(map(re.escape, set(names)), key=len, reverse=True))
+            for r in re.finditer(rf"({alt})\s*([-.<|>*o]{{2,5}})\s*({alt})(\s*:\s*[^A-Z]*)?", rest):
+                out.append("  " + r.group(0).strip())
+        return "\n".join(out)
+    if text.startswith("sequenceDiagram"):
+        body = text[len("sequenceDiagram"):]
+        aliases = re.findall(r"participant\s+(\w+)", body)
+        body = re.sub(r"(?<!^)(participant\s)", r"\n\1", body)
+        if aliases:
+            alt = "|".join(sorted(map(re.escape, set(aliases) | {"PositionalEncoding", "MultiHeadAttention"}),
+                                  key=len, reverse=True))
+            body = re.sub(rf"(?<=\S)(?=(?:{alt})-{{1,2}}>>)", "\n", body)
+        body = re.sub(r"(?<=\S)(loop |alt |opt |else )", r"\n\1", body)
+        lines = [ln.strip() for ln in body.split("\n") if ln.strip()]
+        out, depth = ["sequenceDiagram"], 0
+        for ln in lines:
+            if ln.startswith(("loop ", "alt ", "opt ")):
+                depth += 1
+            ends = 0
+            while depth > 0 and ln.endswith("end") and len(ln) > 3:
+                ln, ends, depth = ln[:-3].rstrip(), ends + 1, depth - 1
+            out.append("  " + ln)
+            out += ["  end"] * ends
+        return "\n".join(out)
+    return text
+
+
+# -- mapping onto our models -------------------------------------------------------------
+def to_architecture(design: dict[str, Any], notes: _Notes) -> Architecture:
+    files = _files(_as_list(design.get("file list")), notes, "architecture.file_list")
+    if not files:
+        raise ImportError_("the architecture design has no usable Python file list")
+    return Architecture(
+        implementation_approach=notes.cut(design.get("implementation approach"), LONG,
+                                          "architecture.implementation_approach"),
+        file_list=files,
+        data_structures_and_interfaces=notes.cut(reflow_mermaid(str(design.get("data structures and interfaces") or "")),
+                                                 LONG, "architecture.data_structures_and_interfaces"),
+        program_call_flow=notes.cut(reflow_mermaid(str(design.get("program call flow") or "")), LONG,
+                                    "architecture.program_call_flow"),
+        unclear=[notes.cut(u, MEDIUM, "architecture.unclear item")
+                 for u in notes.cap(_as_list(design.get("anything unclear")), 8, "architecture.unclear")],
+    )
+
+
+def _depends(text: str, me: str, earlier: list[str]) -> list[str]:
+    """Files this one imports, read from its logic text; only earlier tasks (no cycles)."""
+    m = re.search(r"Imports?:(.*)", text, re.S | re.I)
+    scope = m.group(1) if m else text
+    deps = []
+    for f in earlier:
+        stem = re.escape(f[:-3].replace("/", "."))
+        if f != me and re.search(rf"(?:^|\s|-\s|from\s|import\s)({stem}|{re.escape(f)})\b", scope, re.M):
+            deps.append(f)
+    return deps[:12]
+
+
+def to_logic(design: dict[str, Any], arch: Architecture | None, notes: _Notes) -> Logic:
+    tasks = _files(_as_list(design.get("task list")), notes, "logic.task_list")
+    if not tasks and arch is not None:
+        tasks = list(arch.file_list)
+        notes.items.append("logic.task_list missing: the architecture's file list is used")
+    if not tasks:
+        raise ImportError_("the logic design has no usable task list")
+    analyses: dict[str, str] = {}
+    for item in _as_list(design.get("logic analysis")):
+        if isinstance(item, list | tuple) and len(item) >= 2:
+            analyses[str(item[0]).strip()] = str(item[1])
+    files = []
+    for i, f in enumerate(tasks):
+        text = analyses.get(f, "")
+        if not text:
+            notes.items.append(f"logic: no logic analysis for {f}")
+        files.append(FileLogic(file=f, purpose=notes.cut(text or f"(no description for {f})", MEDIUM,
+                                                          f"logic.files[{f}].purpose"),
+                               depends_on=_depends(text, f, tasks[:i])))
+    packages = [notes.cut(p, SHORT, "logic.required_packages item") for p in _as_list(design.get("required packages"))
+                if str(p).strip() and not str(p).lower().startswith("no ")]
+    for dropped in ("full api spec", "required other language third-party packages"):
+        value = design.get(dropped)
+        if value and not (isinstance(value, str) and value.lower().startswith("- no ")) and \
+                not (isinstance(value, list) and all(str(v).lower().startswith("no ") for v in value)):
+            notes.items.append(f"logic: '{dropped}' has no place in our logic design and was left out")
+    entry = "main.py" if "main.py" in tasks else tasks[-1]
+    return Logic(
+        required_packages=notes.cap(packages, 20, "logic.required_packages"),
+        files=files,
+        task_list=tasks,
+        shared_knowledge=notes.cut(design.get("shared knowledge"), LONG, "logic.shared_knowledge"),
+        unclear=[notes.cut(u, MEDIUM, "logic.unclear item")
+                 for u in notes.cap(_as_list(design.get("anything unclear")), 8, "logic.unclear")],
+        entry_point=entry,
+        smoke_args=[],
+    )
+
+
+def _placeholder_paper(title: str, source: Path) -> Paper:
+    return Paper(title=title, meta=PaperMeta(source_type="papercoder-import", source=str(source),
+                                             warnings=["the paper was not imported: pass --paper to judge against it"]))
+
+
+def _find_paper(output_dir: Path) -> Path | None:
+    for folder in (output_dir, output_dir.parent):
+        found = sorted(folder.glob("*_cleaned.json"))
+        if found:
+            return found[0]
+    return None
+
+
+def _find_code(output_dir: Path, repo: Path | None, file: str) -> tuple[str | None, str]:
+    candidates = [repo] if repo else [Path(f"{output_dir}_repo"), output_dir / "repo"]
+    for r in candidates:
+        if r is not None and (r / file).is_file():
+            return (r / file).read_text(encoding="utf-8", errors="replace"), str(r / file)
+    coding = output_dir / "coding_artifacts" / f"{file}_coding.txt"
+    if coding.is_file():
+        return extract_code(coding.read_text(encoding="utf-8", errors="replace")), str(coding)
+    return None, ""
+
+
+def import_papercoder(
+    output_dir: str | Path,
+    out: str | Path,
+    *,
+    paper: str | Path | None = None,
+    repo: str | Path | None = None,
+    approve: bool = False,
+) -> ImportReport:
+    output_dir = Path(output_dir)
+    planning = output_dir / "planning_artifacts"
+    if not planning.is_dir():
+        raise ImportError_(f"{output_dir} is not a PaperCoder output folder (no planning_artifacts/)")
+    plan_f, arch_f = planning / "1.1_overall_plan.txt", planning / "1.2_arch_design.txt"
+    logic_f, config_f = planning / "1.3_logic_design.txt", planning / "1.4_config.yaml"
+    read = lambda p: p.read_text(encoding="utf-8", errors="replace") if p.is_file() else None  # noqa: E731
+
+    # Parse everything before creating the session: a bad folder leaves nothing behind.
+    notes: dict[str, _Notes] = {a: _Notes() for a in ("plan", "architecture", "logic", "config")}
+    general: list[str] = []
+    arch = logic = None
+    arch_text, logic_text = read(arch_f), read(logic_f)
+    if arch_text is not None:
+        try:
+            arch = to_architecture(read_design(arch_text), notes["architecture"])
+        except (ImportError_, ValidationError) as e:
+            general.append(f"architecture not imported: {str(e).splitlines()[0]}")
+    if logic_text is not None:
+        try:
+            logic = to_logic(read_design(logic_text), arch, notes["logic"])
+        except (ImportError_, ValidationError) as e:
+            general.append(f"logic not imported: {str(e).splitlines()[0]}")
+    plan = read(plan_f)
+    config = read(config_f)
+    if config is not None:
+        config = extract_yaml(config) if "```" in config else config
+        try:
+            parse_config(config)
+        except ValueError as e:
+            notes["config"].items.append(f"imported as is, but {e}")
+    if plan is None and arch is None and logic is None:
+        raise ImportError_(f"{planning} holds none of 1.1_overall_plan.txt, 1.2_arch_design.txt, 1.3_logic_design.txt")
+
+    paper_path = Path(paper) if paper else _find_paper(output_dir)
+    title_m = re.search(r"^#\s*(?:Reproduction Plan for\s*)?[\"“]?(.+?)[\"”]?\s*(?:\(.*\))?\s*$", plan or "", re.M)
+    title = title_m.group(1).strip() if title_m else output_dir.name
+    if paper_path is not None:
+        the_paper = load_paper(paper_path)
+        paper_note = f"paper: {paper_path}" + ("" if paper else " (found beside the output folder)")
+    else:
+        the_paper = _placeholder_paper(title, output_dir)
+        paper_note = "paper: not found; a placeholder was used (pass --paper PATH to judge against the paper)"
+    session = Session.create(out, the_paper, paper_path)
+    report = ImportReport(session=Path(out), paper=paper_note, notes=[paper_note, *general])
+
+    def put(aid: str, text: str | None, warnings: list[str], source: str) -> None:
+        if text is None:
+            report.missing.append(aid)
+            return
+        session.write(aid, text, by="import", warnings=warnings, model="papercoder")
+        report.written.append(aid)
+        report.notes += [f"{aid}: {w}" for w in warnings]
+        if approve:
+            session.approve(aid)
+
+    put("plan", plan, notes["plan"].items, str(plan_f))
+    put("architecture", arch.model_dump_json(indent=2) if arch else None, notes["architecture"].items, str(arch_f))
+    put("logic", logic.model_dump_json(indent=2) if logic else None, notes["logic"].items, str(logic_f))
+    put("config", config, notes["config"].items, str(config_f))
+    files = logic.ordered_files() if logic else (list(arch.file_list) if arch else [])
+    for f in files:
+        put(f"analysis:{f}", read(output_dir / "analyzing_artifacts" / f"{f}_simple_analysis.txt"), [], "")
+    for f in files:
+        code, _ = _find_code(output_dir, Path(repo) if repo else None, f)
+        put(f"code:{f}", code, [], "")
+    session.state.notes.append(f"imported from PaperCoder output {output_dir} at {now()}")
+    session.state.notes += report.notes
+    session.save()
+    return report

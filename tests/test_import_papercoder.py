@@ -1,0 +1,161 @@
+"""Importing PaperCoder output folders: the real rendered run and the raw [CONTENT] JSON form."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from eval_helpers import PAPERCODER_RUN, judgement
+
+from papercoder_nb import Session
+from papercoder_nb.artifacts import Architecture, Logic
+from papercoder_nb.evaluate import evaluate_session
+from papercoder_nb.evaluate.cli import main as eval_main
+from papercoder_nb.evaluate.papercoder_import import (
+    ImportError_,
+    import_papercoder,
+    read_design,
+    reflow_mermaid,
+)
+from papercoder_nb.graph import statuses, task_files
+from papercoder_nb.llm.scripted import ScriptedBackend
+
+TASKS = ["config.py", "utils.py", "data_processing.py", "model.py", "train.py", "evaluate.py", "main.py"]
+
+
+def test_importing_the_real_papercoder_run(tmp_path: Path) -> None:
+    report = import_papercoder(PAPERCODER_RUN, tmp_path / "s")
+    session = Session.open(tmp_path / "s")
+    assert session.paper.title.startswith("Attention Is All You Need")  # found beside the output
+    assert "Transformer_cleaned.json" in report.paper
+    assert task_files(session) == TASKS
+    st = statuses(session)
+    for aid in ("plan", "architecture", "logic", "config", *(f"analysis:{f}" for f in TASKS)):
+        assert st[aid] == "generated", aid
+        assert session.record(aid).by == "import"
+    # no code files in this run: they come in as missing
+    assert report.missing == [f"code:{f}" for f in TASKS]
+    assert all(st[f"code:{f}"] == "missing" for f in TASKS)
+    arch = Architecture.model_validate_json(session.read("architecture"))
+    assert set(arch.file_list) == set(TASKS)
+    assert arch.implementation_approach.startswith("We will implement the Transformer")
+    assert "\n  class Config {\n    +int d_model" in arch.data_structures_and_interfaces  # reflowed
+    assert "\n  Main->>Cfg: config = Config('base')\n" in arch.program_call_flow
+    assert len(arch.unclear) == 4 and arch.unclear[0].startswith("The exact format of WMT14")
+    logic = Logic.model_validate_json(session.read("logic"))
+    assert logic.required_packages[0] == "torch>=1.7.0" and len(logic.required_packages) == 8
+    assert logic.entry_point == "main.py"
+    deps = logic.dependencies()
+    assert deps["config.py"] == [] and "train.py" in deps["main.py"] and "model.py" in deps["train.py"]
+    assert logic.shared_knowledge.startswith("Several components")
+    # the cuts to our bounds are stated, not silent
+    assert any("logic.files[model.py].purpose cut from" in n for n in report.notes)
+    assert "logic.files[model.py].purpose cut" in " ".join(session.record("logic").warnings)
+    assert session.read("config").lstrip().startswith("## config.yaml")
+    assert "Positional Encoding" in session.read("analysis:model.py")
+    assert any("imported from PaperCoder output" in n for n in session.state.notes)
+
+
+def write_raw_run(root: Path, *, with_repo: bool = True) -> Path:
+    """A PaperCoder output in its raw form: JSON in [CONTENT] tags with comments and trailing commas."""
+    out = root / "MyPaper"
+    (out / "planning_artifacts").mkdir(parents=True)
+    (out / "analyzing_artifacts").mkdir()
+    (out / "coding_artifacts").mkdir()
+    (out / "planning_artifacts" / "1.1_overall_plan.txt").write_text("# Reproduction Plan for \"My Paper\"\n\nDo it.\n")
+    (out / "planning_artifacts" / "1.2_arch_design.txt").write_text("""[CONTENT]
+{
+    "Implementation approach": "%s",
+    "File list": ["main.py", "model.py", "../evil.py", "README.md",],  // the model listed extras
+    "Data structures and interfaces": "classDiagram\\n  class Model",
+    "Program call flow": "sequenceDiagram\\n  main->>Model: fit()",
+    "Anything UNCLEAR": "Nothing.",
+}
+[/CONTENT]""" % ("x" * 5000))
+    (out / "planning_artifacts" / "1.3_logic_design.txt").write_text("""Here it is:
+[CONTENT]
+{
+    "Required packages": ["numpy==1.26",],
+    "Required Other language third-party packages": ["No third-party dependencies required"],
+    "Logic Analysis": [
+        ["model.py", "The model. Imports: numpy"],
+        ["main.py", "Entry point. Imports:\\n- model (Model)"],
+    ],
+    "Task list": ["model.py", "main.py"],
+    "Full API spec": "",
+    "Shared Knowledge": "none", /* block comment */
+    "Anything UNCLEAR": ["Which seed?", "Which data?"],
+}
+[/CONTENT]""")
+    (out / "planning_artifacts" / "1.4_config.yaml").write_text("```yaml\nseed: 1\n```\n")
+    (out / "analyzing_artifacts" / "model.py_simple_analysis.txt").write_text("Model analysis.\n")
+    (out / "coding_artifacts" / "main.py_coding.txt").write_text(
+        "Sure:\n```python\nimport model\n\nprint(model.Model())\n```\n")
+    if with_repo:
+        (root / "MyPaper_repo").mkdir()
+        (root / "MyPaper_repo" / "model.py").write_text("class Model:\n    pass\n")
+    return out
+
+
+def test_importing_the_raw_json_form_with_code(tmp_path: Path) -> None:
+    out = write_raw_run(tmp_path)
+    paper = tmp_path / "paper.md"
+    paper.write_text("# My Paper\n\n## Method\nA model.\n")
+    report = import_papercoder(out, tmp_path / "s", paper=paper, approve=True)
+    session = Session.open(tmp_path / "s")
+    assert session.paper.title == "My Paper"
+    arch = Architecture.model_validate_json(session.read("architecture"))
+    assert arch.file_list == ["main.py", "model.py"]
+    assert len(arch.implementation_approach) == 4000
+    notes = " ".join(report.notes)
+    assert "'../evil.py'" in notes and "'README.md'" in notes
+    assert "implementation_approach cut from 5000 to 4000" in notes
+    logic = Logic.model_validate_json(session.read("logic"))
+    assert logic.task_list == ["model.py", "main.py"] and logic.required_packages == ["numpy==1.26"]
+    assert logic.dependencies() == {"model.py": [], "main.py": ["model.py"]}
+    assert logic.unclear == ["Which seed?", "Which data?"]
+    assert session.read("config") == "seed: 1\n"
+    # code from the sibling _repo folder and from coding_artifacts/
+    assert session.read("code:model.py") == "class Model:\n    pass\n"
+    assert session.read("code:main.py").startswith("import model\n")
+    assert report.missing == ["analysis:main.py"]
+    st = statuses(session)
+    assert st["plan"] == "approved" and st["code:model.py"] == "approved" and st["analysis:main.py"] == "missing"
+    assert st["code:main.py"] == "stale"  # what it was written from (its analysis) is missing
+    # an imported session can be judged like any other
+    result = evaluate_session(session, ScriptedBackend("j", answers=[judgement(3)]), check_imports=False)
+    assert result.score == 3.0 and set(result.code.full) == {"model.py", "main.py"}
+    assert result.static.n_files == 2 and result.static.missing_files == []
+
+
+def test_design_readers_and_mermaid_reflow() -> None:
+    rendered = "[Task list]\n- a.py\n- b.py\n\n----------------------------------------\n[Shared Knowledge]\ntext\n"
+    assert read_design(rendered) == {"task list": ["a.py", "b.py"], "shared knowledge": "text"}
+    with pytest.raises(ImportError_):
+        read_design("just prose")
+    flat = "classDiagramclass A {+int x+run() -> None}class B {+A a}B --> A"
+    assert reflow_mermaid(flat) == "classDiagram\n  class A {\n    +int x\n    +run() -> None\n  }\n  class B {\n    +A a\n  }\n  B --> A"
+    assert reflow_mermaid("classDiagram\n  class A") == "classDiagram\n  class A"  # already fine
+
+
+def test_bad_folders_and_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(ImportError_, match="not a PaperCoder output folder"):
+        import_papercoder(tmp_path, tmp_path / "s")
+    assert not (tmp_path / "s").exists()
+    assert eval_main(["import-papercoder", str(tmp_path / "nothing"), "--out", str(tmp_path / "s2")]) == 1
+    assert "not a PaperCoder output folder" in capsys.readouterr().err
+    out = write_raw_run(tmp_path / "run", with_repo=False)
+    code = eval_main(["import-papercoder", str(out), "--out", str(tmp_path / "s3")])
+    outp = capsys.readouterr()
+    assert code == 0, outp.err
+    assert "missing (generate them with `papercoder resume" in outp.out and "code:model.py" in outp.out
+    assert "paper: not found; a placeholder was used" in outp.err
+    session = Session.open(tmp_path / "s3")
+    assert session.paper.meta.source_type == "papercoder-import" and session.paper.title == "My Paper"
+    result = evaluate_session(session, ScriptedBackend("j", answers=[judgement(2)]), check_imports=False)
+    assert any("holds no paper" in n for n in result.notes) and result.code.full == ["main.py"]
+    data = json.loads((tmp_path / "s3" / "session.json").read_text())
+    assert data["artifacts"]["plan"]["by"] == "import"
+    # importing into an existing session is refused
+    assert eval_main(["import-papercoder", str(out), "--out", str(tmp_path / "s3")]) == 1
