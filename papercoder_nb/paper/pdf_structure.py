@@ -1,0 +1,475 @@
+"""Document structure from ordered PDF lines: title, abstract, sections, equations,
+captions and references.
+
+Layout-agnostic heuristics, each backed by two signals so one odd style doesn't fool
+it: a heading needs a number pattern *and* a bold or larger font (or a well-known name
+like 'References'); a display equation needs mostly math glyphs *and* no prose, or a
+right-aligned equation number set apart by a wide gap.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from .model import Equation, Figure, Reference, Section, Table, assign_section_ids, kind_for_title
+from .pdf_layout import Line, is_math_char
+
+_NUMBERED = re.compile(r"^(?P<num>(?:\d{1,2}|[A-Z])(?:\.\d{1,2}){0,3})\.?\s+(?P<title>\S.*)$")
+_ROMAN = re.compile(r"^(?P<num>[IVX]{1,5})\.\s+(?P<title>[A-Z].*)$")
+_APPENDIX_HEAD = re.compile(r"^(?:Appendix|APPENDIX)\s+(?P<num>[A-Z])(?:[.:]\s*|\s+)(?P<title>.*)$")
+_KNOWN = {
+    "abstract", "introduction", "references", "bibliography", "acknowledgements",
+    "acknowledgments", "acknowledgement", "acknowledgment", "appendix", "appendices",
+    "related work", "conclusion", "conclusions", "discussion", "supplementary material",
+    "broader impact", "limitations", "background", "참고문헌", "참고 문헌", "초록", "요약",
+    "감사의 글", "부록",
+}
+_CAPTION = re.compile(
+    r"^(?P<kind>Figure|Fig\.|FIGURE|Table|TABLE|Tab\.|그림|표)\s*(?P<num>[A-Z]?\d+(?:\.\d+)?|[IVX]+)\s*[:.|]\s*"
+)
+_EQ_NUMBER = re.compile(r"^\((?:[A-Z]\.)?\d+(?:\.\d+)?[a-z]?\)$")
+_PROSE_WORD = re.compile(r"^[A-Za-z][a-z]{3,}[,.;:]?$")
+_REF_START = re.compile(r"^\[\d+\]|^\d{1,3}\.\s+[A-Z]")
+# Prefixes that form real hyphenated compounds: keep their hyphen at a line break.
+_KEEP_HYPHEN = {
+    "non", "self", "well", "state", "end", "multi", "cross", "real", "high", "low", "long",
+    "short", "large", "small", "semi", "two", "one", "three", "pre", "post", "co", "sub",
+    "fine", "first", "second", "open", "zero", "few", "task", "data", "model", "domain",
+    "human", "hand", "top", "bottom", "left", "right", "over", "under", "in", "out", "on", "off",
+}
+
+
+def dehyphen_join(a: str, b: str) -> str:
+    """Join two lines of one paragraph, undoing end-of-line hyphenation."""
+    if not a:
+        return b
+    if len(a) > 1 and a.endswith("-") and a[-2].isalpha() and b[:1].islower():
+        last = re.split(r"[\s/(]", a[:-1])[-1].lower()
+        return a + b if last in _KEEP_HYPHEN else a[:-1] + b
+    return a + " " + b
+
+
+@dataclass
+class Block:
+    kind: str  # para | equation | caption | heading
+    lines: list[Line] = field(default_factory=list)
+    text: str = ""
+    number: str | None = None
+    title: str = ""
+    level: int = 1
+
+
+@dataclass
+class Structure:
+    title: str = ""
+    authors: list[str] = field(default_factory=list)
+    abstract: str = ""
+    sections: list[Section] = field(default_factory=list)
+    equations: list[Equation] = field(default_factory=list)
+    figures: list[Figure] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    references: list[Reference] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    caption_pages: dict[str, tuple[int, float]] = field(default_factory=dict)  # table id -> page, top
+
+
+class _Ctx:
+    def __init__(self, lines: list[Line]) -> None:
+        sizes: Counter[float] = Counter()
+        for ln in lines:
+            sizes[round(ln.size * 2) / 2] += len(ln.text)
+        self.body = sizes.most_common(1)[0][0] if sizes else 10.0
+        bounds: dict[tuple[int, int], list[Line]] = {}
+        for ln in lines:
+            if ln.nwords >= 5:
+                bounds.setdefault((ln.page, ln.col), []).append(ln)
+        self.cols: dict[tuple[int, int], tuple[float, float]] = {}
+        for key, ls in bounds.items():
+            x0s = sorted(ln.x0 for ln in ls)
+            x1s = sorted(ln.x1 for ln in ls)
+            self.cols[key] = (x0s[len(x0s) // 10], x1s[-(len(x1s) // 10) - 1])
+        self.last_top = 0
+        self.last_letter = 0
+        self.in_appendix = False
+        self.after_refs = False
+
+    def col(self, ln: Line) -> tuple[float, float]:
+        return self.cols.get((ln.page, ln.col), (ln.x0, ln.x1))
+
+
+def _heading(ln: Line, ctx: _Ctx) -> tuple[str | None, str, int, str] | None:
+    """(number, title, level, run-in rest) if the line opens a section."""
+    text = ln.text.strip()
+    strong = ln.bold >= 0.5 or ln.size >= ctx.body * 1.08
+    if len(text) < 2 or ln.math > 0.3 or _CAPTION.match(text):
+        return None
+    clean = text.rstrip(".:").strip().lower()
+    if clean in _KNOWN and (strong or text.isupper()) and ln.nwords <= 4:
+        return None, text.rstrip(".:").strip(), 1, ""
+    m = _APPENDIX_HEAD.match(text)
+    if m and (strong or text.isupper()) and ln.nwords <= 14:
+        return m.group("num"), m.group("title").strip() or "Appendix", 1, ""
+    rest = ""
+    cand = text
+    if not strong:
+        prefix = ln.bold_prefix()
+        if not prefix or len(prefix.split()) < 2 or not _NUMBERED.match(prefix):
+            return None
+        cand, rest = prefix, text[len(prefix):].strip()
+    m = _NUMBERED.match(cand) or _ROMAN.match(cand)
+    if not m:
+        # unnumbered (\section*) headings: larger and bold, short, no sentence punctuation
+        big = ln.size >= ctx.body * 1.15 and (ln.bold >= 0.8 or ln.size >= ctx.body * 1.3) and ln.nwords <= 8
+        big = big or (ln.size >= ctx.body * 1.08 and ln.bold >= 0.9 and ln.nwords <= 4)
+        big = big and (ln.page > 0 or ctx.last_top > 0)  # page-1 names and titles are not sections
+        first = text[:1]
+        if big and (first.isupper() or (first.isalpha() and not first.isascii())) and not re.search(r"[\d.,;=]", text):
+            return None, text, 1, ""
+        return None
+    num, title = m.group("num"), m.group("title").strip()
+    title = re.sub(r"(?<=[a-z])\d$|[∗*†‡]+$", "", title)  # footnote mark: 'Experiments2'
+    if rest == "" and ln.nwords > 16:
+        return None
+    first = title[:1]
+    if not (first.isupper() or (first.isalpha() and not first.isascii())):
+        return None
+    if not re.search(r"[^\W\d_]{2,}", title) or title.endswith(","):
+        return None
+    parts = num.split(".")
+    if _ROMAN.match(cand) and not _NUMBERED.match(cand):
+        return num, title.rstrip("."), 1, rest
+    if parts[0].isalpha():
+        if not (ctx.in_appendix or ctx.after_refs) or any(is_math_char(c) for c in title):
+            return None
+        letter = ord(parts[0]) - 64
+        if len(parts) == 1 and not (ctx.last_letter <= letter <= ctx.last_letter + 2):
+            return None
+        if len(parts) > 1 and not (ctx.last_letter <= letter <= ctx.last_letter + 1):
+            return None
+    else:
+        top = int(parts[0])
+        if any(int(p) > 40 for p in parts[1:]):
+            return None
+        if len(parts) == 1 and not (ctx.last_top <= top <= ctx.last_top + 2):
+            return None
+        if len(parts) > 1 and not (ctx.last_top <= top <= ctx.last_top + 1):
+            return None
+    if rest and title.endswith("."):
+        title = title[:-1]
+    return num, title.rstrip(":").strip(), len(parts), rest
+
+
+def _is_equation(ln: Line, ctx: _Ctx) -> bool:
+    words = [w["text"] for w in ln.words]
+    if not words:
+        return False
+    left, right = ctx.col(ln)
+    numbered = False
+    if len(words) >= 2 and _EQ_NUMBER.match(words[-1]):
+        gap = ln.words[-1]["x0"] - ln.words[-2]["x1"]
+        numbered = gap > 2.5 * ctx.body and ln.words[-1]["x1"] >= right - ctx.body
+    prose = sum(1 for w in ln.words if _PROSE_WORD.match(w["text"]) and w["math"] < 0.3)
+    if numbered and prose <= 3:
+        return True
+    indented = ln.x0 > left + 1.5 * ctx.body and ln.x1 < right - 1.0 * ctx.body
+    return ln.math >= 0.4 and prose <= 1 and (indented or len(ln.text) < 30)
+
+
+def _blocks(lines: list[Line], ctx: _Ctx) -> list[Block]:
+    """Group lines into headings, paragraphs, captions and equation blocks."""
+    blocks: list[Block] = []
+    cur: Block | None = None
+    prev: Line | None = None
+    for ln in lines:
+        if ln.size < ctx.body * 0.7 and ln.math < 0.5:
+            continue  # text inside figures (axis ticks, labels)
+        h = _heading(ln, ctx)
+        if h is not None:
+            num, title, level, rest = h
+            # a heading wrapped onto a second line: same face, directly below
+            last = blocks[-1] if blocks else None
+            if (not rest and last is not None and last.kind == "heading" and prev is last.lines[-1]
+                    and num is None and last.number is not None and abs(prev.size - ln.size) < 0.3
+                    and 0 <= ln.top - prev.bottom < 0.6 * ln.size and prev.page == ln.page):
+                last.title += " " + title
+                last.lines.append(ln)
+                prev = ln
+                continue
+            if num and num[0].isdigit():
+                ctx.last_top = int(num.split(".")[0])
+            elif num and len(num.split(".")[0]) == 1 and num[0].isalpha():
+                ctx.last_letter = ord(num[0]) - 64
+            low = title.lower()
+            if kind_for_title(title) == "references":
+                ctx.after_refs = True
+            elif low.startswith(("appendix", "appendices", "supplementary")) or (num and num[0].isalpha() and num not in "IVX"):
+                ctx.in_appendix = True
+            cur = Block("heading", [ln], number=num, title=title, level=level)
+            blocks.append(cur)
+            cur = None
+            if rest:
+                cur = Block("para", [ln], text=rest)
+                blocks.append(cur)
+            prev = ln
+            continue
+        if blocks and blocks[-1].kind == "heading" and prev is not None and cur is None:
+            hb = blocks[-1]
+            # wrapped heading continuation (unnumbered second line in the same face)
+            if (abs(prev.size - ln.size) < 0.3 and ln.bold >= 0.8 and hb.lines[0].bold >= 0.8
+                    and 0 <= ln.top - prev.bottom < 0.6 * ln.size and ln.page == prev.page
+                    and ln.nwords <= 8 and not hb.title.endswith(".")):
+                hb.title += " " + ln.text.strip()
+                prev = ln
+                continue
+        text = ln.text.strip()
+        cap = _CAPTION.match(text)
+        if cap:
+            cur = Block("caption", [ln], text=text, number=cap.group("num"), title=cap.group("kind"))
+            blocks.append(cur)
+            prev = ln
+            continue
+        if _is_equation(ln, ctx):
+            if cur is not None and cur.kind == "equation" and prev is not None and _near(prev, ln, ctx, 2.2):
+                cur.lines.append(ln)
+                cur.text += " " + text
+            else:
+                cur = Block("equation", [ln], text=text)
+                blocks.append(cur)
+            prev = ln
+            continue
+        if cur is not None and prev is not None and _continues(cur, prev, ln, ctx):
+            cur.lines.append(ln)
+            cur.text = dehyphen_join(cur.text, text)
+        else:
+            # short math debris between equation lines (fraction bars, limits) joins the equation
+            if (cur is not None and cur.kind == "equation" and prev is not None and ln.nwords <= 3
+                    and _near(prev, ln, ctx, 1.5) and not _PROSE_WORD.match(ln.words[0]["text"])):
+                cur.lines.append(ln)
+                cur.text += " " + text
+                prev = ln
+                continue
+            cur = Block("para", [ln], text=text)
+            blocks.append(cur)
+        prev = ln
+    return blocks
+
+
+def _near(a: Line, b: Line, ctx: _Ctx, factor: float) -> bool:
+    return a.page == b.page and a.col == b.col and -ctx.body < b.top - a.bottom < factor * ctx.body
+
+
+def _continues(cur: Block, prev: Line, ln: Line, ctx: _Ctx) -> bool:
+    if cur.kind == "equation":
+        return False
+    if prev.page != ln.page or prev.col != ln.col:
+        # paragraphs run on across columns and pages unless a sentence ended
+        return not re.search(r"[.!?:]$", cur.text) and cur.kind == "para"
+    gap = ln.top - prev.bottom
+    if gap > 0.9 * ctx.body or gap < -0.5 * ctx.body:
+        return False
+    if cur.kind == "caption":
+        return abs(ln.size - cur.lines[0].size) < 0.6
+    left, right = ctx.col(ln)
+    indent = ln.x0 - left
+    if 0.6 * ctx.body < ln.x0 - prev.x0 < 3 * ctx.body and prev.x1 > right - 2 * ctx.body:
+        return False  # first-line indent of a new paragraph
+    if prev.x1 < right - 3 * ctx.body and re.search(r"[.!?:]$", prev.text) and indent < 3 * ctx.body:
+        return False  # previous line was short and ended a sentence
+    return True
+
+
+def build(lines: list[Line], page_height: float) -> Structure:
+    """Turn ordered lines into the paper's parts."""
+    out = Structure()
+    if not lines:
+        return out
+    ctx = _Ctx(lines)
+    title_lines = _title_lines(lines, ctx, page_height)
+    out.title = " ".join(ln.text.strip() for ln in title_lines)
+    skip = {id(ln) for ln in title_lines}
+    if title_lines:  # notices printed above the title on page 1 are not the paper
+        top = title_lines[0].top
+        skip |= {id(ln) for ln in lines if ln.page == 0 and ln.bottom < top}
+    blocks = _blocks([ln for ln in lines if id(ln) not in skip], ctx)
+
+    # front matter: page-1 blocks before the abstract or the first heading
+    first_head = next((i for i, b in enumerate(blocks) if b.kind == "heading"), len(blocks))
+    front = [b for b in blocks[:first_head] if b.lines and b.lines[0].page == 0]
+    abstract_inline = next((i for i, b in enumerate(front) if _ABSTRACT_RUNIN.match(b.text)), None)
+    if abstract_inline is not None:
+        front = front[:abstract_inline]
+        first_head = abstract_inline
+    if len(front) == first_head and sum(len(b.lines) for b in front) <= 40:
+        out.authors = _authors([ln for b in front for ln in b.lines][:16])
+        blocks = blocks[first_head:]
+    sections: list[Section] = []
+    owner: dict[int, Section] = {}  # id(equation/figure/table) -> its section
+    in_app = False
+    eq_n = 0
+    current: Section | None = None
+    abstract: list[str] | None = None
+    abstract_at: tuple[int, int, float] | None = None
+    ref_blocks: list[Block] = []
+    in_refs = False
+    for b in blocks:
+        if b.kind == "heading":
+            kind = kind_for_title(b.title, in_app)
+            if b.title.lower().rstrip(".:") in ("abstract", "초록", "요약") and not any(s.number for s in sections):
+                abstract = []
+                continue
+            abstract = None
+            if kind == "references":
+                in_refs = True
+            elif (b.number and b.number[0].isalpha() and b.number not in ("I", "V", "X")) or kind == "appendix":
+                in_app = True
+                kind = "appendix"
+                in_refs = False
+            else:
+                in_refs = False
+                if in_app and kind == "body":
+                    kind = "appendix"
+            current = Section(id="", title=b.title, level=b.level, number=b.number, kind=kind)
+            sections.append(current)
+            continue
+        if in_refs:
+            ref_blocks.append(b)
+            continue
+        if current is None and abstract is None and not out.abstract:
+            m = _ABSTRACT_RUNIN.match(b.text)
+            if m:  # 'Abstract—text' (IEEE) or 'Abstract. text' (LNCS)
+                b.text = b.text[m.end():]
+                abstract = []
+        if abstract is not None:
+            x = min(ln.x0 for ln in b.lines)
+            if abstract_at is None:
+                abstract_at = (b.lines[0].page, b.lines[0].col, x)
+            # the abstract is one box: a block elsewhere (next column at another indent,
+            # next page) is the untitled start of the body (papers without 'Introduction')
+            page, col, ax = abstract_at
+            if b.lines[0].page == page and b.lines[0].col == col and abs(x - ax) < 0.8 * ctx.body:
+                abstract.append(b.text)
+                out.abstract = "\n\n".join(abstract)
+                continue
+            abstract = None
+        if current is None:
+            untitled = bool(out.abstract)
+            current = Section(id="", title="Untitled section" if untitled else "Front matter",
+                              kind="body" if untitled else "front")
+            sections.append(current)
+        if b.kind == "equation":
+            eq_n += 1
+            last = b.lines[-1].words[-1]["text"]
+            eq = Equation(id=f"eq{eq_n}", text=b.text, label=last if _EQ_NUMBER.match(last) else None)
+            out.equations.append(eq)
+            owner[id(eq)] = current
+        elif b.kind == "caption":
+            if b.title.lower().startswith(("tab", "표")):
+                tb = Table(id=f"table{len(out.tables) + 1}", caption=b.text, number=b.number)
+                out.tables.append(tb)
+                out.caption_pages[tb.id] = (b.lines[0].page, b.lines[0].top)
+                owner[id(tb)] = current
+            else:
+                fig = Figure(id=f"fig{len(out.figures) + 1}", caption=b.text, number=b.number)
+                out.figures.append(fig)
+                owner[id(fig)] = current
+        current.text += b.text + "\n\n"
+    for s in sections:
+        s.text = s.text.strip()
+    keep = [s for s in sections if s.text or s.kind != "front"]
+    assign_section_ids(keep)
+    for item in [*out.equations, *out.figures, *out.tables]:
+        sec = owner.get(id(item))
+        item.section_id = sec.id if sec is not None and sec in keep else None
+    out.sections = keep
+    out.references = _references(ref_blocks, ctx)
+    if not out.abstract:
+        out.warnings.append("no abstract found")
+    return out
+
+
+_ABSTRACT_RUNIN = re.compile(r"^(?:Abstract|ABSTRACT)\s*[—–\-.:]\s*")
+
+
+def _title_lines(lines: list[Line], ctx: _Ctx, page_height: float) -> list[Line]:
+    first = [ln for ln in lines if ln.page == 0 and ln.top < page_height * 0.5 and ln.nwords >= 1]
+    if not first:
+        return []
+    big = max(ln.size for ln in first)
+    if big < ctx.body * 1.2:
+        return first[:1]
+    out: list[Line] = []
+    for ln in first:
+        if abs(ln.size - big) < 0.6 and re.search(r"[^\W\d_]", ln.text):
+            out.append(ln)
+        elif out:
+            break
+    return out
+
+
+_AFFIL = re.compile(
+    r"@|universit|institut|department|dept\.|school|college|laborator|\blab\b|research|inc\.|"
+    r"google|microsoft|facebook|meta |deepmind|openai|center|centre|\d{3,}|street|road|avenue|"
+    r"correspondence|equal contribution|preprint|proceedings|conference|journal|editor",
+    re.I,
+)
+
+
+def _authors(lines: list[Line]) -> list[str]:
+    """Names from the lines between title and abstract: segments split at wide gaps
+    (author tables), affiliations and e-mails left out, bold words preferred."""
+    names: list[str] = []
+    for ln in lines:
+        segs: list[list[dict]] = [[]]
+        for a, b in zip([None, *ln.words], ln.words, strict=False):
+            if a is not None and b["x0"] - a["x1"] > 1.2 * ln.size:
+                segs.append([])
+            segs[-1].append(b)
+        any_bold = any(w["bold"] for w in ln.words)
+        for seg in segs:
+            words = [w["text"] for w in seg if w["bold"] or not any_bold]
+            text = re.sub(r"[∗*†‡§¶\d]+", ",", " ".join(words))
+            if not words or _AFFIL.search(text):
+                continue
+            for part in re.split(r",|\band\b|&|·", text):
+                part = part.strip(" .;")
+                ws = part.split()
+                if 2 <= len(ws) <= 5 and ws[0][:1].isupper() and ws[-1][:1].isupper() and "@" not in part:
+                    names.append(part)
+                elif len(ws) == 1 and not part.isascii() and len(part) >= 2 and part.isalpha():
+                    names.append(part)  # e.g. Korean names are one word
+    return names[:30]
+
+
+def _references(blocks: list[Block], ctx: _Ctx) -> list[Reference]:
+    lines = [ln for b in blocks for ln in b.lines if b.kind != "heading"]
+    if not lines:
+        return []
+    entries: list[str] = []
+    numbered = sum(1 for ln in lines if _REF_START.match(ln.text)) >= max(2, len(lines) // 8)
+    cur = ""
+    prev: Line | None = None
+    for ln in lines:
+        left, _ = ctx.col(ln)
+        if numbered:
+            start = bool(_REF_START.match(ln.text))
+        else:
+            # hanging indent: entries start flush left, continuations are indented;
+            # without indentation a vertical gap separates entries
+            hanging = ln.x0 <= left + 0.5 * ctx.body
+            gap = prev is not None and prev.page == ln.page and prev.col == ln.col and ln.top - prev.bottom > 0.45 * ln.size
+            start = hanging and (gap or _indented_style(lines, ctx)) or prev is None
+        if start and cur:
+            entries.append(cur)
+            cur = ""
+        cur = dehyphen_join(cur, ln.text.strip())
+        prev = ln
+    if cur:
+        entries.append(cur)
+    return [Reference(id=f"ref{i + 1}", text=t) for i, t in enumerate(entries) if len(t) > 10]
+
+
+def _indented_style(lines: list[Line], ctx: _Ctx) -> bool:
+    indented = sum(1 for ln in lines if ln.x0 > ctx.col(ln)[0] + 0.5 * ctx.body)
+    return indented >= len(lines) * 0.25
