@@ -204,7 +204,7 @@ class ConfigDesign(BaseModel):
         for group, entries in groups.items():
             lines.append(f"{group}:")
             for key, e in entries.items():
-                value = yaml.safe_dump(e.value, default_flow_style=True, allow_unicode=True).strip()
+                value = yaml.safe_dump(e.value, default_flow_style=True, allow_unicode=True, width=1_000_000).strip()
                 value = value.removesuffix("\n...").strip()
                 src = " ".join(e.source.split())
                 lines.append(f"  {key}: {value}" + (f"  # {src}" if src else ""))

@@ -318,6 +318,9 @@ def test_config_is_rendered_from_entries_and_plain_yaml_is_accepted(tmp_path: Pa
     assert "# assumption" in session.read("config")
     plain = spec_for("config").parse("Here:\n```yaml\nlr: 0.1\n```", None)
     assert parse_config(plain.content) == {"lr": 0.1}
+    long = {"entries": [{"group": "data", "key": "note", "value": "a long value: " + "words # and more " * 5 + ".",
+                         "source": "the_paper.py # odd"}]}
+    assert parse_config(spec_for("config").parse(json.dumps(long), None).content)["data"]["note"].endswith(".")
     with pytest.raises(ValueError, match="not valid YAML"):
         spec_for("config").parse("a: b: c", None)
     with pytest.raises(ValueError, match="must be a mapping"):
