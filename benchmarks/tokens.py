@@ -4,11 +4,14 @@ Same paper (the Transformer), same artifacts (the real PaperCoder run with Claud
 Sonnet in ../shared/papers/transformer/papercoder-run-claude37/), same answers, so the
 output tokens are equal and the difference is all in what each call sends.
 
-* Ours: the real runner and prompt builders answer the 18 calls from that run (a
-  simulated latency keeps the real concurrency: four file calls at a time), and every
-  request is priced as the Anthropic backend sends it: its cache_control breakpoints
-  (cache reads 0.1x, writes 1.25x; a prefix is readable once the call that wrote it has
-  finished; schema calls carry a forced tool, which changes the cached prefix).
+* Ours: the real runner and prompt builders (``stages.context.build_request``) answer
+  the 18 calls from that run (a simulated latency keeps the real concurrency: four file
+  calls at a time), and every request is priced exactly as ``AnthropicBackend.params``
+  puts it on the wire (tools → system → messages, its cache_control breakpoints; cache
+  reads 0.1x, writes 1.25x; a prefix is readable once the call that wrote it has
+  finished). Shown for both structured-output modes: ``prompt`` (the default: no tools,
+  the schema as an instruction after the cached prefix) and ``tool`` (a forced tool,
+  which comes first in the cached prefix, so schema calls cannot share the paper's).
 * PaperCoder: the whole paper in every call; the four planning calls as one growing
   conversation; a different system prompt per stage; every earlier code file resent to
   each coding call. Paper, artifacts and code are the run's; the per-stage prompt
@@ -29,12 +32,15 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _papercoder_run import PAPER, RUN, RunBackend, answers_for, load_run, new_session, tokens  # noqa: E402
 
-from papercoder_nb.llm.anthropic import build_messages, tool_schema  # noqa: E402
+from papercoder_nb.llm.anthropic import AnthropicBackend  # noqa: E402
+from papercoder_nb.llm.base import Request  # noqa: E402
+from papercoder_nb.llm.openai import OpenAIBackend  # noqa: E402
 from papercoder_nb.llm.pricing import Price, price_for  # noqa: E402
 from papercoder_nb.runner import Runner  # noqa: E402
 
@@ -73,7 +79,51 @@ class Tally:
 # -- ours ---------------------------------------------------------------------------
 
 
-def our_calls() -> tuple[list[CallShape], dict[str, int]]:
+def _shape(req: Request, blocks: list[tuple[str, bool]], output: int, start: float, end: float,
+           extra: int = 0) -> CallShape:
+    return CallShape(req.artifact, blocks, output, start, end, extra)
+
+
+def anthropic_blocks(params: dict) -> tuple[list[tuple[str, bool]], int]:
+    """A request as the Anthropic API caches it: tools → system → messages."""
+    blocks = [(json.dumps(tool, sort_keys=True), "cache_control" in tool) for tool in params.get("tools", [])]
+    extra = FORCED_TOOL_OVERHEAD if blocks else 0
+    wire = list(params.get("system", [])) + [b for turn in params["messages"] for b in turn["content"]]
+    return blocks + [(b["text"], "cache_control" in b) for b in wire], extra
+
+
+def openai_blocks(params: dict) -> list[tuple[str, bool]]:
+    """As OpenAI caches it: a structured-output schema is a prefix of the system message."""
+    fmt = params.get("response_format")
+    head = [(json.dumps(fmt, sort_keys=True), False)] if fmt and "json_schema" in fmt else []
+    return head + [(m["content"], False) for m in params["messages"]]
+
+
+@dataclass
+class OurRun:
+    calls: list[Any]  # RunBackend calls in start order
+    output: dict[str, int]  # artifact -> output tokens
+
+    def anthropic(self, structured: str) -> list[CallShape]:
+        # No network: building a request's parameters needs no valid key.
+        wire = AnthropicBackend(ANTHROPIC.split(":", 1)[1], api_key="unused", structured=structured)
+        shapes = []
+        for c in self.calls:
+            blocks, extra = anthropic_blocks(wire.params(c.request))
+            shapes.append(_shape(c.request, blocks, self.output[c.request.artifact], c.start / SCALE, c.end / SCALE, extra))
+        return shapes
+
+    def openai(self, schema_mode: str) -> list[CallShape]:
+        wire = OpenAIBackend(OPENAI.split(":", 1)[1], api_key="unused")
+        return [
+            _shape(c.request, openai_blocks(wire.params(c.request, schema_mode)), self.output[c.request.artifact],
+                   c.start / SCALE, c.end / SCALE)
+            for c in self.calls
+        ]
+
+
+def our_run() -> OurRun:
+    """The real runner and prompt builders answering the run's 18 calls."""
     run = load_run()
     answers = answers_for(run)
     out_chars = dict(run.response_chars)
@@ -83,22 +133,7 @@ def our_calls() -> tuple[list[CallShape], dict[str, int]]:
         result = Runner(session, backend, auto_approve=True, concurrency=4).run()
         if not result.ok or len(result.generated) != 18:
             raise SystemExit(f"the simulated run did not complete: {result}")
-    shapes = []
-    for call in sorted(backend.calls, key=lambda c: c.start):
-        req = call.request
-        system, turns = build_messages(req.messages)
-        blocks: list[tuple[str, bool]] = []
-        extra = 0
-        if req.schema is not None:  # tools come first in Anthropic's cached prefix
-            schema, _ = tool_schema(req.schema)
-            blocks.append((f"tool {req.schema_name}: {json.dumps(schema)}", False))
-            extra = FORCED_TOOL_OVERHEAD
-        for b in system + [b for t in turns for b in t["content"]]:
-            blocks.append((b["text"], "cache_control" in b))
-        shapes.append(
-            CallShape(req.artifact, blocks, tokens(out_chars[req.artifact]), call.start / SCALE, call.end / SCALE, extra)
-        )
-    return shapes, {"paper": len(PAPER.read_text())}
+    return OurRun(sorted(backend.calls, key=lambda c: c.start), {a: tokens(n) for a, n in out_chars.items()})
 
 
 # -- PaperCoder ---------------------------------------------------------------------
@@ -245,13 +280,18 @@ def input_cost(t: Tally, price: Price, *, anthropic: bool) -> float:
 def main() -> None:
     a_price, o_price = price_for(ANTHROPIC), price_for(OPENAI)
     assert a_price is not None and o_price is not None
-    ours_calls, _ = our_calls()
-    ours = simulate(ours_calls, anthropic_cache=True)
+    run = our_run()
+    ours = simulate(run.anthropic("prompt"), anthropic_cache=True)
+    ours_tool = simulate(run.anthropic("tool"), anthropic_cache=True)
+    # OpenAI figures from the OpenAI wire format (json_schema, the backend's first choice).
+    ours.openai_cached = simulate(run.openai("json_schema"), anthropic_cache=False).openai_cached
+    ours_tool.openai_cached = ours.openai_cached
+    openai_prompt = simulate(run.openai("prompt"), anthropic_cache=False)
     pc_calls, alpha = calibrated_papercoder()
     pc = simulate(pc_calls, anthropic_cache=False)
 
     rows = []
-    for name, t, cache in (("papercoder", pc, False), ("ours", ours, True)):
+    for name, t, cache in (("papercoder", pc, False), ("ours/tool", ours_tool, True), ("ours", ours, True)):
         a_in = input_cost(t, a_price, anthropic=True) if cache else t.input * a_price.input / 1e6
         a_out = t.output * a_price.output / 1e6
         o_in = input_cost(t, o_price, anthropic=False)
@@ -272,7 +312,11 @@ def main() -> None:
     print()
     print(f"anthropic prices: {ANTHROPIC} (PaperCoder without cache: it sets no breakpoints); "
           f"openai prices: {OPENAI} (automatic prefix caching for both)")
-    (_, pc_t, pc_ain, pc_aout, pc_oin, pc_oout), (_, our_t, our_ain, our_aout, our_oin, our_oout) = rows
+    (_, pc_t, pc_ain, pc_aout, pc_oin, pc_oout), tool_row, (_, our_t, our_ain, our_aout, our_oin, our_oout) = rows
+    print(f"ours/tool = structured='tool' (forced tool: its own cached prefix per schema); "
+          f"ours = structured='prompt', the default: input_cost_ratio={tool_row[2] / pc_ain:.3f} with tools")
+    op_in = input_cost(openai_prompt, o_price, anthropic=False)
+    print(f"openai with the schema as a prompt instruction instead of json_schema: input_cost_ratio={op_in / pc_oin:.3f}")
     print(f"openai: input_cost_ratio={our_oin / pc_oin:.3f} total_cost_ratio={(our_oin + our_oout) / (pc_oin + pc_oout):.3f}")
     print(f"input_cost_ratio={our_ain / pc_ain:.3f} total_cost_ratio={(our_ain + our_aout) / (pc_ain + pc_aout):.3f}")
 

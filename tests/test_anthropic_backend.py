@@ -244,7 +244,7 @@ def test_structured_output_through_forced_tool() -> None:
     raw = json.dumps(answer)
     server = Server(sse(SSE(tool_events("architecture", [raw[:10], raw[10:30], raw[30:]]))))
     tokens: list[str] = []
-    done = backend(server).execute(
+    done = backend(server, structured="tool").execute(
         simple_request(schema=SCHEMA, schema_name="architecture"), on_token=tokens.append
     )
     assert done.parsed == answer
@@ -260,11 +260,104 @@ def test_structured_output_through_forced_tool() -> None:
 def test_non_object_schema_is_wrapped_and_unwrapped() -> None:
     schema = {"type": "array", "items": {"type": "string"}}
     server = Server(sse(SSE(tool_events("files", ['{"value": ["a.py", ', '"b.py"]}']))))
-    done = backend(server).execute(simple_request(schema=schema, schema_name="file list!"))
+    done = backend(server, structured="tool").execute(simple_request(schema=schema, schema_name="file list!"))
     assert done.parsed == ["a.py", "b.py"]
     tool = server.bodies[0]["tools"][0]
     assert tool["name"] == "file_list_"  # sanitised to the API's name pattern
     assert tool["input_schema"]["properties"]["value"] == schema
+
+
+def cached_request(**kw: object) -> Request:
+    return Request(
+        messages=[
+            Message.of("system", "You plan."),
+            Message(role="user", parts=[Part(text="PAPER", cache=True), Part(text="PLAN", cache=True), Part(text="task")]),
+        ],
+        **kw,
+    )
+
+
+def test_prompt_mode_is_the_default_and_sends_no_tools() -> None:
+    answer = {"files": ["model.py"], "approach": "NumPy"}
+    raw = json.dumps(answer)
+    server = Server(sse(SSE(text_events([raw[:12], raw[12:]]))), sse(SSE(text_events(["plain"]))))
+    b = backend(server)
+    tokens: list[str] = []
+    done = b.execute(cached_request(schema=SCHEMA, schema_name="architecture"), on_token=tokens.append)
+    b.execute(cached_request())  # the same prompt without a schema
+    assert done.parsed == answer and done.text == raw and "".join(tokens) == raw
+    assert done.finish_reason == "stop"
+    with_schema, without = server.bodies
+    assert "tools" not in with_schema and "tool_choice" not in with_schema
+    content = with_schema["messages"][-1]["content"]
+    # Everything up to the instruction is byte-identical to a schema-less call: one
+    # cached prefix serves both.
+    assert with_schema["system"] == without["system"]
+    assert content[:-1] == without["messages"][-1]["content"]
+    assert [b.get("cache_control") for b in content] == [{"type": "ephemeral"}, {"type": "ephemeral"}, None, None]
+    instruction = content[-1]["text"]
+    assert instruction.startswith("Answer with a single JSON object")
+    assert json.loads(instruction.split("\n", 1)[1]) == SCHEMA
+
+
+def test_prompt_mode_reads_fenced_json_after_prose() -> None:
+    text = 'Here is the design:\n```json\n{"files": ["a.py"], "approach": "x",}\n```\n'
+    server = Server(sse(SSE(text_events([text]))))
+    done = backend(server).execute(simple_request(schema=SCHEMA))
+    assert done.parsed == {"files": ["a.py"], "approach": "x"}
+    assert done.text == text  # the model's own words are kept for the record
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"files": ["a.py"]}',  # "approach" is required
+        '{"files": "a.py", "approach": "x"}',  # wrong type
+        "I cannot design this.",  # no JSON at all
+    ],
+)
+def test_prompt_mode_answer_that_does_not_conform_is_not_parsed(text: str) -> None:
+    server = Server(sse(SSE(text_events([text]))))
+    done = backend(server).execute(simple_request(schema=SCHEMA))
+    assert done.parsed is None
+    assert done.text == text  # the runner quotes it in its one repair request
+
+
+def test_prompt_mode_without_jsonschema_checks_required_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "jsonschema", None)  # import jsonschema now fails
+    server = Server(sse(SSE(text_events(['{"files": ["a.py"]}']))), sse(SSE(text_events(['{"files": 1, "approach": "x"}']))))
+    b = backend(server)
+    assert b.execute(simple_request(schema=SCHEMA)).parsed is None
+    assert b.execute(simple_request(schema=SCHEMA)).parsed == {"files": 1, "approach": "x"}  # shallow check only
+
+
+def test_prompt_mode_non_object_schema_is_wrapped() -> None:
+    schema = {"type": "array", "items": {"type": "string"}}
+    server = Server(sse(SSE(text_events(['{"value": ["a.py", "b.py"]}']))))
+    done = backend(server).execute(simple_request(schema=schema))
+    assert done.parsed == ["a.py", "b.py"]
+    instruction = server.bodies[0]["messages"][-1]["content"][-1]["text"]
+    assert json.loads(instruction.split("\n", 1)[1])["properties"]["value"] == schema
+
+
+def test_prompt_mode_instruction_ends_a_repair_conversation() -> None:
+    request = cached_request(schema=SCHEMA)
+    request.messages += [Message.of("assistant", "{bad"), Message.of("user", "Fix it.")]
+    server = Server(sse(SSE(text_events(['{"files": [], "approach": "y"}']))))
+    done = backend(server).execute(request)
+    assert done.parsed == {"files": [], "approach": "y"}
+    turns = server.bodies[0]["messages"]
+    assert [t["role"] for t in turns] == ["user", "assistant", "user"]
+    assert [b["text"] for b in turns[-1]["content"]][0] == "Fix it."
+    assert turns[-1]["content"][-1]["text"].startswith("Answer with a single JSON object")
+    assert "Answer with" not in json.dumps(turns[0])
+
+
+def test_unknown_structured_mode_is_refused() -> None:
+    with pytest.raises(BackendError, match="structured must be one of prompt, tool"):
+        backend(Server(), structured="grammar")
 
 
 def test_temperature_not_sent_to_models_that_reject_it() -> None:

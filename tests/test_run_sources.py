@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from conftest import EXAMPLE_PAPER, scripted
+
 from papercoder_nb.cli import main
 from papercoder_nb.llm import registry
 from papercoder_nb.store import Session

@@ -1,10 +1,22 @@
 """``anthropic:<model>`` through the official SDK.
 
 Streams every call (text deltas to ``on_token``, cancel checked per event, the HTTP
-stream closed on cancel). Structured output is a forced tool whose input schema is the
-request's schema. ``Part.cache`` becomes a ``cache_control`` breakpoint (the API allows
-four; the last four win, since later breakpoints cover longer prefixes). Retries belong
-to the caller (``llm.call``): the SDK is built with ``max_retries=0``.
+stream closed on cancel). ``Part.cache`` becomes a ``cache_control`` breakpoint (the API
+allows four; the last four win, since later breakpoints cover longer prefixes). Retries
+belong to the caller (``llm.call``): the SDK is built with ``max_retries=0``.
+
+Structured output has two modes (option ``structured``):
+
+* ``"prompt"`` (default): no tools are sent; the schema goes as an instruction at the
+  very end of the last user message, after everything cacheable, and the answer is
+  parsed as JSON and validated here (``parsed`` is None when it does not conform, and
+  the runner's one repair request quotes the error). Why: Anthropic's cached prefix is
+  ``tools → system → messages``, so a forced tool puts its schema *before* the paper
+  and a schema call can never reuse the paper/planning prefix that every other call
+  wrote (nor write one they can read). Without tools, every call of a run shares one
+  prefix: system → paper → each planning artifact.
+* ``"tool"``: a forced tool whose input schema is the request's schema — the API then
+  guarantees well-formed JSON, at the price of a cache prefix of its own per schema.
 """
 
 from __future__ import annotations
@@ -14,7 +26,9 @@ import re
 import time
 from typing import Any
 
-from ._sdk import adapt_http_client, extract_json, map_sdk_error, sdk_http_module
+from ..extract import ExtractError
+from ..extract import extract_json as extract_object
+from ._sdk import adapt_http_client, conforms, extract_json, map_sdk_error, schema_instruction, sdk_http_module
 from .base import (
     BackendError,
     CancelledError,
@@ -48,6 +62,7 @@ SAMPLING_MODELS = (
 )
 _FINISH = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length", "tool_use": "tool_use"}
 _WRAP_KEY = "value"  # tool input must be an object; other schemas are wrapped in one
+STRUCTURED_MODES = ("prompt", "tool")
 
 
 def _import_sdk() -> Any:
@@ -106,10 +121,14 @@ class AnthropicBackend:
         base_url: str | None = None,
         timeout: float = 600.0,
         context_window: int | None = None,
+        structured: str = "prompt",
         **_: Any,
     ) -> None:
         if not model:
             raise BackendError("name a Claude model, e.g. anthropic:claude-sonnet-4-5")
+        if structured not in STRUCTURED_MODES:
+            raise BackendError(f"structured must be one of {', '.join(STRUCTURED_MODES)}, not {structured!r}")
+        self.structured = structured
         sdk = _import_sdk()
         self.model = model
         self.spec = f"anthropic:{model}"
@@ -145,7 +164,14 @@ class AnthropicBackend:
             params["extra_body"] = {"temperature": request.temperature}
         if system:
             params["system"] = system
-        if request.schema is not None:
+        if request.schema is not None and self.structured == "prompt":
+            # Last, after every cached block: the shared prefix stays byte-identical.
+            instruction = {"type": "text", "text": schema_instruction(tool_schema(request.schema)[0]).lstrip()}
+            if turns and turns[-1]["role"] == "user":
+                turns[-1]["content"].append(instruction)
+            else:
+                turns.append({"role": "user", "content": [instruction]})
+        elif request.schema is not None:
             name = tool_name(request.schema_name)
             input_schema, _ = tool_schema(request.schema)
             params["tools"] = [
@@ -216,7 +242,7 @@ class AnthropicBackend:
             stream.close()  # on cancel this drops the connection: no more tokens are read
         if not finished:
             raise RetryableError(f"{self.spec}: the stream ended before message_stop")
-        text, parsed = self._answer(request, blocks)
+        text, parsed = self._answer(request, blocks, self.structured)
         return Completion(
             text=text,
             parsed=parsed,
@@ -243,11 +269,13 @@ class AnthropicBackend:
         return self._client.messages.create(**self.params(request), stream=True)
 
     @staticmethod
-    def _answer(request: Request, blocks: dict[int, dict[str, Any]]) -> tuple[str, Any]:
+    def _answer(request: Request, blocks: dict[int, dict[str, Any]], structured: str = "tool") -> tuple[str, Any]:
         ordered = [blocks[i] for i in sorted(blocks)]
         text = "".join("".join(b["chunks"]) for b in ordered if b["type"] == "text")
         if request.schema is None:
             return text, None
+        if structured == "prompt":
+            return text, parse_answer(text, request.schema)
         raw = next(("".join(b["chunks"]) for b in ordered if b["type"] == "tool_use"), None)
         if raw is None:  # no tool call despite tool_choice: take JSON from the text
             return text, extract_json(text)
@@ -258,6 +286,22 @@ class AnthropicBackend:
         if tool_schema(request.schema)[1] and isinstance(value, dict):
             value = value.get(_WRAP_KEY)
         return json.dumps(value, ensure_ascii=False), value
+
+
+def parse_answer(text: str, schema: dict[str, Any]) -> Any:
+    """The schema answer in a text reply, or None when absent or not conforming.
+
+    The text itself is kept as the completion's text: on None the runner's parser
+    reports exactly what is wrong and asks once for a repair.
+    """
+    wire, wrapped = tool_schema(schema)
+    try:
+        value: Any = extract_object(text)
+    except ExtractError:
+        return None
+    if not conforms(value, wire):
+        return None
+    return value.get(_WRAP_KEY) if wrapped else value
 
 
 _USAGE_FIELDS = ("input_tokens", "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens")
