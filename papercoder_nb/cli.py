@@ -376,7 +376,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(fn=cmd_export)
 
     from .evaluate.cli import add_commands as add_eval_commands
+    from .smoke_cli import add_commands as add_smoke_commands
 
+    add_smoke_commands(sub)
     add_eval_commands(sub)
     return parser
 

@@ -14,7 +14,7 @@ from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 
-KINDS = ("system", "plan", "architecture", "logic", "config", "analysis", "code", "repair")
+KINDS = ("system", "plan", "architecture", "logic", "config", "analysis", "code", "repair", "repair_code")
 
 
 @lru_cache(maxsize=64)

@@ -1,0 +1,536 @@
+"""Smoke-run a session's code and repair what fails, one reviewed fix at a time.
+
+``smoke_session`` exports the session's code (exactly as ``write_repo`` writes it), runs it
+in the sandbox and stores the result in ``session.state.smoke``. ``repair_loop`` then, for
+as long as the run fails and attempts remain: picks the file to fix (the deepest
+repository frame of the entry point's traceback, else the first file that does not
+compile or import), asks the model for search/replace edits or a whole file
+(``prompts/repair_code.md``), applies the answer in memory, shows it as a unified diff,
+writes it to the session only when approved (so the old version stays in ``history/``),
+and smoke-runs again.
+
+Every attempt is recorded, one JSON object a line, in ``smoke/repairs.jsonl`` inside the
+session folder: when, which file, the error it answered, the outcome (``applied``,
+``refused``, ``invalid``, ``error``), the diff, and the smoke result that followed. The
+model calls themselves go to ``calls.jsonl`` like every other call (kind ``repair``).
+An answer that cannot be applied (a SEARCH that matches zero or several times, no edits,
+code that does not compile) changes nothing on disk and counts as a failed attempt.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import json
+import re
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import PurePosixPath
+from typing import Any, Literal
+
+from .extract import fenced_blocks
+from .graph import load_logic, statuses, task_files
+from .llm.base import Backend, CancelToken, Message, Part, Request, Usage
+from .llm.call import call_model, cost_of
+from .paper.tokens import estimate_tokens
+from .sandbox import SmokeResult
+from .stages.context import PLANNING_TITLES, SAFETY_MARGIN, _compact, outline
+from .store import Session, SessionError, now
+from .templates import load_prompt, render
+
+REPAIRS_LOG = "smoke/repairs.jsonl"
+TRACEBACK_CHARS = 6000  # the tail of a traceback is where the error is
+Outcome = Literal["applied", "refused", "invalid", "error"]
+
+_EDIT_BLOCK = re.compile(
+    r"^[ \t]*<{5,9}[ \t]*SEARCH[ \t]*\n(.*?)^[ \t]*={5,9}[ \t]*\n(.*?)^[ \t]*>{5,9}[ \t]*REPLACE[ \t]*$",
+    re.M | re.S,
+)
+_FRAME = re.compile(r'File "([^"]+)", line (\d+)')
+
+
+class FixError(ValueError):
+    """The model's answer cannot be applied; nothing was changed."""
+
+
+@dataclass
+class Target:
+    file: str  # repository path, e.g. "model.py"
+    error: str  # one line
+    traceback: str  # what the model sees under "Traceback"
+    line: int | None = None
+
+
+@dataclass
+class Fix:
+    file: str
+    new_text: str
+    diff: str  # unified diff, a/<file> → b/<file>
+    explanation: str
+    old_text: str = ""
+    mode: Literal["edits", "whole"] = "edits"
+    error: str = ""  # the error this fix answers
+    usage: Usage = field(default_factory=Usage)
+    cost_usd: float | None = 0.0
+    model: str = ""
+
+
+@dataclass
+class Attempt:
+    attempt: int
+    file: str | None
+    outcome: Outcome
+    detail: str  # what happened, one line
+    error: str = ""  # the smoke error the attempt answered
+    diff: str = ""
+    smoke_ok: bool | None = None  # the re-run after an applied fix
+    smoke_summary: str = ""
+
+
+@dataclass
+class RepairReport:
+    initial: SmokeResult
+    final: SmokeResult
+    attempts: list[Attempt] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)  # artifacts made stale by the fixes
+
+    @property
+    def ok(self) -> bool:
+        return self.final.ok
+
+    @property
+    def applied(self) -> list[Attempt]:
+        return [a for a in self.attempts if a.outcome == "applied"]
+
+    def summary(self) -> str:
+        if self.initial.ok:
+            return "the smoke run passed; nothing to repair"
+        state = "passes" if self.ok else "still fails"
+        return (
+            f"{len(self.attempts)} attempt(s), {len(self.applied)} fix(es) applied; "
+            f"the smoke run now {state}: {self.final.summary()}"
+        )
+
+
+@dataclass
+class RepairEvent:
+    kind: Literal["smoke", "target", "proposal", "applied", "refused", "invalid", "error"]
+    text: str = ""
+    attempt: int = 0
+    fix: Fix | None = None
+    result: SmokeResult | None = None
+
+
+# -- smoke ------------------------------------------------------------------------------
+
+
+def smoke_session(session: Session, **options: Any) -> SmokeResult:
+    """Smoke-run the session's code; the result lands in ``session.state.smoke``.
+
+    ``options`` go to ``smoke_run`` (timeout_s, memory_mb, network, use_bwrap, python...).
+    """
+    from .export.smoke import smoke_bundle
+    from .session_export import bundle_from_session
+
+    bundle = bundle_from_session(session)
+    if not bundle.files:
+        raise SessionError(
+            f"{session.root} has no code yet; run the coding stage first "
+            f"(`papercoder resume {session.root}`)"
+        )
+    result = smoke_bundle(bundle, **options)
+    with session.lock:
+        session.state.smoke = result.to_dict()
+        session.save()
+    return result
+
+
+def last_smoke(session: Session) -> SmokeResult | None:
+    return SmokeResult.from_dict(session.state.smoke) if session.state.smoke else None
+
+
+# -- which file to fix ----------------------------------------------------------------
+
+
+def _deepest_repo_frame(traceback: str, files: list[str]) -> tuple[str | None, int | None]:
+    """The last traceback frame inside the repository, whatever the sandbox's root was."""
+    found: tuple[str | None, int | None] = (None, None)
+    for m in _FRAME.finditer(traceback or ""):
+        path = m.group(1)
+        for f in files:
+            if path == f or path.endswith("/repo/" + f):
+                found = (f, int(m.group(2)))
+    return found
+
+
+def _tail(text: str, limit: int = TRACEBACK_CHARS) -> str:
+    text = (text or "").strip()
+    return text if len(text) <= limit else "…" + text[-limit:]
+
+
+def find_target(result: SmokeResult, files: list[str]) -> Target | None:
+    """The file a repair should edit, with its error; None when nothing failed."""
+    if result.ok:
+        return None
+    run_output = _tail(result.stderr_tail or result.stdout_tail)
+    if result.failing_file in files and result.error:
+        return Target(result.failing_file, result.error, run_output, result.failing_line)
+    records = [r for r in result.files if r.path in files]
+    for record in records:
+        if not record.compiled:
+            return Target(record.path, record.error or "does not compile", _tail(record.traceback or ""))
+    for record in records:
+        if record.imported is False:
+            where, line = _deepest_repo_frame(record.traceback or "", files)
+            return Target(
+                where or record.path,
+                record.error or "import failed",
+                _tail(record.traceback or ""),
+                line,
+            )
+    if result.entry_point in files and (result.ran is False or result.timed_out):
+        where, line = _deepest_repo_frame(run_output, files)
+        error = result.error or f"exit code {result.returncode}"
+        return Target(where or result.entry_point, error, run_output or error, line)
+    return None
+
+
+def related_files(session: Session, file: str, files: list[str]) -> list[str]:
+    """Repository files ``file`` imports (by its import statements and the logic design)."""
+    wanted: set[str] = set()
+    logic = load_logic(session)
+    if logic:
+        wanted.update(logic.dependencies().get(file, []))
+    try:
+        tree = ast.parse(session.read(f"code:{file}") or "")
+    except (SyntaxError, ValueError):
+        tree = None
+    package = list(PurePosixPath(file).parent.parts)
+    names: list[str] = []
+    for node in ast.walk(tree) if tree else []:
+        if isinstance(node, ast.Import):
+            names += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - (node.level - 1)] if node.level else []
+            mod = [*base, *(node.module.split(".") if node.module else [])]
+            names.append(".".join(mod))
+            names += [".".join([*mod, a.name]) for a in node.names]
+    for name in names:
+        parts = [p for p in name.split(".") if p]
+        for cand in ("/".join(parts) + ".py", "/".join([*parts, "__init__.py"])):
+            if cand in files:
+                wanted.add(cand)
+    wanted.discard(file)
+    return [f for f in files if f in wanted]
+
+
+# -- the prompt -------------------------------------------------------------------------
+
+
+def build_repair_request(
+    session: Session,
+    target: Target,
+    *,
+    context_window: int,
+    feedback: str | None = None,
+    prompt_dir: str | None = None,
+    count: Callable[[str], int] = estimate_tokens,
+) -> Request:
+    """system → paper → planning → related files → the failing file → the task.
+
+    The same stable-first order as the stages, so prefix caches hit; when the window is
+    short, related files become outlines, the planning is compacted, then the paper is
+    condensed (it is never refused).
+    """
+    files = task_files(session)
+    code = session.read(f"code:{target.file}") or ""
+    max_out = min(6000, max(1024, int(count(code) * 1.3) + 400))
+    if context_window < 32_000:
+        max_out = min(max_out, max(512, context_window // 4))
+    available = context_window - max_out - SAFETY_MARGIN
+
+    system = load_prompt("system", prompt_dir).strip()
+    values = {
+        "file": target.file,
+        "error": target.error,
+        "traceback": target.traceback or target.error,
+        "feedback": (
+            f"\n## Your previous answer could not be used\n{feedback.strip()}\n" if feedback else ""
+        ),
+    }
+    task = render(load_prompt("repair_code", prompt_dir), **values).strip()
+    current = f"## The failing file {target.file} (current version)\n```python\n{code.rstrip()}\n```\n"
+    related = {f: session.read(f"code:{f}") or "" for f in related_files(session, target.file, files)}
+    planning = {a: session.read(a) or "" for a in PLANNING_TITLES}
+
+    def related_text(as_outline: bool) -> str:
+        return "".join(
+            f"## Repository file {p}{' (outline)' if as_outline else ''}\n```python\n"
+            f"{(outline(c) if as_outline else c).rstrip()}\n```\n\n"
+            for p, c in related.items()
+        )
+
+    def planning_text(compact: bool) -> str:
+        blocks = [
+            f"## {PLANNING_TITLES[a]}\n{(_compact(a, t) if compact else t).strip()}\n"
+            for a, t in planning.items()
+            if t.strip()
+        ]
+        return ("# Planning\n\n" + "\n".join(blocks)) if blocks else ""
+
+    paper = session.selected_paper()
+    rel, plan = related_text(False), planning_text(False)
+
+    def used(paper_tokens: int = 0) -> int:
+        return sum(count(t) for t in (system, plan, rel, current, task)) + paper_tokens + 24
+
+    if used() > available * 0.8 and related:
+        rel = related_text(True)
+    if used() > available * 0.8:
+        plan = planning_text(True)
+    paper_budget = max(200, available - used())
+    full = paper.to_prompt_text()
+    paper_text = full if count(full) <= paper_budget else paper.to_prompt_text(max_tokens=paper_budget)
+
+    parts = [Part(text=f"# The paper\n\n{paper_text}", cache=True)]
+    if plan:
+        parts.append(Part(text=f"\n{plan}", cache=True))
+    parts.append(Part(text=f"\n# The repository files involved\n\n{rel}{current}"))
+    parts.append(Part(text=f"\n# Your task\n\n{task}"))
+    return Request(
+        messages=[Message.of("system", system), Message(role="user", parts=parts)],
+        max_tokens=max_out,
+        temperature=0.2,
+        artifact=f"repair:{target.file}",
+        kind="repair",
+    )
+
+
+# -- the answer -------------------------------------------------------------------------
+
+
+def parse_edits(answer: str) -> list[tuple[str, str]]:
+    """(search, replace) pairs from SEARCH/REPLACE blocks, in order."""
+    return [(m.group(1), m.group(2)) for m in _EDIT_BLOCK.finditer(answer)]
+
+
+def apply_edits(text: str, edits: list[tuple[str, str]], file: str = "the file") -> str:
+    """Apply each edit in order; every SEARCH must match the current text exactly once."""
+    for n, (search, replace) in enumerate(edits, 1):
+        if not search.strip():
+            raise FixError(f"SEARCH block {n} is empty; copy the lines to change from {file}")
+        hits = text.count(search)
+        if hits != 1:
+            first = search.strip().splitlines()[0][:80]
+            why = "matches nothing in" if hits == 0 else f"matches {hits} places in"
+            raise FixError(
+                f"SEARCH block {n} of {len(edits)} {why} {file} (it starts {first!r}); "
+                "copy the lines exactly, with enough context to be unique"
+            )
+        text = text.replace(search, replace, 1)
+    return text
+
+
+def _explanation(answer: str) -> str:
+    text = _EDIT_BLOCK.sub("", answer)
+    text = re.sub(r"```.*?(```|\Z)", "", text, flags=re.S)
+    return " ".join(text.split())[:600]
+
+
+def unified_diff(old: str, new: str, file: str) -> str:
+    return "".join(
+        difflib.unified_diff(
+            old.splitlines(keepends=True),
+            new.splitlines(keepends=True),
+            fromfile=f"a/{file}",
+            tofile=f"b/{file}",
+        )
+    )
+
+
+def fix_from_answer(answer: str, file: str, old: str) -> Fix:
+    """Turn the model's answer into a checked, in-memory fix (or raise ``FixError``)."""
+    edits = parse_edits(answer)
+    if edits:
+        new, mode = apply_edits(old, edits, file), "edits"
+    else:
+        blocks = [b for lang, b in fenced_blocks(answer) if lang in ("python", "py", "python3")]
+        if not blocks:
+            raise FixError(
+                "the answer holds neither SEARCH/REPLACE blocks nor a ```python block with the "
+                "whole file"
+            )
+        new, mode = max(blocks, key=len).strip("\n") + "\n", "whole"
+    if new == old:
+        raise FixError(f"the proposed fix leaves {file} unchanged")
+    try:
+        ast.parse(new)
+    except SyntaxError as e:
+        raise FixError(f"the fixed {file} would not compile: {e.msg} (line {e.lineno})") from e
+    return Fix(file, new, unified_diff(old, new, file), _explanation(answer), old, mode)  # type: ignore[arg-type]
+
+
+def propose_fix(
+    session: Session,
+    backend: Backend,
+    result: SmokeResult,
+    *,
+    feedback: str | None = None,
+    prompt_dir: str | None = None,
+    cancel: CancelToken | None = None,
+) -> Fix:
+    """Ask the model to fix the failing file of ``result``; nothing is written."""
+    files = task_files(session)
+    target = find_target(result, files)
+    if target is None:
+        raise FixError("the smoke run has no failure in a repository file to repair")
+    request = build_repair_request(
+        session, target, context_window=backend.context_window, feedback=feedback,
+        prompt_dir=prompt_dir, count=getattr(backend, "count_tokens", None) or estimate_tokens,
+    )
+    completion = call_model(backend, request, record=session.log_call, cancel=cancel)
+    fix = fix_from_answer(completion.text, target.file, session.read(f"code:{target.file}") or "")
+    fix.error = target.error
+    fix.usage = completion.usage
+    fix.cost_usd = cost_of(backend.spec, completion.usage)
+    fix.model = backend.spec
+    return fix
+
+
+def apply_fix(session: Session, fix: Fix) -> None:
+    """Write an approved fix; the previous version stays in history."""
+    aid = f"code:{fix.file}"
+    if (session.read(aid) or "") != fix.old_text:
+        raise FixError(f"{fix.file} changed since the fix was proposed; ask for a new fix")
+    rec = session.record(aid)
+    session.write(
+        aid,
+        fix.new_text,
+        by="model",
+        # Same inputs as before: the fix is a correction of that generation, not a new one.
+        input_hash=rec.input_hash if rec else None,
+        model=fix.model,
+        usage=fix.usage,
+        cost_usd=fix.cost_usd,
+        calls=1,
+        feedback=f"repair after a failed smoke run: {fix.error}"[:600],
+        warnings=[f"repaired ({fix.mode}) after: {fix.error}"[:300]],
+    )
+
+
+def _log(session: Session, attempt: Attempt) -> None:
+    path = session.root / REPAIRS_LOG
+    with session.lock:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps({"at": now(), **asdict(attempt)}, ensure_ascii=False) + "\n")
+
+
+def repairs(session: Session) -> list[dict[str, Any]]:
+    """Every recorded repair attempt, oldest first."""
+    path = session.root / REPAIRS_LOG
+    if not path.is_file():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+# -- the loop ---------------------------------------------------------------------------
+
+
+def repair_loop(
+    session: Session,
+    backend: Backend,
+    *,
+    max_attempts: int = 3,
+    approve: Callable[[str], bool] | None = None,
+    auto_approve: bool = False,
+    on_event: Callable[[RepairEvent], None] | None = None,
+    smoke_options: dict[str, Any] | None = None,
+    prompt_dir: str | None = None,
+    cancel: CancelToken | None = None,
+    initial: SmokeResult | None = None,
+) -> RepairReport:
+    """Smoke-run, then up to ``max_attempts`` model fixes, each approved and re-run.
+
+    ``approve(diff) -> bool`` sees each fix's unified diff (``on_event`` gets the whole
+    ``Fix`` first, with the model's explanation); a refusal ends the loop with the file
+    untouched. ``initial`` skips the first smoke run when the caller just made one.
+    """
+    if approve is None and not auto_approve:
+        raise ValueError("repair_loop needs approve=callback or auto_approve=True")
+    emit = on_event or (lambda e: None)
+    opts = dict(smoke_options or {})
+    result = initial or smoke_session(session, **opts)
+    report = RepairReport(initial=result, final=result)
+    emit(RepairEvent("smoke", result.summary(), result=result))
+    feedback: str | None = None
+    before = {f: session.read(f"code:{f}") for f in task_files(session)}
+    for n in range(1, max(0, max_attempts) + 1):
+        if result.ok:
+            break
+        target = find_target(result, task_files(session))
+        if target is None:
+            emit(RepairEvent("error", "no repository file to repair in this failure", n))
+            break
+        emit(RepairEvent("target", f"{target.file}: {target.error}", n))
+        try:
+            fix = propose_fix(session, backend, result, feedback=feedback, prompt_dir=prompt_dir, cancel=cancel)
+        except FixError as e:
+            feedback = str(e)
+            attempt = Attempt(n, target.file, "invalid", str(e), target.error)
+            report.attempts.append(attempt)
+            _log(session, attempt)
+            emit(RepairEvent("invalid", str(e), n))
+            continue
+        except Exception as e:  # a backend failure ends the loop, recorded
+            attempt = Attempt(n, target.file, "error", f"{type(e).__name__}: {e}", target.error)
+            report.attempts.append(attempt)
+            _log(session, attempt)
+            emit(RepairEvent("error", attempt.detail, n))
+            break
+        emit(RepairEvent("proposal", fix.explanation, n, fix=fix))
+        if not (auto_approve or approve(fix.diff)):  # type: ignore[misc]
+            attempt = Attempt(n, fix.file, "refused", "fix not approved; nothing changed", fix.error, fix.diff)
+            report.attempts.append(attempt)
+            _log(session, attempt)
+            emit(RepairEvent("refused", attempt.detail, n, fix=fix))
+            break
+        apply_fix(session, fix)
+        feedback = None
+        result = smoke_session(session, **opts)
+        attempt = Attempt(
+            n, fix.file, "applied", f"{fix.mode} applied to {fix.file}", fix.error, fix.diff,
+            result.ok, result.summary(),
+        )
+        report.attempts.append(attempt)
+        _log(session, attempt)
+        emit(RepairEvent("applied", result.summary(), n, fix=fix, result=result))
+    report.final = result
+    changed = {f for f, text in before.items() if session.read(f"code:{f}") != text}
+    if changed:
+        report.stale = [a for a, s in statuses(session).items() if s == "stale"]
+    return report
+
+
+__all__ = [
+    "REPAIRS_LOG",
+    "Attempt",
+    "Fix",
+    "FixError",
+    "RepairEvent",
+    "RepairReport",
+    "Target",
+    "apply_edits",
+    "apply_fix",
+    "build_repair_request",
+    "find_target",
+    "fix_from_answer",
+    "last_smoke",
+    "parse_edits",
+    "propose_fix",
+    "related_files",
+    "repair_loop",
+    "repairs",
+    "smoke_session",
+    "unified_diff",
+]

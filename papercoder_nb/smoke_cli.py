@@ -1,0 +1,262 @@
+"""``papercoder smoke`` and ``papercoder repair``: run the generated code contained, fix it.
+
+Registered on the main parser by ``add_commands(subparsers)``. Both commands print the
+safety scan first, before anything runs, and say whether the network is isolated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+
+from .repair import RepairEvent, repair_loop, smoke_session
+from .safety import SafetyFlag, scan_code
+from .sandbox import SmokeResult, bwrap_status
+from .store import Session
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+def _fail(message: str) -> Exception:
+    """The main CLI's one-line error (imported late: cli.py imports this module)."""
+    from .cli import CliError
+
+    return CliError(message)
+
+
+# -- shared printing --------------------------------------------------------------------
+
+
+def print_safety(files: dict[str, str]) -> list[SafetyFlag]:
+    flags = scan_code(files)
+    if not flags:
+        out.print("safety scan: no network, process, deletion, secret or home-directory access found")
+        return flags
+    high = sum(f.severity == "high" for f in flags)
+    out.print(f"[yellow]safety scan: {len(flags)} flag(s), {high} high[/] — read them before trusting a run:")
+    for f in flags:
+        color = "red" if f.severity == "high" else "yellow"
+        out.print(f"  [{color}]{f.category:>12}[/] {escape(f.file)}:{f.line}  {escape(f.message)}")
+    return flags
+
+
+def print_isolation(network: bool) -> None:
+    works, reason = bwrap_status(sys.executable)
+    if network:
+        out.print("[yellow]sandbox: network ALLOWED (--network)[/]" + ("" if works else f"; {escape(reason)}"))
+    elif works:
+        out.print("sandbox: bubblewrap; network isolated, file system read-only outside a temp folder")
+    else:
+        out.print(f"[yellow]sandbox: network NOT isolated ({escape(reason)}); install bubblewrap to isolate it[/]")
+
+
+def _mark(value: bool | None) -> str:
+    return {True: "[green]yes[/]", False: "[red]no[/]", None: "[dim]-[/]"}[value]
+
+
+def print_result(result: SmokeResult) -> None:
+    from rich.table import Table
+
+    table = Table(title="smoke run", title_justify="left")
+    for col in ("file", "compiled", "imported", "note / error"):
+        table.add_column(col)
+    for f in result.files:
+        table.add_row(escape(f.path), _mark(f.compiled), _mark(f.imported), escape(f.error or f.note or ""))
+    out.print(table)
+    if result.entry_point:
+        cmd = " ".join([result.entry_point, *result.args])
+        if result.timed_out:
+            state = "[red]timed out[/]"
+        else:
+            state = {True: "[green]ran[/]", False: "[red]failed[/]", None: "[dim]not run[/]"}[result.ran]
+        code = "" if result.returncode is None else f" (exit {result.returncode})"
+        out.print(f"run: python {escape(cmd)}: {state}{code}; the smoke run took {result.duration_s:.1f}s")
+        if result.ok and result.stdout_tail.strip():
+            for line in result.stdout_tail.strip().splitlines()[-4:]:
+                out.print(f"  [dim]{escape(line)}[/]")
+    else:
+        out.print("run: [dim]no entry point in the logic design; nothing was run[/]")
+    if not result.ok:
+        for f in result.files:
+            if f.error and f.traceback:
+                err.print(f"[red]{escape(f.path)}[/]: {escape(f.error)}")
+                err.print(f.traceback.rstrip(), markup=False)
+        if result.error:
+            where = f" at {result.failing_file}:{result.failing_line}" if result.failing_file else ""
+            err.print(f"[red]error{escape(where)}:[/] {escape(result.error)}", soft_wrap=True)
+            if result.stderr_tail.strip():
+                err.print(result.stderr_tail.rstrip(), markup=False)
+    for note in result.notes:
+        out.print(f"[dim]note: {escape(note)}[/]")
+    color = "green" if result.ok else "red"
+    out.print(f"[{color}]{escape(result.summary())}[/]", soft_wrap=True)
+
+
+def _smoke_options(a: argparse.Namespace) -> dict[str, Any]:
+    return {"timeout_s": a.timeout, "memory_mb": a.memory_mb, "network": a.network}
+
+
+def _code_files(session: Session) -> dict[str, str]:
+    from .graph import task_files
+
+    return {f: session.read(f"code:{f}") or "" for f in task_files(session) if session.read(f"code:{f}") is not None}
+
+
+# -- smoke ----------------------------------------------------------------------------
+
+
+def cmd_smoke(a: argparse.Namespace) -> int:
+    session = Session.open(a.dir)
+    files = _code_files(session)
+    if not files:
+        raise _fail(f"{a.dir} has no code yet; run the coding stage first (`papercoder resume {a.dir}`)")
+    if not a.json:
+        print_safety(files)
+        print_isolation(a.network)
+        err.print(f"[dim]smoke-running {len(files)} file(s)…[/]")
+    result = smoke_session(session, **_smoke_options(a))
+    if a.json:
+        out.print_json(json.dumps(result.to_dict()))
+    else:
+        print_result(result)
+        out.print(f"[dim]stored in {escape(str(session.root))}/session.json (`papercoder status` shows it)[/]")
+    return 0 if result.ok else 1
+
+
+# -- repair ---------------------------------------------------------------------------
+
+
+def _print_diff(diff: str) -> None:
+    for line in diff.splitlines():
+        style = (
+            "bold" if line.startswith(("+++", "---"))
+            else "green" if line.startswith("+")
+            else "red" if line.startswith("-")
+            else "cyan" if line.startswith("@@")
+            else None
+        )
+        out.print(line, style=style, markup=False, highlight=False, soft_wrap=True)
+
+
+def _on_event(e: RepairEvent) -> None:
+    tag = f"[{e.attempt}]" if e.attempt else ""
+    if e.kind == "smoke":
+        color = "green" if e.result and e.result.ok else "red"
+        out.print(f"[{color}]smoke:[/] {escape(e.text)}", soft_wrap=True)
+    elif e.kind == "target":
+        out.print(f"[cyan]repair {escape(tag)}[/] asking the model to fix {escape(e.text)}", soft_wrap=True)
+    elif e.kind == "proposal" and e.fix:
+        out.print(f"[cyan]repair {escape(tag)}[/] proposed {e.fix.mode} for {escape(e.fix.file)}: {escape(e.text or '(no explanation)')}", soft_wrap=True)
+        _print_diff(e.fix.diff)
+    elif e.kind == "applied":
+        color = "green" if e.result and e.result.ok else "yellow"
+        out.print(f"[{color}]applied {escape(tag)}[/] re-run: {escape(e.text)}", soft_wrap=True)
+    elif e.kind == "invalid":
+        err.print(f"[yellow]unusable answer {escape(tag)}[/] {escape(e.text)}", soft_wrap=True)
+    else:
+        err.print(f"[red]{e.kind} {escape(tag)}[/] {escape(e.text)}", soft_wrap=True)
+
+
+def ask_tty(prompt: str = "apply this fix? [y/N] ") -> Callable[[str], bool]:
+    def approve(_diff: str) -> bool:
+        try:
+            return input(prompt).strip().lower() in ("y", "yes")
+        except EOFError:
+            return False
+
+    return approve
+
+
+def _backend_spec(a: argparse.Namespace, session: Session) -> str | None:
+    """--model, else the session's model when it names a backend (not e.g. 'hand-written')."""
+    from .llm.registry import providers
+
+    if a.model:
+        return a.model
+    spec = session.state.model
+    return spec if spec and spec.partition(":")[0] in providers() else None
+
+
+def cmd_repair(a: argparse.Namespace) -> int:
+    if not a.auto_approve and not sys.stdin.isatty():
+        raise _fail(
+            "repair asks before applying each fix, but there is no terminal to ask on; "
+            "run it in a terminal, or pass --auto-approve to apply fixes unreviewed"
+        )
+    if a.attempts < 1:
+        raise _fail("--attempts must be at least 1")
+    from .llm.registry import get_backend
+
+    session = Session.open(a.dir)
+    files = _code_files(session)
+    if not files:
+        raise _fail(f"{a.dir} has no code yet; run the coding stage first (`papercoder resume {a.dir}`)")
+    opts: dict[str, Any] = {"base_url": a.base_url} if a.base_url else {}
+    backend = get_backend(_backend_spec(a, session), **opts)  # fails early on a missing key
+    print_safety(files)
+    print_isolation(a.network)
+    report = repair_loop(
+        session,
+        backend,
+        max_attempts=a.attempts,
+        approve=None if a.auto_approve else ask_tty(),
+        auto_approve=a.auto_approve,
+        on_event=_on_event,
+        smoke_options=_smoke_options(a),
+        prompt_dir=a.prompts,
+    )
+    if not report.final.ok:
+        print_result(report.final)
+    out.print(escape(report.summary()), soft_wrap=True)
+    if report.applied:
+        out.print(f"[dim]fixes are in {escape(str(session.root))}/history; attempts in smoke/repairs.jsonl there[/]")
+    if report.stale:
+        out.print(f"[yellow]now stale (they read a fixed file):[/] {', '.join(report.stale)}", soft_wrap=True)
+    return 0 if report.ok else 1
+
+
+# -- registration -----------------------------------------------------------------------
+
+
+def _sandbox_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("dir", help="the session folder")
+    p.add_argument("--timeout", type=float, default=120, metavar="S", help="seconds per import and for the run (default 120)")
+    p.add_argument("--memory-mb", type=int, default=2048, metavar="N", help="address-space limit per process in MB (default 2048)")
+    p.add_argument("--network", action="store_true", help="allow network access (default: isolated where bubblewrap works)")
+
+
+def add_commands(subparsers: Any) -> None:
+    """Register ``smoke`` and ``repair`` on ``parser.add_subparsers()``'s result."""
+    p = subparsers.add_parser(
+        "smoke",
+        help="byte-compile, import and run the session's code in a sandbox; exit 1 if it fails",
+        description="Safety scan first, then each file compiled and imported and the entry point "
+        "run with the plan's smoke arguments, in a subprocess with time and memory limits, no "
+        "secrets in its environment and (with bubblewrap) no network. The result is stored in "
+        "the session.",
+    )
+    _sandbox_args(p)
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.set_defaults(fn=cmd_smoke)
+
+    p = subparsers.add_parser(
+        "repair",
+        help="smoke-run, ask the model to fix the failing file, show the diff, apply on approval, re-run",
+        description="Each fix is shown as a diff and applied only when you answer y (or with "
+        "--auto-approve); applied fixes are kept in the session history, every attempt in "
+        "smoke/repairs.jsonl.",
+    )
+    _sandbox_args(p)
+    p.add_argument("--model", help="provider:model (default: the session's model, else the configured default)")
+    p.add_argument("--base-url", help="OpenAI-compatible server URL")
+    p.add_argument("--prompts", help="a folder of prompt templates that override the shipped ones")
+    p.add_argument("--attempts", type=int, default=3, metavar="N", help="at most N fixes asked for (default 3)")
+    p.add_argument("--auto-approve", action="store_true", help="apply every fix without asking (batch work)")
+    p.set_defaults(fn=cmd_repair)

@@ -1,0 +1,259 @@
+"""The repair loop: real smoke runs before and after, scripted fixes, approvals, bounds."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from repair_helpers import (
+    MAIN_BROKEN,
+    MAIN_PY,
+    NOT_MATCHING_FIX,
+    SEARCH_REPLACE_FIX,
+    UTIL_BROKEN,
+    UTIL_FIXED,
+    broken_session,
+)
+
+from papercoder_nb.graph import statuses
+from papercoder_nb.llm.base import BackendError
+from papercoder_nb.llm.scripted import ScriptedBackend
+from papercoder_nb.repair import (
+    REPAIRS_LOG,
+    FixError,
+    apply_edits,
+    apply_fix,
+    find_target,
+    fix_from_answer,
+    parse_edits,
+    propose_fix,
+    repair_loop,
+    repairs,
+    smoke_session,
+)
+from papercoder_nb.sandbox import FileRecord, SmokeResult, bwrap_status
+
+SMOKE = {"timeout_s": 60}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _bwrap() -> None:
+    ok, reason = bwrap_status(sys.executable)
+    assert ok, f"the repair tests smoke-run in bubblewrap: {reason}"
+
+
+def _history_by(session, aid: str) -> list[str]:
+    return [p.stem.rsplit("-", 1)[1] for p in session.history(aid)]
+
+
+def test_search_replace_fix_is_shown_applied_recorded_and_the_rerun_passes(tmp_path: Path) -> None:
+    session = broken_session(tmp_path / "s")
+    assert set(statuses(session).values()) == {"edited", "generated"}  # nothing stale yet
+    before = smoke_session(session, **SMOKE)
+    assert not before.ok and before.network_isolated
+    assert (before.failing_file, before.error) == ("util.py", "NameError: name 'factor' is not defined")
+    assert session.state.smoke["ok"] is False
+
+    backend = ScriptedBackend("fixer", answers=[SEARCH_REPLACE_FIX])
+    seen: list[str] = []
+    events: list[str] = []
+    report = repair_loop(
+        session, backend, approve=lambda diff: seen.append(diff) or True,
+        on_event=lambda e: events.append(e.kind), smoke_options=SMOKE,
+    )
+    assert report.ok and report.final.ok and not report.initial.ok
+    assert [a.outcome for a in report.attempts] == ["applied"]
+    assert session.read("code:util.py") == UTIL_FIXED
+    # The user saw a unified diff of exactly the change.
+    assert seen[0].startswith("--- a/util.py\n+++ b/util.py\n")
+    assert "-    return [x * factor for x in xs]\n+    return [x * k for x in xs]\n" in seen[0]
+    assert events == ["smoke", "target", "proposal", "applied"]
+    # History keeps the broken version, then the fix, written by the model.
+    assert _history_by(session, "code:util.py") == ["model", "model"]
+    assert session.history("code:util.py")[0].read_text() == UTIL_BROKEN
+    rec = session.record("code:util.py")
+    assert rec.by == "model" and rec.model == "scripted:fixer"
+    assert "NameError" in rec.feedback
+    # The session holds the passing result, the attempt log and the model call.
+    assert session.state.smoke["ok"] is True
+    logged = repairs(session)
+    assert [(r["outcome"], r["file"], r["smoke_ok"]) for r in logged] == [("applied", "util.py", True)]
+    assert "+    return [x * k for x in xs]" in logged[0]["diff"]
+    calls = session.calls()
+    assert [c["kind"] for c in calls] == ["repair"] and calls[0]["artifact"] == "repair:util.py"
+    # main.py reads util.py: the fix makes it (and only it) stale, and the report says so.
+    assert report.stale == ["code:main.py"]
+    assert statuses(session)["code:util.py"] == "generated"
+
+
+def test_the_prompt_is_stable_first_and_labels_the_files(tmp_path: Path) -> None:
+    session = broken_session(tmp_path / "s", util=UTIL_FIXED, main=MAIN_BROKEN)
+    result = smoke_session(session, **SMOKE)
+    assert result.failing_file == "main.py" and "TypeError" in result.error
+    backend = ScriptedBackend("fixer", answers=["```python\n" + MAIN_PY + "```"])
+    fix = propose_fix(session, backend, result)
+    assert session.read("code:main.py") == MAIN_BROKEN  # proposing writes nothing
+    request = backend.requests[0]
+    assert request.messages[0].role == "system"
+    text = request.messages[1].text
+    order = [
+        text.index("# The paper"),
+        text.index("Reproduction plan (planning/plan.md)"),
+        text.index("## Repository file util.py"),  # the file main.py imports, labelled
+        text.index("## The failing file main.py"),
+        text.index("# Your task"),
+    ]
+    assert order == sorted(order)
+    assert "Time Domain Neural Audio Style Transfer" in text
+    assert "TypeError: scale() missing 1 required positional argument: 'k'" in text
+    assert 'File "/sandbox/repo/main.py"' in text  # the traceback itself
+    assert "<<<<<<< SEARCH" in text and "```python" in text  # both answer forms explained
+    assert request.messages[1].parts[0].cache  # the paper ends a cacheable prefix
+    # A whole-file answer is a fix too.
+    assert (fix.file, fix.mode, fix.new_text) == ("main.py", "whole", MAIN_PY)
+    assert "+    print(\"total\", sum(scale([1, 2, 3], 2)))" in fix.diff
+
+
+def test_a_search_that_does_not_match_changes_nothing_and_costs_an_attempt(tmp_path: Path) -> None:
+    session = broken_session(tmp_path / "s")
+    backend = ScriptedBackend("fixer", answers=[NOT_MATCHING_FIX, SEARCH_REPLACE_FIX])
+    report = repair_loop(session, backend, auto_approve=True, smoke_options=SMOKE)
+    assert [a.outcome for a in report.attempts] == ["invalid", "applied"]
+    assert "SEARCH block 1 of 1 matches nothing in util.py" in report.attempts[0].detail
+    assert report.ok
+    # The second request tells the model why its first answer was unusable.
+    assert "could not be used" not in backend.requests[0].messages[-1].text
+    assert "matches nothing in util.py" in backend.requests[1].messages[-1].text
+    assert [r["outcome"] for r in repairs(session)] == ["invalid", "applied"]
+    assert _history_by(session, "code:util.py") == ["model", "model"]  # only the real fix
+
+
+def test_a_refused_fix_leaves_the_file_alone_and_ends_the_loop(tmp_path: Path) -> None:
+    session = broken_session(tmp_path / "s")
+    backend = ScriptedBackend("fixer", answers=[SEARCH_REPLACE_FIX, SEARCH_REPLACE_FIX])
+    report = repair_loop(session, backend, approve=lambda diff: False, smoke_options=SMOKE)
+    assert not report.ok
+    assert [a.outcome for a in report.attempts] == ["refused"]
+    assert len(backend.requests) == 1
+    assert session.read("code:util.py") == UTIL_BROKEN
+    assert len(session.history("code:util.py")) == 1
+    assert session.state.smoke["ok"] is False
+    assert repairs(session)[0]["outcome"] == "refused"
+
+
+def test_attempts_are_bounded(tmp_path: Path) -> None:
+    session = broken_session(tmp_path / "s")
+    counter = iter(range(100))
+
+    def useless(_req) -> str:  # a different comment each time: applies, fixes nothing
+        n = next(counter)
+        return f"Add a note.\n\n```python\n# note {n}\n{UTIL_BROKEN}```"
+
+    backend = ScriptedBackend("fixer", responder=useless)
+    report = repair_loop(session, backend, max_attempts=2, auto_approve=True, smoke_options=SMOKE)
+    assert len(backend.requests) == 2
+    assert [(a.outcome, a.smoke_ok) for a in report.attempts] == [("applied", False), ("applied", False)]
+    assert not report.ok and "still fails" in report.summary()
+    assert len(session.history("code:util.py")) == 3
+
+    junk = ScriptedBackend("fixer", responder=lambda req: "I am not sure what to do.")
+    report = repair_loop(session, junk, max_attempts=3, auto_approve=True, smoke_options=SMOKE)
+    assert len(junk.requests) == 3
+    assert [a.outcome for a in report.attempts] == ["invalid"] * 3
+    assert "neither SEARCH/REPLACE blocks nor a ```python block" in report.attempts[0].detail
+
+
+def test_a_passing_run_asks_nothing_and_a_backend_error_is_recorded(tmp_path: Path) -> None:
+    good = broken_session(tmp_path / "good", util=UTIL_FIXED)
+    silent = ScriptedBackend("fixer")
+    report = repair_loop(good, silent, auto_approve=True, smoke_options=SMOKE)
+    assert report.ok and report.attempts == [] and silent.requests == []
+    assert report.summary() == "the smoke run passed; nothing to repair"
+
+    bad = broken_session(tmp_path / "bad")
+    failing = ScriptedBackend("fixer", answers=[BackendError("rate limited for good")])
+    report = repair_loop(bad, failing, auto_approve=True, smoke_options=SMOKE)
+    assert [a.outcome for a in report.attempts] == ["error"]
+    assert "rate limited for good" in report.attempts[0].detail
+    assert bad.read("code:util.py") == UTIL_BROKEN
+
+    with pytest.raises(ValueError, match="approve"):
+        repair_loop(bad, failing)
+
+
+def test_edits_apply_in_order_and_must_match_exactly_once() -> None:
+    text = "a = 1\nb = 2\nb = 2\n"
+    answer = (
+        "<<<<<<< SEARCH\na = 1\n=======\na = 10\n>>>>>>> REPLACE\n"
+        "then\n<<<<<<< SEARCH\na = 10\nb = 2\n=======\na = 11\n>>>>>>> REPLACE\n"
+    )
+    edits = parse_edits(answer)
+    assert edits == [("a = 1\n", "a = 10\n"), ("a = 10\nb = 2\n", "a = 11\n")]
+    assert apply_edits(text, edits) == "a = 11\nb = 2\n"  # the second edit sees the first
+    with pytest.raises(FixError, match="matches 2 places"):
+        apply_edits(text, [("b = 2\n", "b = 3\n")], "x.py")
+    with pytest.raises(FixError, match="empty"):
+        apply_edits(text, [("\n", "")], "x.py")
+    # An empty REPLACE deletes.
+    deleted = parse_edits("<<<<<<< SEARCH\nb = 2\nb = 2\n=======\n>>>>>>> REPLACE")
+    assert apply_edits(text, deleted) == "a = 1\n"
+
+
+def test_fixes_that_would_break_the_file_are_refused() -> None:
+    old = "def f():\n    return 1\n"
+    with pytest.raises(FixError, match="would not compile"):
+        fix_from_answer("<<<<<<< SEARCH\n    return 1\n=======\n    return (\n>>>>>>> REPLACE", "f.py", old)
+    with pytest.raises(FixError, match="unchanged"):
+        fix_from_answer("```python\ndef f():\n    return 1\n```", "f.py", old)
+    fix = fix_from_answer(
+        "Return two.\n<<<<<<< SEARCH\n    return 1\n=======\n    return 2\n>>>>>>> REPLACE\n", "f.py", old
+    )
+    assert fix.explanation == "Return two." and fix.new_text == "def f():\n    return 2\n"
+
+
+def test_a_fix_is_not_applied_over_a_newer_edit(tmp_path: Path) -> None:
+    session = broken_session(tmp_path / "s")
+    fix = fix_from_answer(SEARCH_REPLACE_FIX, "util.py", UTIL_BROKEN)
+    session.path("code:util.py").write_text(UTIL_BROKEN + "# edited by hand\n")
+    with pytest.raises(FixError, match="changed since"):
+        apply_fix(session, fix)
+    assert session.read("code:util.py").endswith("# edited by hand\n")
+
+
+def test_the_target_is_the_file_where_the_error_is() -> None:
+    files = ["util.py", "model.py", "main.py"]
+    tb = (
+        'Traceback (most recent call last):\n  File "<string>", line 1, in <module>\n'
+        '  File "/tmp/papercoder-smoke-x/repo/model.py", line 2, in <module>\n    import util\n'
+        '  File "/tmp/papercoder-smoke-x/repo/util.py", line 7, in <module>\n    X = 1 / 0\n'
+        "ZeroDivisionError: division by zero\n"
+    )
+    result = SmokeResult(
+        repo_dir="r", entry_point="main.py", ran=False, error="ImportError",
+        files=[
+            FileRecord("util.py", "util", compiled=True, imported=False, error="ZeroDivisionError: division by zero", traceback=tb),
+            FileRecord("model.py", "model", compiled=True, imported=False, error="ZeroDivisionError: division by zero", traceback=tb),
+            FileRecord("main.py", "main", compiled=True, imported=True),
+        ],
+    )
+    target = find_target(result, files)
+    assert (target.file, target.line) == ("util.py", 7)
+    result.files[2] = FileRecord("main.py", "main", compiled=False, error="SyntaxError: bad", traceback="SyntaxError")
+    assert find_target(result, files).file == "main.py"  # what does not compile comes first
+    result.failing_file, result.error = "model.py", "ValueError: shape"
+    assert find_target(result, files).file == "model.py"  # the run's own traceback wins
+    ok = SmokeResult(repo_dir="r", entry_point=None, files=[FileRecord("main.py", "main", True, True)])
+    assert find_target(ok, files) is None
+
+
+def test_the_repairs_log_is_one_json_object_a_line(tmp_path: Path) -> None:
+    session = broken_session(tmp_path / "s")
+    repair_loop(session, ScriptedBackend("f", answers=["nothing useful"]), max_attempts=1,
+                auto_approve=True, smoke_options=SMOKE)
+    lines = (session.root / REPAIRS_LOG).read_text().splitlines()
+    assert len(lines) == 1
+    entry = json.loads(lines[0])
+    assert {"at", "attempt", "file", "outcome", "detail", "error", "diff"} <= set(entry)
+    assert entry["error"] == "NameError: name 'factor' is not defined"
