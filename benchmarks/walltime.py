@@ -5,7 +5,7 @@ cost, with the real output sizes of the PaperCoder run on the Transformer paper
 (../shared/papers/transformer/papercoder-run-claude37/: its planning answers, and its
 seven files' analysis and code sizes, cycled over a synthetic 12-file plan whose logic
 design has a real import graph). The run goes through the real ``Runner`` (default
-concurrency 4), with simulated time scaled down so it takes seconds.
+concurrency 4), with simulated time scaled down (10x) so it takes about a minute.
 
 * sequential: every call one after another (PaperCoder's way);
 * bound: the longest dependency chain (planning → a file's analysis → its code after
@@ -31,9 +31,11 @@ from papercoder_nb.runner import Runner  # noqa: E402
 
 FIXED_S = 2.0  # time to first token, per call
 PER_TOKEN_S = 0.02  # 50 output tokens per second
-# One simulated second takes 30 ms: the runner's own bookkeeping (status scans, atomic
-# writes) must stay small next to a call, as it is against real model latencies.
-SCALE = float(sys.argv[1]) if len(sys.argv) > 1 else 0.03
+# One simulated second takes 100 ms. The runner's own bookkeeping (status scans, prompt
+# building, atomic writes: some 50-100 ms of real time per call on a busy 2-core box) is
+# not scaled down with the calls; at 30 ms per simulated second it would read as ~3
+# simulated seconds per call, 33x what it costs against real model latencies.
+SCALE = float(sys.argv[1]) if len(sys.argv) > 1 else 0.1
 CONCURRENCY = 4
 
 # A 12-file plan: file -> the files it imports (task-list order is topological).
@@ -114,7 +116,8 @@ def main() -> None:
     print(f"sequential (sum of call latencies)   {sequential:8.1f} s")
     print(f"critical-path bound                  {bound:8.1f} s")
     print(f"this project's runner (wall)         {wall:8.1f} s   (calls busy {busy:.1f} s; "
-          f"scheduling overhead included)")
+          f"scheduling overhead included: {(wall - bound) * SCALE:.2f} s real above the bound, "
+          f"one simulated second = {SCALE * 1000:g} ms)")
     print(f"walltime_ratio={wall / sequential:.3f} critical_path_ratio={wall / bound:.3f}")
 
 

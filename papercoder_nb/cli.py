@@ -213,6 +213,7 @@ def cmd_status(a: argparse.Namespace) -> int:
             "input_tokens": rec.usage.input_tokens if rec else 0,
             "output_tokens": rec.usage.output_tokens if rec else 0,
             "cache_read_tokens": rec.usage.cache_read_tokens if rec else 0,
+            "cache_write_tokens": rec.usage.cache_write_tokens if rec else 0,
             "cost_usd": rec.cost_usd if rec else 0.0,
             "calls": rec.calls if rec else 0,
             "by": rec.by if rec else None,

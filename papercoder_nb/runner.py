@@ -167,6 +167,8 @@ class Runner:
                 )
                 repair = rebuilt.request.model_copy(
                     update={
+                        # A little more randomness: at 0.2 a small model repeats its bad answer.
+                        "temperature": max(rebuilt.request.temperature, 0.7),
                         "messages": [
                             *rebuilt.request.messages,
                             Message.of("assistant", shown),

@@ -7,7 +7,9 @@ final usage chunk and ``[DONE]``, error bodies, headers); no test touches the ne
 from __future__ import annotations
 
 import json
+import re
 import socket
+import threading
 from collections.abc import Callable, Iterator
 
 import httpx
@@ -228,6 +230,113 @@ def test_server_without_json_modes_gets_prompt_instruction_and_validation() -> N
     assert bad.parsed is None  # parsed but fails the schema: not passed on as valid
     assert bad.text == 'Sure! {"files": "not a list"}'
     assert good.parsed == {"files": ["x.py"]}
+
+
+def test_llama_cpp_server_500_validation_error_downgrades_to_grammar_json_object() -> None:
+    # What llama-cpp-python 0.3's server really sends for a json_schema response_format.
+    message = ("1 validation error:\n  {'type': 'literal_error', 'loc': ('body', 'response_format', 'type'), "
+               "'msg': \"Input should be 'text' or 'json_object'\", 'input': 'json_schema'}")
+    server = Server(
+        error(500, message, kind="internal_server_error"),
+        sse(answer(['{"files": ["x.py"]}'])),
+        host="127.0.0.1",
+    )
+    b = backend(server, model="smollm2", base_url="http://127.0.0.1:8080/v1", api_key=None)
+    done = b.execute(request(schema=SCHEMA))
+    assert done.parsed == {"files": ["x.py"]}
+    assert b.schema_mode == "json_object"
+    # The schema goes along (llama.cpp's server compiles it to a grammar), bounded for a
+    # small window: lists to 6 items, every string to 240 characters.
+    sent = server.bodies[1]["response_format"]
+    assert sent["type"] == "json_object"
+    assert sent["schema"]["properties"]["files"] == {
+        "type": "array", "items": {"type": "string", "maxLength": 240}, "maxItems": 6
+    }
+
+
+def test_grammar_schema_bounds_strings_below_llama_cpp_repetition_limit() -> None:
+    from papercoder_nb.artifacts import Logic, schema_for
+    from papercoder_nb.llm.openai import grammar_schema
+
+    schema = schema_for(Logic)
+    big = grammar_schema(schema, small=False)
+    lengths = re.findall(r'"maxLength": (\d+)', json.dumps(big))
+    assert lengths and max(map(int, lengths)) == 1000  # 4000-char fields would break the grammar
+    assert json.dumps(big).count('"maxItems"') == json.dumps(schema).count('"maxItems"')
+    assert big["properties"]["files"]["maxItems"] == schema["properties"]["files"]["maxItems"]
+    assert schema != big and "1000" not in json.dumps(schema)  # the original is untouched
+
+
+def test_plain_500_is_still_a_retryable_server_error() -> None:
+    server = Server(error(500, "CUDA out of memory while decoding", kind="internal_server_error"))
+    b = backend(server)
+    with pytest.raises(RetryableError, match="server error"):
+        b.execute(request(schema=SCHEMA))
+    assert b.schema_mode == "json_schema"
+
+
+class Interrupting:
+    """Like llama-cpp-python's server: a new request ends the stream in progress."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.active: list[threading.Event] = []  # one "cut" flag per open stream
+        self.overlaps = 0
+        self.requests = 0
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        cut = threading.Event()
+        with self.lock:
+            self.requests += 1
+            live = [e for e in self.active if not e.is_set()]
+            self.overlaps += bool(live)
+            for other in live:
+                other.set()
+            self.active.append(cut)
+        server = self
+
+        class Stream(httpx.SyncByteStream):
+            def __iter__(self) -> Iterator[bytes]:
+                yield f"data: {json.dumps(chunk({'role': 'assistant', 'content': ''}))}\n\n".encode()
+                for piece in ("one ", "two ", "three"):
+                    if cut.wait(0.15):
+                        return  # closed without a finish reason: the answer was cut
+                    yield f"data: {json.dumps(chunk({'content': piece}))}\n\n".encode()
+                yield f"data: {json.dumps(chunk({}, 'stop'))}\n\ndata: [DONE]\n\n".encode()
+
+            def close(self) -> None:
+                with server.lock:
+                    cut.set()
+
+        return httpx.Response(200, headers={"content-type": "text/event-stream"}, stream=Stream())
+
+
+def test_server_that_interrupts_parallel_streams_gets_one_request_at_a_time() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from papercoder_nb.llm.call import call_model
+
+    server = Interrupting()
+    client = httpx.Client(transport=httpx.MockTransport(server))
+    b = OpenAIBackend("smollm2", http_client=client, base_url="http://127.0.0.1:8000/v1")
+    with ThreadPoolExecutor(4) as pool:
+        first = list(pool.map(lambda _: call_model(b, request(), base_delay=0.01).text, range(4)))
+    assert first == ["one two three"] * 4  # the cut calls were retried and finished
+    assert b.serial
+    overlaps = server.overlaps
+    with ThreadPoolExecutor(4) as pool:
+        again = list(pool.map(lambda _: b.execute(request()).text, range(4)))
+    assert again == ["one two three"] * 4
+    assert server.overlaps == overlaps  # no request overlapped another any more
+
+
+def test_official_api_streams_are_never_serialised() -> None:
+    server = Server(lambda r: httpx.Response(200, headers={"content-type": "text/event-stream"},
+                                             stream=answer(["cut"], finish=None)))
+    b = backend(server)
+    with pytest.raises(RetryableError, match="ended before the answer finished"):
+        b.execute(request())
+    assert not b.serial
 
 
 def test_plain_requests_do_not_downgrade_on_unrelated_400() -> None:

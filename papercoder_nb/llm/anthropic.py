@@ -28,7 +28,14 @@ from typing import Any
 
 from ..extract import ExtractError
 from ..extract import extract_json as extract_object
-from ._sdk import adapt_http_client, conforms, extract_json, map_sdk_error, schema_instruction, sdk_http_module
+from ._sdk import (
+    adapt_http_client,
+    conforms,
+    extract_json,
+    map_sdk_error,
+    schema_instruction,
+    sdk_http_module,
+)
 from .base import (
     BackendError,
     CancelledError,

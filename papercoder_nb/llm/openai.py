@@ -4,17 +4,29 @@ Chat Completions, always streamed (``stream_options.include_usage`` for the fina
 chunk). Structured output asks for ``json_schema``; a server that rejects it (llama.cpp's
 Python server, older vLLM, LM Studio builds) is downgraded once per backend instance to
 ``json_object`` and then to a prompt instruction, with the answer parsed and validated
-here. With a ``base_url`` (option, config or ``OPENAI_BASE_URL``) no key is needed.
+here. ``json_object`` carries the schema too: llama-cpp-python's server turns it into a
+grammar, so even a 135M model emits JSON of the right shape; others ignore it. That
+schema is made grammar-safe first: llama.cpp refuses a repetition as long as a 4000-char
+``maxLength`` (and llama-cpp-python's server process dies on it), and in small windows
+strings and lists are capped as for the in-process model, so a small model cannot loop
+inside one field until the token limit.
+Parallel calls to a server that ends a running stream when the next request arrives
+(llama-cpp-python's, by default) cut each other off; the first such cut makes the
+backend send one request at a time, and the cut call is retried.
+With a ``base_url`` (option, config or ``OPENAI_BASE_URL``) no key is needed.
 """
 
 from __future__ import annotations
 
+import copy
 import re
 import threading
 import time
 from typing import Any
 from urllib.parse import urlparse
 
+from ..extract import ExtractError
+from ..extract import extract_json as extract_object
 from ..paper.tokens import estimate_tokens
 from ._sdk import (
     adapt_http_client,
@@ -58,6 +70,9 @@ CONTEXT_WINDOWS = {
 # reasoning model does not spend the whole allowance thinking and return nothing.
 REASONING_HEADROOM = {"minimal": 1024, "low": 4096, "medium": 16384, "high": 32768}
 SCHEMA_MODES = ("json_schema", "json_object", "prompt")
+SMALL_WINDOW = 32_000
+GRAMMAR_STRING_CAP = 1000  # llama.cpp's grammar parser fails somewhere below 2000
+SMALL_STRING_CAP, SMALL_LIST_CAP = 240, 6  # as the in-process model's grammar
 _FINISH = {"stop": "stop", "length": "length", "tool_calls": "tool_use", "function_call": "tool_use"}
 
 
@@ -83,6 +98,10 @@ def _import_sdk() -> Any:
 
 class _Rejected(Exception):
     """The server refused a feature we can do without (response_format, stream_options)."""
+
+
+class _StreamCut(RetryableError):
+    """The answer stream stopped early (dropped, or closed without a finish reason)."""
 
 
 class OpenAIBackend:
@@ -128,6 +147,12 @@ class OpenAIBackend:
         self.schema_mode = "json_schema"
         self.stream_usage = True
         self._lock = threading.Lock()
+        # llama-cpp-python's server (by default) ends a running stream when the next
+        # request arrives, so parallel calls cut each other off. Once a stream is cut
+        # while another call is in flight, this backend sends one request at a time.
+        self.serial = False
+        self._in_flight = 0
+        self._gate = threading.Lock()
 
     # -- context window -------------------------------------------------------------
 
@@ -197,7 +222,9 @@ class OpenAIBackend:
             }
         elif schema is not None and mode == "json_object":
             # "schema" is honoured by llama-cpp-python (as a grammar) and ignored elsewhere.
-            params["response_format"] = {"type": "json_object", "schema": schema}
+            # The window as far as known without asking the server (the runner has asked).
+            window = self._window or (DEFAULT_OPENAI_WINDOW if self.official else DEFAULT_LOCAL_WINDOW)
+            params["response_format"] = {"type": "json_object", "schema": grammar_schema(schema, window < SMALL_WINDOW)}
         return params
 
     def execute(
@@ -206,6 +233,23 @@ class OpenAIBackend:
         on_token: TokenCallback | None = None,
         cancel: CancelToken | None = None,
     ) -> Completion:
+        if self.serial:
+            with self._gate:
+                return self._execute(request, on_token, cancel)
+        with self._lock:
+            self._in_flight += 1
+        try:
+            return self._execute(request, on_token, cancel)
+        except _StreamCut:
+            with self._lock:
+                if self._in_flight > 1 and not self.official:
+                    self.serial = True  # the retry (llm.call) then waits its turn
+            raise
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+
+    def _execute(self, request: Request, on_token: TokenCallback | None, cancel: CancelToken | None) -> Completion:
         for _ in range(len(SCHEMA_MODES) + 2):  # each refusal downgrades one feature
             mode = self.schema_mode
             stream_usage = self.stream_usage
@@ -228,10 +272,13 @@ class OpenAIBackend:
 
     def _error(self, exc: Exception, request: Request) -> Exception:
         if isinstance(exc, self._http.HTTPError):  # raised while reading the stream
-            return RetryableError(f"{self.spec}: the stream broke off ({type(exc).__name__})")
+            return _StreamCut(f"{self.spec}: the stream broke off ({type(exc).__name__})")
         status = getattr(exc, "status_code", None)
         raw = f"{exc} {getattr(exc, 'body', '')}"  # the whole server text, not a shortened line
-        if status in (400, 422) and (
+        # llama-cpp-python's server reports its request validation failure as a 500
+        # ("1 validation error: ... literal_error ... response_format"), not a 4xx.
+        validation = status in (400, 422) or (status == 500 and ("validation error" in raw or "literal_error" in raw))
+        if validation and (
             (request.schema is not None and ("response_format" in raw or "json_schema" in raw))
             or "stream_options" in raw
         ):
@@ -280,7 +327,7 @@ class OpenAIBackend:
         finally:
             stream.close()  # on cancel this drops the connection: no more tokens are read
         if finish is None:  # no choice ever finished: the stream was cut
-            raise RetryableError(f"{self.spec}: the stream ended before the answer finished")
+            raise _StreamCut(f"{self.spec}: the stream ended before the answer finished")
         text = "".join(pieces)
         return Completion(
             text=text,
@@ -295,7 +342,10 @@ class OpenAIBackend:
     def _parse(text: str, request: Request, mode: str) -> Any:
         if request.schema is None:
             return None
-        value = extract_json(text)
+        try:  # lenient: grammar-made JSON may hold raw control characters in strings
+            value: Any = extract_object(text)
+        except ExtractError:
+            value = extract_json(text)
         if mode == "json_schema":
             return value  # the server constrained it
         return value if value is not None and conforms(value, request.schema) else None
@@ -311,6 +361,27 @@ class OpenAIBackend:
             output_tokens=usage.completion_tokens or 0,
             cache_read_tokens=int(cached),
         )
+
+
+def grammar_schema(schema: dict[str, Any], small: bool) -> dict[str, Any]:
+    """The schema with every string (and, when ``small``, list) bounded for a grammar."""
+    string_cap = SMALL_STRING_CAP if small else GRAMMAR_STRING_CAP
+    schema = copy.deepcopy(schema)
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "string":
+                node["maxLength"] = min(int(node.get("maxLength", string_cap)), string_cap)
+            if small and node.get("type") == "array":
+                node["maxItems"] = min(int(node.get("maxItems", SMALL_LIST_CAP)), SMALL_LIST_CAP)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(schema)
+    return schema
 
 
 def _schema_name(name: str) -> str:
