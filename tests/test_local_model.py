@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import EXAMPLE_PAPER
+
 from papercoder_nb import Runner, Session, load_paper
 from papercoder_nb.artifacts import Architecture, Logic, parse_config
 from papercoder_nb.graph import statuses, task_files

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import PAPERS, TRANSFORMER_JSON
+
 from papercoder_nb.paper import PaperError, load_paper
 
 RAW_JSON = PAPERS / "transformer" / "Transformer.json"
