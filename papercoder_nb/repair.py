@@ -418,7 +418,8 @@ def apply_fix(session: Session, fix: Fix) -> None:
     )
 
 
-def _log(session: Session, attempt: Attempt) -> None:
+def record_attempt(session: Session, attempt: Attempt) -> None:
+    """Append one attempt to the session's repair log (the panel records its own too)."""
     path = session.root / REPAIRS_LOG
     with session.lock:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -479,20 +480,20 @@ def repair_loop(
             feedback = str(e)
             attempt = Attempt(n, target.file, "invalid", str(e), target.error)
             report.attempts.append(attempt)
-            _log(session, attempt)
+            record_attempt(session, attempt)
             emit(RepairEvent("invalid", str(e), n))
             continue
         except Exception as e:  # a backend failure ends the loop, recorded
             attempt = Attempt(n, target.file, "error", f"{type(e).__name__}: {e}", target.error)
             report.attempts.append(attempt)
-            _log(session, attempt)
+            record_attempt(session, attempt)
             emit(RepairEvent("error", attempt.detail, n))
             break
         emit(RepairEvent("proposal", fix.explanation, n, fix=fix))
         if not (auto_approve or approve(fix.diff)):  # type: ignore[misc]
             attempt = Attempt(n, fix.file, "refused", "fix not approved; nothing changed", fix.error, fix.diff)
             report.attempts.append(attempt)
-            _log(session, attempt)
+            record_attempt(session, attempt)
             emit(RepairEvent("refused", attempt.detail, n, fix=fix))
             break
         apply_fix(session, fix)
@@ -503,7 +504,7 @@ def repair_loop(
             result.ok, result.summary(),
         )
         report.attempts.append(attempt)
-        _log(session, attempt)
+        record_attempt(session, attempt)
         emit(RepairEvent("applied", result.summary(), n, fix=fix, result=result))
     report.final = result
     changed = {f for f, text in before.items() if session.read(f"code:{f}") != text}

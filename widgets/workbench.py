@@ -27,21 +27,23 @@ from papercoder_nb.store import Session
 from . import compat
 from .artifact_view import ArtifactView
 from .errors import advice, describe
+from .eval_box import EvalBox
 from .export_box import ExportBox
 from .model_box import ModelBox
 from .paper_box import PaperBox, save_upload
 from .questions import QuestionsBox
+from .smoke_box import SmokeBox
 from .ui import STYLE, box, button, css_id, html, set_class, show
 from .views import badge, esc, stream_html
 from .worker import Emit, Finished, Worker
 
-STEPS = ["Paper", "Plan", "Architecture", "Logic", "Config", "Analysis", "Code", "Export"]
+STEPS = ["Paper", "Plan", "Architecture", "Logic", "Config", "Analysis", "Code", "Smoke", "Export", "Evaluate"]
 STEP_ARTIFACT = {"Plan": "plan", "Architecture": "architecture", "Logic": "logic", "Config": "config"}
 # Without auto-approve the runner stops at every approval gate, so each planning step's
 # Run simply continues planning from wherever the session is.
 RUN_UNTIL: dict[str, str | None] = {
     "Paper": "planning", "Plan": "planning", "Architecture": "planning", "Logic": "planning",
-    "Config": "planning", "Analysis": "analysis", "Code": "coding", "Export": None,
+    "Config": "planning", "Analysis": "analysis", "Code": "coding", "Smoke": None, "Export": None, "Evaluate": None,
 }
 RUN_LABEL = {step: f"Run {until}" if until else "Run everything" for step, until in RUN_UNTIL.items()}
 RUN_LABEL["Code"] = "Run code"
@@ -95,6 +97,8 @@ class Workbench:
         self.view = ArtifactView(self)
         self.questions = QuestionsBox(self.after_change)
         self.export_box = ExportBox()
+        self.smoke_box = SmokeBox(self)
+        self.eval_box = EvalBox(self)
 
         self.step_buttons: dict[str, W.Button] = {}
         for name in STEPS:
@@ -243,6 +247,8 @@ class Workbench:
             self._backends[spec] = get_backend(spec)
         return self._backends[spec]
 
+    get_backend = _get_backend  # public names for the step boxes (smoke_box, eval_box)
+
     def run(self, until: str | None | type[...] = ..., only: list[str] | None = None) -> bool:
         """Generate what is missing or stale in scope (the current step's stage by default)."""
         if self.session is None:
@@ -304,8 +310,19 @@ class Workbench:
         self.run_status.value = f"{esc(label)}: started"
         return True
 
+    def start_job(self, label: str, fn: Callable[[CancelToken, Emit], Any], on_finish: Callable[[Finished], None],
+                  planned: int = 1) -> bool:
+        def finished(item: Finished) -> None:
+            self.run_status.value = f"{esc(label)}: {'finished' if item.error is None else 'stopped'}"
+            on_finish(item)
+
+        return self._start(label, fn, finished, planned)
+
     def _set_busy(self, busy: bool) -> None:
         self.run_button.disabled = busy
+        if busy:  # the boxes re-enable their own buttons when they refresh
+            for b in (self.smoke_box.run_smoke, self.smoke_box.repair, self.eval_box.go):
+                b.disabled = True
         self.cancel_button.disabled = not busy
         self.paper_box.load.disabled = busy
         self.approve_all.disabled = busy
@@ -469,6 +486,11 @@ class Workbench:
             return self.status_of(STEP_ARTIFACT[name])
         if name == "Export":
             return "missing"
+        if name == "Smoke":
+            smoke = self.session.state.smoke if self.session else None
+            return "missing" if not smoke else "approved" if smoke.get("ok") else "failed"
+        if name == "Evaluate":
+            return "generated" if self.session and (self.session.root / "eval").is_dir() else "missing"
         kind = "analysis" if name == "Analysis" else "code"
         states = [self.status_of(f"{kind}:{f}") for f in self.files]
         if not states:
@@ -513,6 +535,12 @@ class Workbench:
         elif name in ("Analysis", "Code"):
             children = [self.file_box, self.view.widget]
             self._fill_files("analysis" if name == "Analysis" else "code")
+        elif name == "Smoke":
+            self.smoke_box.refresh()
+            children = [self.smoke_box.widget]
+        elif name == "Evaluate":
+            self.eval_box.refresh()
+            children = [self.eval_box.widget]
         else:
             children = [self.export_box.widget]
         if tuple(children) != tuple(self.content.children):

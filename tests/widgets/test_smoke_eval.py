@@ -1,0 +1,213 @@
+"""The Smoke and Evaluate steps in pure Python, under ipywidgets 8 and 7.7.1.
+
+A tiny two-file repository fails its smoke run (a NameError in util.py); the scripted
+model first answers with an edit that matches nothing, then with a search/replace fix
+that the user rejects once and applies the second time. The judge is scripted too.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import ipywidgets as W
+from eval_helpers import judgement, leaf_answer, make_session
+from papercoder_nb.widgets import Workbench
+from repair_helpers import (
+    MAIN_PY,
+    NOT_MATCHING_FIX,
+    SEARCH_REPLACE_FIX,
+    UTIL_BROKEN,
+    UTIL_FIXED,
+    broken_session,
+)
+
+from papercoder_nb.llm.base import Request
+from papercoder_nb.llm.scripted import ScriptedBackend
+from papercoder_nb.repair import repairs
+
+# Reads a secret and the home directory at import time: the scan must flag both.
+MAIN_NOSY = MAIN_PY.replace("import argparse\n", 'import argparse\nimport os\n\nTOKEN = os.environ.get("HF_TOKEN")\nHOME = os.path.expanduser("~")\n')
+
+
+def classes(w: W.Widget) -> set[str]:
+    return set(w._dom_classes)
+
+
+def shown(w: W.Widget) -> bool:
+    return w.layout.display != "none"
+
+
+def test_smoke_shows_flags_first_then_repair_proposes_rejects_and_applies(tmp_path: Path) -> None:
+    session = broken_session(tmp_path / "s", main=MAIN_NOSY)
+    backend = ScriptedBackend("fixer", answers=[NOT_MATCHING_FIX, SEARCH_REPLACE_FIX, SEARCH_REPLACE_FIX])
+    wb = Workbench(session, backend=backend)
+    wb.step_buttons["Smoke"].click()
+    box = wb.smoke_box
+    assert wb.content.children == (box.widget,) and "pc-showing-smoke" in classes(wb.content)
+    assert "pc-state-missing" in classes(wb.step_buttons["Smoke"])
+    # The flags are there before anything ran
+    assert session.state.smoke is None and "Not run yet" in box.report.value
+    assert "pc-flags-3" in classes(box.safety), box.safety.value
+    assert "reads environment variable &#x27;HF_TOKEN&#x27;" in box.safety.value and "expanduser" in box.safety.value
+    assert box.safety.value.index("main.py:5") < box.safety.value.index("main.py:6")
+    assert not shown(box.repair) and not shown(box.fix_box)
+
+    box.run_smoke.click()
+    assert wb.busy and box.run_smoke.disabled
+    assert wb.wait_idle(90)
+    assert "smoke run: finished" in wb.run_status.value
+    html = box.report.value
+    assert "pc-smoke-state-failed" in classes(box.report)
+    assert "Smoke run failed" in html and "NameError: name &#x27;factor&#x27; is not defined" in html
+    assert "at <code>util.py:6</code>" in html and "Traceback (most recent call last)" in html
+    assert html.count('class="pc-smoke-file"') == 2  # util.py and main.py
+    assert "<code>main.py --smoke</code>" in html
+    assert ("Network isolated: <span class=\"pc-mark-yes\"" in html) == wb.session.state.smoke["network_isolated"]
+    assert wb.session.state.smoke["ok"] is False
+    assert "pc-state-failed" in classes(wb.step_buttons["Smoke"])
+    assert shown(box.repair) and not box.repair.disabled
+
+    # 1: an edit that matches nothing: nothing changes, the next request says why
+    box.repair.click()
+    assert wb.wait_idle(30)
+    assert backend.requests[-1].kind == "repair" and backend.requests[-1].artifact == "repair:util.py"
+    assert "could not be used" in box.status.value and "matches nothing" in box.status.value
+    assert not shown(box.fix_box) and session.read("code:util.py") == UTIL_BROKEN
+
+    # 2: a good fix, shown as a diff, rejected
+    box.repair.click()
+    assert wb.wait_idle(30)
+    assert "matches nothing" in backend.requests[-1].messages[-1].text
+    assert shown(box.fix_box) and box.repair.disabled
+    diff = box.fix_diff.value
+    assert "-    return [x * factor for x in xs]" in diff and "+    return [x * k for x in xs]" in diff
+    assert "name &#x27;factor&#x27; is not defined" in box.fix_title.value
+    box.reject.click()
+    assert not shown(box.fix_box) and session.read("code:util.py") == UTIL_BROKEN
+    assert "Rejected" in box.status.value
+
+    # 3: the same fix, applied: written through history, smoke re-run and passing
+    box.repair.click()
+    assert wb.wait_idle(30)
+    box.apply.click()
+    assert wb.wait_idle(90)
+    assert session.read("code:util.py") == UTIL_FIXED
+    assert session.previous_version("code:util.py") == UTIL_BROKEN
+    assert "pc-smoke-state-ok" in classes(box.report) and "Smoke run passed" in box.report.value
+    assert "after the fix to <code>util.py</code>" in box.status.value
+    assert not shown(box.repair) and not shown(box.fix_box)
+    assert "pc-state-approved" in classes(wb.step_buttons["Smoke"])
+    log = repairs(session)
+    assert [a["outcome"] for a in log] == ["invalid", "refused", "applied"]
+    assert log[-1]["smoke_ok"] is True and log[-1]["file"] == "util.py"
+    # A reopened panel shows the stored result
+    wb2 = Workbench(session.root, backend=backend)
+    wb2.step_buttons["Smoke"].click()
+    assert "pc-smoke-state-ok" in classes(wb2.smoke_box.report)
+
+
+def test_repair_attempts_are_bounded(tmp_path: Path) -> None:
+    session = broken_session(tmp_path / "s")
+    backend = ScriptedBackend("fixer", answers=[NOT_MATCHING_FIX] * 3)
+    wb = Workbench(session, backend=backend)
+    wb.step_buttons["Smoke"].click()
+    wb.smoke_box.run_smoke.click()
+    assert wb.wait_idle(90)
+    for _ in range(3):
+        assert not wb.smoke_box.repair.disabled
+        wb.smoke_box.repair.click()
+        assert wb.wait_idle(30)
+    assert wb.smoke_box.repair.disabled
+    assert wb.smoke_box.propose() is False and "fix the file by hand" in wb.smoke_box.status.value
+    assert len(backend.requests) == 3
+
+
+def critique_answer(scores: list[int]):
+    it = iter(scores)
+
+    def answer(_req: Request) -> str:
+        return judgement(next(it), [
+            {"file": "model.py", "function": "run", "severity": "high", "text": "attention is not implemented"},
+            {"file": "model.py", "function": "", "severity": "low", "text": "no docstring on the <b>class</b>"},
+            {"file": "ghost.py", "function": "", "severity": "medium", "text": "the optimiser file is missing"},
+        ])
+
+    return answer
+
+
+def test_evaluate_reference_free_shows_score_samples_critiques_by_file_and_static_facts(tmp_path: Path) -> None:
+    session = make_session(tmp_path)
+    judge = ScriptedBackend("judge", responder=critique_answer([4, 4, 2]))
+    wb = Workbench(session, backend=judge)
+    wb.step_buttons["Evaluate"].click()
+    ev = wb.eval_box
+    assert "Not evaluated yet" in ev.score.value and "pc-state-missing" in classes(wb.step_buttons["Evaluate"])
+    ev.samples.value = 3
+    ev.go.click()
+    assert wb.wait_idle(60)
+    assert [r.kind for r in judge.requests] == ["eval.judge"] * 3
+    assert "reference-free score 3.33/5 from 3/3 valid samples" in ev.score.value
+    assert "Per-sample scores: <b>" in ev.score.value
+    assert sorted(int(x) for x in ev.score.value.split("Per-sample scores: <b>")[1].split("</b>")[0].split(", ")) == [2, 4, 4]
+    assert "pc-eval-state-reference_free" in classes(ev.score)
+    assert "pc-state-generated" in classes(wb.step_buttons["Evaluate"])
+    groups = "".join(c.children[0].value for c in ev.critiques.children[1:])
+    assert groups.count("pc-critique-high") == 3 and "&lt;b&gt;class&lt;/b&gt;" in groups
+    assert "(no such file in the session)" in groups  # ghost.py: listed, no button
+    assert list(ev.open_buttons) == ["model.py"]
+    assert "pc-eval-open-code-model-py" in classes(ev.open_buttons["model.py"])
+    assert "5 files" in ev.static.value and "5/5 compile" in ev.static.value
+    assert ev.rubric_tree.value == ""
+    ev.open_buttons["model.py"].click()
+    assert wb.step == "Code" and wb.view.aid == "code:model.py" and wb.file_select.value == "code:model.py"
+
+
+def test_evaluate_with_a_rubric_shows_pass_fail_per_leaf_and_categories(tmp_path: Path) -> None:
+    session = make_session(tmp_path)
+    rubric = {
+        "id": "root", "requirements": "Reproduce Tiny Attention", "weight": 1, "sub_tasks": [
+            {"id": "model", "requirements": "The model", "weight": 3, "sub_tasks": [
+                {"id": "attn", "requirements": "Scaled dot-product attention is implemented", "weight": 1,
+                 "sub_tasks": [], "task_category": "Code Development"},
+                {"id": "dim", "requirements": "d_model is 512", "weight": 1, "sub_tasks": [],
+                 "task_category": "Code Development"},
+            ]},
+            {"id": "run", "requirements": "Training runs for one step", "weight": 1, "sub_tasks": [],
+             "task_category": "Code Execution"},
+        ],
+    }
+    path = tmp_path / "rubric.json"
+    path.write_text(json.dumps(rubric))
+
+    def leaf(req: Request) -> str:
+        passed = "d_model is 512" in req.messages[-1].text
+        return leaf_answer(int(passed), "config defines it" if passed else "not found in model.py")
+
+    judge = ScriptedBackend("judge", responder=leaf)
+    wb = Workbench(session, backend=judge)
+    wb.step_buttons["Evaluate"].click()
+    ev = wb.eval_box
+    ev.gold.value, ev.rubric.value = str(tmp_path), str(path)
+    ev.go.click()
+    assert "separate modes" in ev.status.value and not wb.busy
+    ev.gold.value = ""
+    ev.go.click()
+    assert wb.wait_idle(60)
+    tree = ev.rubric_tree.value
+    assert tree.count("pc-rubric-leaf") == 3
+    assert tree.count("pc-rubric-pass") == 1 and tree.count("pc-rubric-fail") == 2
+    assert "not found in model.py" in tree and "score 50%" in tree  # the model node: 1 of 2 leaves
+    assert "rubric 38%: 1/3 leaves passed" in ev.score.value  # 3/4 · 1/2
+    assert "pc-eval-categories" in tree and "Code Execution" in tree
+    assert ev.critiques.children == ()
+
+
+def test_evaluate_failures_show_in_the_panel(tmp_path: Path) -> None:
+    session = make_session(tmp_path)
+    wb = Workbench(session, backend=ScriptedBackend("judge", answers=["not json at all"]))
+    wb.step_buttons["Evaluate"].click()
+    wb.eval_box.go.click()
+    assert wb.wait_idle(30)
+    assert "no valid judge answer" in wb.error.value and "pc-has-error-yes" in classes(wb.error)
+    assert "No evaluation" in wb.eval_box.status.value and "Not evaluated yet" in wb.eval_box.score.value
