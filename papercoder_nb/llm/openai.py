@@ -18,7 +18,6 @@ With a ``base_url`` (option, config or ``OPENAI_BASE_URL``) no key is needed.
 
 from __future__ import annotations
 
-import copy
 import re
 import threading
 import time
@@ -48,6 +47,7 @@ from .base import (
     Usage,
 )
 from .config import load_settings, require_key
+from .schema import bound_schema
 
 KEY_VARIABLE = "OPENAI_API_KEY"
 NO_KEY = "sk-no-key-required"  # local servers ignore the key but the SDK insists on one
@@ -365,23 +365,9 @@ class OpenAIBackend:
 
 def grammar_schema(schema: dict[str, Any], small: bool) -> dict[str, Any]:
     """The schema with every string (and, when ``small``, list) bounded for a grammar."""
-    string_cap = SMALL_STRING_CAP if small else GRAMMAR_STRING_CAP
-    schema = copy.deepcopy(schema)
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "string":
-                node["maxLength"] = min(int(node.get("maxLength", string_cap)), string_cap)
-            if small and node.get("type") == "array":
-                node["maxItems"] = min(int(node.get("maxItems", SMALL_LIST_CAP)), SMALL_LIST_CAP)
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(schema)
-    return schema
+    if small:
+        return bound_schema(schema, SMALL_STRING_CAP, SMALL_LIST_CAP)
+    return bound_schema(schema, GRAMMAR_STRING_CAP)
 
 
 def _schema_name(name: str) -> str:
