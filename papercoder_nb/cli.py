@@ -120,6 +120,8 @@ def _backend(a: argparse.Namespace) -> Any:
 
 def _run(session: Session, a: argparse.Namespace, only: list[str] | None = None) -> int:
     backend = _backend(a)
+    if not a.quiet:
+        _print_estimate(session, backend.spec)
     progress = Progress(quiet=a.quiet)
     cancel = CancelToken()
     runner = Runner(
@@ -160,6 +162,39 @@ def _report(session: Session, result: RunResult, seconds: float) -> int:
             f"then `papercoder approve {session.root} ARTIFACT` and `papercoder resume {session.root}`"
         )
     return 0
+
+
+def cmd_estimate(a: argparse.Namespace) -> int:
+    from .estimate import estimate_run, format_estimate
+    from .graph import task_files
+
+    files = a.files
+    if (Path(a.source) / "session.json").is_file():
+        session = Session.open(a.source)
+        paper = session.selected_paper()
+        files = files or len(task_files(session)) or None
+        spec = a.model or session.state.model or None
+    else:
+        paper = load_paper(a.source, progress=_paper_progress(a))
+        spec = a.model
+    from .llm.registry import default_spec
+
+    spec = spec or default_spec()
+    out.print(f"pre-flight estimate for {paper.title!r} with {spec}:")
+    for line in format_estimate(estimate_run(paper, spec, files)):
+        out.print(line, soft_wrap=True)
+    return 0
+
+
+def _print_estimate(session: Session, spec: str) -> None:
+    from .estimate import estimate_run
+    from .graph import task_files
+    from .llm.pricing import format_cost
+
+    t = estimate_run(session.selected_paper(), spec, len(task_files(session)) or None).total()
+    cost = format_cost(t.cost_usd) + (f", {format_cost(t.cost_cached_usd)} with caching" if t.cached_input_tokens else "")
+    err.print(f"[dim]estimate for a full run: {t.calls} calls, ≈{t.input_tokens:,} input / "
+              f"≈{t.output_tokens:,} output tokens, {cost} (`papercoder estimate` for stages)[/]", soft_wrap=True)
 
 
 def cmd_run(a: argparse.Namespace) -> int:
@@ -329,6 +364,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("source", help="PDF, LaTeX file/folder/archive, s2orc JSON, Markdown, or arxiv:<id>")
     p.add_argument("--json", action="store_true", help="print the parsed paper as JSON")
     p.set_defaults(fn=cmd_paper)
+
+    p = sub.add_parser("estimate", help="pre-flight estimate of calls, tokens and cost per stage")
+    p.add_argument("source", help="a paper (any supported source) or a session folder")
+    p.add_argument("--model", help="provider:model to price (default: the session's or the configured model)")
+    p.add_argument("--files", type=int, help="number of repository files (default: the logic design's, else 7)")
+    p.set_defaults(fn=cmd_estimate)
 
     p = sub.add_parser("run", help="start a session: planning → analysis → coding")
     p.add_argument("source", help="PDF, LaTeX file/folder/archive, s2orc JSON, Markdown, or arxiv:<id>")

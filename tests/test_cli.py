@@ -119,3 +119,18 @@ def test_export_zip_notebook_and_refusal_to_overwrite_edits(tmp_path: Path, caps
     assert code == 0, err
     assert (repo / "mine.txt").read_text() == "a file the user added"
     assert (repo / "main.py").read_text() == (s / "code" / "main.py").read_text()
+
+
+def test_estimate_per_stage_and_in_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "estimate", str(TRANSFORMER_JSON), "--model", "anthropic:claude-3-7-sonnet-20250219")
+    assert code == 0
+    lines = {ln.split(":")[0].strip(): ln for ln in out.splitlines() if ":" in ln}
+    assert {"planning", "analysis", "coding", "total"} <= set(lines)
+    assert "18 calls" in lines["total"] and "with caching" in lines["total"] and "$" in lines["total"]
+    code, out, _ = run(capsys, "estimate", str(TRANSFORMER_JSON), "--model", "openai:some-new-model")
+    assert "cost unknown" in out
+    s = tmp_path / "s"
+    code, _, err = run(capsys, "run", str(TRANSFORMER_JSON), "--out", str(s), "--model", "test", "--auto-approve")
+    assert code == 0 and "estimate for a full run" in err
+    code, out, _ = run(capsys, "estimate", str(s), "--model", "anthropic:claude-3-7-sonnet-20250219")
+    assert f"{4 + 2 * len(FILES)} calls" in out  # the session's own file count

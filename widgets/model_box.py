@@ -11,8 +11,6 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as W
 
-from papercoder_nb.llm.base import Usage
-
 from .ui import box, html
 from .views import esc
 
@@ -36,7 +34,7 @@ HINTS = {
     "local": "empty = the embedded SmolLM2-135M; or a path to any .gguf",
     "replay": "path to a recorded session folder or its calls.jsonl",
 }
-ASSUMED_FILES = 8  # before the logic design exists, the number of repository files is a guess
+from papercoder_nb.estimate import DEFAULT_FILES as ASSUMED_FILES  # noqa: E402  (a guess until the logic design exists)
 
 
 def _providers() -> list[str]:
@@ -123,26 +121,17 @@ class ModelBox:
         if session is None:
             self.estimate.value = ""
             return
-        from papercoder_nb.stages.specs import MAX_TOKENS
+        from papercoder_nb.estimate import estimate_run
+        from papercoder_nb.llm.pricing import format_cost
 
-        paper = session.selected_paper().meta.token_estimate
-        files = n_files or ASSUMED_FILES
-        calls = 4 + 2 * files
-        # each call reads the paper plus system text, planning and per-file material
-        input_tokens = calls * (paper + 1500) + 2 * files * 3000
-        output_tokens = sum(MAX_TOKENS[k] for k in ("plan", "architecture", "logic", "config")) + files * (
-            MAX_TOKENS["analysis"] + MAX_TOKENS["code"]
-        )
-        try:
-            from papercoder_nb.llm.pricing import cost, format_cost
-
-            price = format_cost(cost(self.spec, Usage(input_tokens=input_tokens, output_tokens=output_tokens)))
-        except ImportError:
-            price = "cost unknown"
+        total = estimate_run(session.selected_paper(), self.spec, n_files or None).total()
+        calls, input_tokens, output_tokens = total.calls, total.input_tokens, total.output_tokens
+        price = format_cost(total.cost_usd)
+        if total.cached_input_tokens:
+            price += f" ({format_cost(total.cost_cached_usd)} with prompt caching)"
         guess = "" if n_files else f" (assuming {ASSUMED_FILES} files until the logic design lists them)"
         self.estimate.value = (
             f"<p class='pc-estimate-text'>Pre-flight estimate for a full run: ≈{calls} calls, "
-            f"≈{input_tokens:,} input tokens, ≤{output_tokens:,} output tokens, "
-            f"at most <b>{esc(price)}</b> with <code>{esc(self.spec)}</code>{esc(guess)}. "
-            "Prompt caching usually cuts the input cost a lot.</p>"
+            f"≈{input_tokens:,} input tokens, ≈{output_tokens:,} output tokens, "
+            f"about <b>{esc(price)}</b> with <code>{esc(self.spec)}</code>{esc(guess)}.</p>"
         )
