@@ -255,6 +255,10 @@ def cmd_status(a: argparse.Namespace) -> int:
             "warnings": rec.warnings if rec else [],
             "error": rec.error if rec else None,
         })
+    from .safety import scan_code
+
+    code = {aid.split(":", 1)[1]: session.read(aid) or "" for aid in st if aid.startswith("code:") and st[aid] != "missing"}
+    flags = scan_code(code)
     total = session.state
     summary = {
         "session": str(session.root),
@@ -264,6 +268,7 @@ def cmd_status(a: argparse.Namespace) -> int:
         "usage": total.usage.model_dump(),
         "cost_usd": total.cost_usd,
         "smoke": total.smoke,
+        "safety_flags": [f.to_dict() for f in flags],
     }
     if a.json:
         out.print_json(json.dumps(summary))
@@ -283,8 +288,13 @@ def cmd_status(a: argparse.Namespace) -> int:
     cost = "cost unknown" if total.cost_usd is None else f"${total.cost_usd:.4f}"
     out.print(f"total: {total.usage.input_tokens} input, {total.usage.output_tokens} output, "
               f"{total.usage.cache_read_tokens} cached tokens; {cost}")
+    if flags:
+        high = [f for f in flags if f.severity == "high"]
+        out.print(f"[yellow]safety scan:[/] {len(high)} high, {len(flags) - len(high)} low flag(s) in the generated code")
+        for f in high:
+            out.print(f"  {f}", soft_wrap=True)
     if total.smoke:
-        out.print(f"smoke run: {total.smoke.get('summary', '')}")
+        out.print(f"smoke run: {total.smoke.get('summary', '')}", soft_wrap=True)
     return 0
 
 

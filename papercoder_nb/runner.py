@@ -21,7 +21,7 @@ from typing import Literal
 from .artifacts import PLANNING
 from .graph import nodes, statuses
 from .llm.base import Backend, BackendError, CancelledError, CancelToken, Message, Request, Usage
-from .llm.call import call_model, cost_of
+from .llm.call import Throttle, call_model, cost_of
 from .paper.tokens import estimate_tokens
 from .stages import spec_for
 from .stages.context import build_request
@@ -100,7 +100,7 @@ class Runner:
         concurrency: int = 4,
         prompt_dir: str | None = None,
         budget_usd: float | None = None,
-        max_attempts: int = 5,
+        max_attempts: int = 6,
     ) -> None:
         self.session = session
         self.backend = backend
@@ -111,6 +111,7 @@ class Runner:
         self.prompt_dir = prompt_dir
         self.budget_usd = budget_usd
         self.max_attempts = max_attempts
+        self.throttle = Throttle()
         session.state.model = backend.spec
         session.save()
 
@@ -140,6 +141,7 @@ class Runner:
                 cancel=self.cancel,
                 max_attempts=self.max_attempts,
                 on_retry=lambda msg, d: self.on_event(Event("retry", artifact_id, f"{msg}; retrying in {d:.1f}s")),
+                throttle=self.throttle,
             )
             calls += 1
             usage = usage + c.usage

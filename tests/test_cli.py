@@ -134,3 +134,15 @@ def test_estimate_per_stage_and_in_run(tmp_path: Path, capsys: pytest.CaptureFix
     assert code == 0 and "estimate for a full run" in err
     code, out, _ = run(capsys, "estimate", str(s), "--model", "anthropic:claude-3-7-sonnet-20250219")
     assert f"{4 + 2 * len(FILES)} calls" in out  # the session's own file count
+
+
+def test_status_shows_safety_flags(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    s = tmp_path / "s"
+    run(capsys, "run", str(TRANSFORMER_JSON), "--out", str(s), "--model", "test", "--auto-approve", "--quiet")
+    p = s / "code" / "utils.py"
+    p.write_text(p.read_text() + "\nimport os, socket\nKEY = os.environ['OPENAI_API_KEY']\nsocket.create_connection(('x', 1))\n")
+    code, out, _ = run(capsys, "status", str(s), "--json")
+    cats = {f["category"] for f in json.loads(out)["safety_flags"]}
+    assert {"network", "secrets"} <= cats
+    code, out, _ = run(capsys, "status", str(s))
+    assert "safety scan:" in out and "utils.py" in out

@@ -335,3 +335,67 @@ def test_replay_of_a_small_window_session_uses_the_recorded_window(tmp_path: Pat
     copy, _ = full_run(tmp_path, "copy", backend=replay)
     assert all(copy.read(a) == original.read(a) for a in statuses(original))
     assert replay.calls == len(original.calls())
+
+
+def test_a_rate_limit_storm_pauses_the_pool_and_the_run_completes(tmp_path: Path) -> None:
+    import threading
+    import time
+
+    from papercoder_nb.llm.base import RetryableError
+
+    inner = scripted()
+    lock = threading.Lock()
+    starts: list[float] = []
+    limited: list[tuple[float, float]] = []  # (when, retry_after)
+
+    class Storm:
+        spec, context_window, concurrent = "storm:test", 200_000, True
+
+        def execute(self, request, on_token=None, cancel=None):
+            now = time.monotonic()
+            with lock:
+                starts.append(now)
+                storm = request.kind in ("analysis", "code") and len(limited) < 6
+                if storm:
+                    limited.append((now, 0.05))
+            if storm:
+                raise RetryableError("429 rate limited", retry_after=0.05)
+            return inner.execute(request, on_token, cancel)
+
+    session = new_session(tmp_path)
+    runner = Runner(session, Storm(), auto_approve=True, concurrency=4)
+    result = runner.run()
+    assert result.ok, result.failed
+    assert set(statuses(session).values()) == {"approved"}
+    assert runner.throttle.pauses >= 1
+    assert len([c for c in session.calls() if c.get("error")]) == 6
+    # each limited artifact was retried and then answered
+    assert len(starts) == len(session.calls())
+
+
+def test_throttle_blocks_every_caller_until_the_pause_ends_or_cancel() -> None:
+    import threading
+
+    from papercoder_nb.llm.base import CancelledError, CancelToken
+    from papercoder_nb.llm.call import Throttle
+
+    t = Throttle()
+    t.wait()  # no pause: returns at once
+    t.backoff(1000)
+    cancel = CancelToken()
+    errors: list[BaseException] = []
+
+    def waiter() -> None:
+        try:
+            t.wait(cancel)
+        except CancelledError as e:
+            errors.append(e)
+
+    threads = [threading.Thread(target=waiter) for _ in range(3)]
+    for th in threads:
+        th.start()
+    assert all(th.is_alive() for th in threads)  # all three are held
+    cancel.cancel()
+    for th in threads:
+        th.join(5)
+    assert len(errors) == 3 and t.pauses == 1

@@ -9,6 +9,7 @@ not, becomes one line of ``calls.jsonl`` (never a key: requests carry none).
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -29,6 +30,38 @@ from .base import (
 Recorder = Callable[[dict[str, Any]], None]
 
 
+class Throttle:
+    """Shared by the calls of one run: a rate limit met by one call pauses them all.
+
+    Without it, every parallel call would hit the limit on its own and burn its
+    attempts; with it, a rate-limit storm slows the whole pool down instead.
+    """
+
+    def __init__(self) -> None:
+        self._until = 0.0
+        self._lock = threading.Lock()
+        self.pauses = 0
+
+    def backoff(self, seconds: float) -> None:
+        with self._lock:
+            until = time.monotonic() + seconds
+            if until > self._until:
+                self._until = until
+                self.pauses += 1
+
+    def resume_at(self) -> float:
+        with self._lock:
+            return self._until
+
+    def wait(self, cancel: CancelToken | None = None) -> None:
+        while (delay := self.resume_at() - time.monotonic()) > 0:
+            if cancel is not None:
+                if cancel.wait(delay):
+                    raise CancelledError("cancelled by the user")
+            else:
+                time.sleep(delay)
+
+
 def cost_of(spec: str, usage: Usage) -> float | None:
     """List-price cost in USD; None when the model's price is unknown."""
     try:
@@ -45,16 +78,19 @@ def call_model(
     record: Recorder | None = None,
     on_token: TokenCallback | None = None,
     cancel: CancelToken | None = None,
-    max_attempts: int = 5,
+    max_attempts: int = 6,
     base_delay: float = 1.0,
     max_delay: float = 60.0,
     on_retry: Callable[[str, float], None] | None = None,
+    throttle: Throttle | None = None,
 ) -> Completion:
+    throttle = throttle or Throttle()
     attempt = 0
     while True:
         attempt += 1
         if cancel is not None:
             cancel.raise_if_cancelled()
+        throttle.wait(cancel)
         start = time.perf_counter()
         try:
             completion = backend.execute(request, on_token=on_token, cancel=cancel)
@@ -69,10 +105,7 @@ def call_model(
             delay = min(max_delay, delay) * (1 + random.uniform(0, 0.1))  # jitter spreads a storm
             if on_retry:
                 on_retry(str(e), delay)
-            if cancel is not None and cancel.wait(delay):
-                raise CancelledError("cancelled by the user") from e
-            if cancel is None:
-                time.sleep(delay)
+            throttle.backoff(delay)  # the wait happens at the top of the loop, for every call
             continue
         except BackendError as e:
             _record(record, backend, request, None, time.perf_counter() - start, attempt, str(e))
