@@ -264,3 +264,22 @@ def test_eval_with_the_local_model_as_judge(session) -> None:
     assert result.usage.input_tokens + 400 <= backend.context_window
     assert latest_result(session.root).model == "local"
     assert evaluation_summary(session.root)["has_result"]
+
+
+@pytest.mark.slow
+def test_eval_cli_on_the_example_session_with_the_local_judge(tmp_path, capsys) -> None:
+    """`papercoder eval` end to end on the bundled example session (a copy), local judge."""
+    import shutil
+
+    from papercoder_nb.cli import main
+
+    example = Path(__file__).resolve().parents[1] / "examples" / "neural-audio-style-transfer" / "session"
+    copy = tmp_path / "session"
+    shutil.copytree(example, copy)
+    code = main(["eval", str(copy), "--model", "local", "--samples", "1", "--max-tokens", "400", "--json"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    data = json.loads(out[out.index("{"):])
+    assert 1 <= data["score"] <= 5 and data["valid_samples"] == 1
+    assert list((copy / "eval").glob("*.json"))
+    assert not (example / "eval").exists()  # the shipped example is untouched
