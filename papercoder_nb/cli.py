@@ -351,7 +351,7 @@ def cmd_export(a: argparse.Namespace) -> int:
 
 # -- parser ----------------------------------------------------------------------
 def _model_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", help="provider:model, e.g. local, anthropic:claude-sonnet-4-5, openai:gpt-4.1-mini, replay:SESSION")
+    p.add_argument("--model", help="provider:model, e.g. local, anthropic:claude-sonnet-4-6, openai:gpt-4.1-mini, replay:SESSION")
     p.add_argument("--base-url", help="OpenAI-compatible server URL (vLLM, Ollama, llama.cpp, LM Studio)")
     p.add_argument("--prompts", help="a folder of prompt templates that override the shipped ones")
     p.add_argument("--quiet", action="store_true", help="no progress output")

@@ -132,7 +132,7 @@ class AnthropicBackend:
         **_: Any,
     ) -> None:
         if not model:
-            raise BackendError("name a Claude model, e.g. anthropic:claude-sonnet-4-5")
+            raise BackendError("name a Claude model, e.g. anthropic:claude-sonnet-4-6")
         if structured not in STRUCTURED_MODES:
             raise BackendError(f"structured must be one of {', '.join(STRUCTURED_MODES)}, not {structured!r}")
         self.structured = structured

