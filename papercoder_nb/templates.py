@@ -14,9 +14,6 @@ from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 
-KINDS = ("system", "plan", "architecture", "logic", "config", "analysis", "code", "repair", "repair_code")
-
-
 @lru_cache(maxsize=64)
 def _shipped(name: str) -> str:
     return (files("papercoder_nb.prompts") / f"{name}.md").read_text(encoding="utf-8")

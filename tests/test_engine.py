@@ -399,3 +399,19 @@ def test_throttle_blocks_every_caller_until_the_pause_ends_or_cancel() -> None:
     for th in threads:
         th.join(5)
     assert len(errors) == 3 and t.pauses == 1
+
+
+def test_a_user_prompt_directory_overrides_file_by_file_and_stales_what_it_makes(tmp_path: Path) -> None:
+    session, backend = full_run(tmp_path)
+    custom = tmp_path / "prompts"
+    custom.mkdir()
+    (custom / "analysis.md").write_text("Describe `{{file}}` in the house style. Purpose: {{purpose}}\n")
+    st = statuses(session, prompt_dir=str(custom))
+    assert st["plan"] == "approved" and st["config"] == "approved"  # their templates are unchanged
+    assert all(st[f"analysis:{f}"] == "stale" for f in FILES)
+    before = len(backend.requests)
+    Runner(session, backend, auto_approve=True, prompt_dir=str(custom)).run()
+    analysis_requests = [r for r in backend.requests[before:] if r.kind == "analysis"]
+    assert len(analysis_requests) == len(FILES)
+    assert any("in the house style. Purpose: implements utils" in r.messages[-1].text for r in analysis_requests)
+    assert backend.requests[before].messages[0].text == backend.requests[0].messages[0].text  # system kept
