@@ -14,6 +14,7 @@ from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 
+
 @lru_cache(maxsize=64)
 def _shipped(name: str) -> str:
     return (files("papercoder_nb.prompts") / f"{name}.md").read_text(encoding="utf-8")
