@@ -21,6 +21,7 @@ from .llm.base import BackendError, CancelToken
 from .llm.registry import get_backend
 from .paper import PaperError, load_paper
 from .runner import STAGES, Event, Runner, RunResult, StageError
+from .stages import spec_for
 from .store import Session, SessionError
 
 err = Console(stderr=True, highlight=False)
@@ -312,6 +313,11 @@ def cmd_approve(a: argparse.Namespace) -> int:
             raise CliError(f"unknown artifact {aid!r}; `papercoder status {a.dir}` lists them")
         if st[aid] == "stale":
             raise CliError(f"{aid} is stale (something it reads changed); regenerate it first with `papercoder resume {a.dir}`")
+        if aid in ("architecture", "logic", "config"):  # later stages parse these
+            try:
+                spec_for(aid).parse(session.read(aid) or "", None)
+            except ValueError as e:
+                raise CliError(f"{aid} is not valid, so it can't be approved: {e}") from e
         session.approve(aid)
     out.print(f"approved: {', '.join(targets) or 'nothing to approve'}")
     return 0

@@ -265,10 +265,28 @@ class Runner:
             if last_stage == "planning":
                 result.stopped_at = "planning"
                 return result
+            problem = self._logic_problem()
+            if problem:
+                result.failed["logic"] = problem
+                self.on_event(Event("error", "logic", problem))
+                return result
             self._run_files(result, last_stage, only)
         except CancelledError:
             result.cancelled = True
         return result
+
+    def _logic_problem(self) -> str | None:
+        """A hand-edited logic design that no longer parses must stop the run, loudly:
+        without it there is no file list, and the run would silently do nothing."""
+        text = self.session.read("logic")
+        if text is None:
+            return None
+        try:
+            spec_for("logic").parse(text, None)
+        except ValueError as e:
+            return (f"logic: {self.session.path('logic')} is not a valid logic design ({e}); "
+                    "fix it by hand or regenerate it")
+        return None
 
     def _step(self, aid: str, result: RunResult) -> bool:
         """Generate one planning artifact if needed; False when the run must stop here."""

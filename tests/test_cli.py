@@ -146,3 +146,11 @@ def test_status_shows_safety_flags(tmp_path: Path, capsys: pytest.CaptureFixture
     assert {"network", "secrets"} <= cats
     code, out, _ = run(capsys, "status", str(s))
     assert "safety scan:" in out and "utils.py" in out
+
+
+def test_approve_refuses_an_invalid_design(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    s = tmp_path / "s"
+    run(capsys, "run", str(TRANSFORMER_JSON), "--out", str(s), "--model", "test", "--auto-approve", "--quiet", "--until", "architecture")
+    (s / "planning" / "architecture.json").write_text('{"file_list": ["/etc/x.py"]}')
+    code, _, err = run(capsys, "approve", str(s), "architecture")
+    assert code == 1 and "can't be approved" in err

@@ -415,3 +415,13 @@ def test_a_user_prompt_directory_overrides_file_by_file_and_stales_what_it_makes
     assert len(analysis_requests) == len(FILES)
     assert any("in the house style. Purpose: implements utils" in r.messages[-1].text for r in analysis_requests)
     assert backend.requests[before].messages[0].text == backend.requests[0].messages[0].text  # system kept
+
+
+def test_a_broken_hand_edit_of_the_logic_design_stops_the_run_loudly(tmp_path: Path) -> None:
+    session, backend = full_run(tmp_path)
+    session.path("logic").write_text('{"files": [], "task_list": ["../evil.py"]}')
+    session.approve("logic")
+    before = len(backend.requests)
+    r = Runner(session, backend, auto_approve=True).run()
+    assert "not a valid logic design" in r.failed["logic"]
+    assert all(q.kind in ("config",) for q in backend.requests[before:])  # no file was generated
