@@ -3,13 +3,14 @@
     python examples/build_example_session.py            # rebuilds the session folder
     python examples/build_example_session.py --out DIR  # builds it somewhere else
 
-The session folder ``examples/neural-audio-style-transfer/session/`` is made from the
-bundled paper (``paper.pdf``, parsed by papercoder-nb) and the files under
-``examples/neural-audio-style-transfer/artifacts/`` (plan, designs, config, analyses and
-code). Those artifacts were written by hand, not produced by a model: every artifact is
-stored with ``by="user"``, the session's model is ``"hand-written"``, and a note in
-``session.json`` says so. The clock is frozen while building, so a rebuild from the same
-files is byte-identical (and a ``git diff`` shows only real changes).
+The artifacts live where a session keeps them, in
+``examples/neural-audio-style-transfer/session/`` (planning/, analysis/, code/): edit them
+there, then run this script to rebuild the rest of the session around them — the parsed
+paper, ``session.json``, a one-version ``history/`` and the approvals. Those artifacts were
+written by hand, not produced by a model: every artifact is stored with ``by="user"``, the
+session's model is ``"hand-written"``, and a note in ``session.json`` says so. The clock is
+frozen while building, so a rebuild from the same files is byte-identical (and a
+``git diff`` shows only real changes).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import sys
 from pathlib import Path
 
 EXAMPLE = Path(__file__).resolve().parent / "neural-audio-style-transfer"
-ARTIFACTS = EXAMPLE / "artifacts"
+SOURCE = EXAMPLE / "session"
 FIXED_TIME = "2025-01-01T00:00:00.000Z"
 MODEL = "hand-written"
 NOTE = (
@@ -29,29 +30,39 @@ NOTE = (
     "were written by hand by the papercoder-nb developers as a worked example, not "
     "produced by a model; no model calls were made (there is no calls.jsonl)."
 )
-PLANNING = {
-    "plan": "plan.md",
-    "architecture": "architecture.json",
-    "logic": "logic.json",
-    "config": "config.yaml",
-}
+PLANNING = ("plan", "architecture", "logic", "config")
 
 
-def build(out: Path) -> Path:
+def read_artifacts(source: Path) -> dict[str, str]:
+    """The hand-written artifacts, read before anything is replaced."""
+    from papercoder_nb.artifacts import Logic
+    from papercoder_nb.store import artifact_path
+
+    def read(aid: str) -> str:
+        return (source / artifact_path(aid)).read_text(encoding="utf-8")
+
+    texts = {aid: read(aid) for aid in PLANNING}
+    for f in Logic.model_validate_json(texts["logic"]).ordered_files():
+        texts[f"analysis:{f}"] = read(f"analysis:{f}")
+        texts[f"code:{f}"] = read(f"code:{f}")
+    return texts
+
+
+def build(out: Path, source: Path = SOURCE) -> Path:
     from papercoder_nb import store
     from papercoder_nb.artifacts import Architecture, Logic, parse_config
     from papercoder_nb.paper import load_paper
 
+    texts = read_artifacts(source)
     if (out / "session.json").exists():
         shutil.rmtree(out)  # only ever a session folder this script made
     elif out.exists() and any(out.iterdir()):
         raise SystemExit(f"{out} exists and is not a session folder; refusing to replace it")
 
     # Validate the hand-written designs before writing anything.
-    Architecture.model_validate_json((ARTIFACTS / "architecture.json").read_text())
-    logic = Logic.model_validate_json((ARTIFACTS / "logic.json").read_text())
-    parse_config((ARTIFACTS / "config.yaml").read_text())
-    files = logic.ordered_files()
+    Architecture.model_validate_json(texts["architecture"])
+    files = Logic.model_validate_json(texts["logic"]).ordered_files()
+    parse_config(texts["config"])
 
     real_now = store.now
     store.now = lambda: FIXED_TIME  # frozen clock: timestamps and history names repeat
@@ -67,14 +78,10 @@ def build(out: Path) -> Path:
         session.state.paper_source = "examples/neural-audio-style-transfer/paper.pdf"
         session.state.model = MODEL
         session.state.notes = [NOTE]
-        for aid, name in PLANNING.items():
-            session.write(aid, (ARTIFACTS / name).read_text(encoding="utf-8"), by="user")
-        for f in files:
-            analysis = ARTIFACTS / "analysis" / f"{f[:-3]}.md"
-            session.write(f"analysis:{f}", analysis.read_text(encoding="utf-8"), by="user")
-        for f in files:
-            session.write(f"code:{f}", (ARTIFACTS / "code" / f).read_text(encoding="utf-8"), by="user")
-        for aid in [*PLANNING, *(f"analysis:{f}" for f in files), *(f"code:{f}" for f in files)]:
+        order = [*PLANNING, *(f"analysis:{f}" for f in files), *(f"code:{f}" for f in files)]
+        for aid in order:
+            session.write(aid, texts[aid], by="user")
+        for aid in order:
             session.approve(aid)
         for rec in session.state.artifacts.values():
             rec.model = MODEL

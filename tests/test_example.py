@@ -71,9 +71,13 @@ def test_the_build_script_reproduces_the_shipped_session(tmp_path: Path) -> None
     spec.loader.exec_module(module)
     module.build(tmp_path / "rebuilt")
     assert _tree(tmp_path / "rebuilt") == _tree(SESSION)
-    # The code in the session is the hand-written source, byte for byte.
-    for f in (EXAMPLE / "artifacts" / "code").glob("*.py"):
-        assert (SESSION / "code" / f.name).read_text() == f.read_text()
+    # A rebuild from an edited copy keeps the edit and starts history afresh.
+    copy = tmp_path / "copy"
+    shutil.copytree(SESSION, copy)
+    (copy / "code" / "main.py").write_text((copy / "code" / "main.py").read_text() + "# edited\n")
+    module.build(copy, source=copy)
+    assert (copy / "code" / "main.py").read_text().endswith("# edited\n")
+    assert len(list((copy / "history" / "code_main.py").iterdir())) == 1
 
 
 def test_the_exported_repository_passes_its_smoke_run(session: Session, tmp_path: Path) -> None:
