@@ -91,6 +91,9 @@ def cmd_paper(a: argparse.Namespace) -> int:
     if a.json:
         out.print_json(paper.model_dump_json())
         return 0
+    if a.prompt:  # plain stdout: rich markup would eat LaTeX's [brackets]
+        sys.stdout.write(paper.to_prompt_text())
+        return 0
     out.print(f"[bold]{paper.title}[/]")
     if paper.authors:
         out.print(", ".join(paper.authors))
@@ -379,6 +382,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("paper", help="parse a paper and summarise it")
     p.add_argument("source", help="PDF, LaTeX file/folder/archive, s2orc JSON, Markdown, or arxiv:<id>")
     p.add_argument("--json", action="store_true", help="print the parsed paper as JSON")
+    p.add_argument("--prompt", action="store_true", help="print exactly the paper text the model reads")
     p.set_defaults(fn=cmd_paper)
 
     p = sub.add_parser("estimate", help="pre-flight estimate of calls, tokens and cost per stage")

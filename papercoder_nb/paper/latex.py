@@ -18,6 +18,7 @@ from pathlib import Path
 from . import cache
 from .archive import is_archive, safe_extract
 from .errors import PaperError
+from .latex_math import notation, tabular_rows
 from .latex_text import collect_macros, expand_macros, group, strip_comments, to_text
 from .model import (
     Equation,
@@ -30,8 +31,9 @@ from .model import (
     assign_section_ids,
     kind_for_title,
 )
+from .render import table_block
 
-PARSER_VERSION = "latex-1"
+PARSER_VERSION = "latex-2"
 ProgressFn = Callable[[str, int, int], None]
 _MAX_DEPTH = 12
 
@@ -186,7 +188,11 @@ def parse_main(main: Path, source: str, sha: str, progress: ProgressFn | None = 
     b0 = text.find("\\begin{document}")
     preamble, body = (text[:b0], text[b0 + len("\\begin{document}") :]) if b0 >= 0 else ("", text)
     body = body.split("\\end{document}")[0]
+    # display math stays as the paper wrote it (the Notation macros block explains its macros)
+    spans: list[str] = []
+    body = _DISPLAY.sub(lambda m: spans.append(m.group(0)) or f"⟦M{len(spans) - 1}⟧", body)
     body = expand_macros(body, macros)
+    body = re.sub(r"⟦M(\d+)⟧", lambda m: spans[int(m.group(1))], body)
     title_src = expand_macros(preamble + body[:5000], macros)
     if progress:
         progress("parsing LaTeX", 0, 1)
@@ -203,6 +209,7 @@ def parse_main(main: Path, source: str, sha: str, progress: ProgressFn | None = 
     references = _references(body, main, root, text)
     body = _DROP_ENVS.sub("\n", body)
     paper = _structure(body, title, authors, abstract, references, source, sha, warnings)
+    paper.notation = notation(macros, [e.latex or "" for e in paper.equations])
     if progress:
         progress("parsing LaTeX", 1, 1)
     return paper
@@ -302,7 +309,7 @@ def _structure(body: str, title: str, authors: list[str], abstract: str, referen
             if env.startswith(("table", "wraptable")):
                 tab_n += 1
                 tables.append(Table(id=f"table{tab_n}", section_id=sec.id, caption=cap, label=label,
-                                    number=str(tab_n), rows=_tabular_rows(inner)))
+                                    number=str(tab_n), rows=tabular_rows(inner)))
                 if label:
                     labels[label] = str(tab_n)
                 return f"\n\n⟦TABLE {tab_n}⟧\n\n"
@@ -326,7 +333,7 @@ def _structure(body: str, title: str, authors: list[str], abstract: str, referen
             equations.append(Equation(id=f"eq{eq_n}", section_id=sec.id, latex=tex, text=tex, label=label))
             if label:
                 labels[label] = str(eq_n)
-            return f"\n\n$$ {tex} $$\n\n"
+            return f"\n\n⟦EQ {eq_n}⟧\n\n"
 
         text = _FLOAT.sub(float_repl, text)
         text = _DISPLAY.sub(math_repl, text)
@@ -334,8 +341,9 @@ def _structure(body: str, title: str, authors: list[str], abstract: str, referen
     for sec, text in zip(sections, staged, strict=True):
         out = to_text(text, labels)
         out = re.sub(r"⟦FIGURE (\d+)⟧", lambda m: f"Figure {m.group(1)}: {to_text(figures[int(m.group(1)) - 1].caption, labels)}", out)
-        out = re.sub(r"⟦TABLE (\d+)⟧", lambda m: f"Table {m.group(1)}: {to_text(tables[int(m.group(1)) - 1].caption, labels)}", out)
-        sec.text = out.strip()
+        out = re.sub(r"⟦TABLE (\d+)⟧", lambda m: _table_in_place(tables[int(m.group(1)) - 1], labels), out)
+        out = re.sub(r"⟦EQ (\d+)⟧", lambda m: _equation_in_place(equations[int(m.group(1)) - 1]), out)
+        sec.text = re.sub(r"\n{3,}", "\n\n", out).strip()
     for f in figures:
         f.caption = to_text(f.caption, labels)
     for t in tables:
@@ -356,6 +364,16 @@ def _structure(body: str, title: str, authors: list[str], abstract: str, referen
     return paper
 
 
+def _table_in_place(t: Table, labels: dict[str, str]) -> str:
+    return "\n\n" + table_block(f"Table {t.number}", to_text(t.caption, labels), t.rows) + "\n\n"
+
+
+def _equation_in_place(e: Equation) -> str:
+    # the paper's own LaTeX, fenced; the number (and label) say how the text refers to it
+    tag = f" ({e.id.removeprefix('eq')}{', ' + e.label if e.label else ''})"
+    return f"\n\n$$ {e.latex} $${tag}\n\n"
+
+
 def _caption(inner: str) -> str:
     m = re.search(r"\\caption\s*(?:\[[^\]]*\])?\s*(?=\{)", inner)
     if not m:
@@ -367,27 +385,6 @@ def _caption(inner: str) -> str:
 def _label(text: str) -> str | None:
     m = re.search(r"\\label\{([^}]+)\}", text)
     return m.group(1) if m else None
-
-
-def _tabular_rows(inner: str) -> list[list[str]]:
-    m = re.search(r"\\begin\{(tabular\*?|tabularx|tabulary|longtable)\}", inner)
-    if not m:
-        return []
-    i = m.end()
-    if m.group(1) in ("tabular*", "tabularx", "tabulary"):
-        g = group(inner, i)
-        i = g[1] if g else i
-    g = group(inner, i)  # column spec
-    i = g[1] if g else i
-    end = inner.find("\\end{" + m.group(1) + "}", i)
-    table = inner[i : end if end > 0 else len(inner)]
-    rows = []
-    for row in re.split(r"\\\\(?:\s*\[[^\]]*\])?", table):
-        row = re.sub(r"\\(?:hline|toprule|midrule|bottomrule|cline\{[^}]*\}|cmidrule(?:\([^)]*\))?\{[^}]*\})", "", row)
-        cells = [to_text(c).strip() for c in re.split(r"(?<!\\)&", row)]
-        if any(cells):
-            rows.append(cells)
-    return rows
 
 
 def _algorithm_text(inner: str) -> str:

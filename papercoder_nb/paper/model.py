@@ -14,6 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from .render import notation_block, table_block
 from .tokens import estimate_tokens
 
 SectionKind = Literal["body", "appendix", "references", "acknowledgements", "front"]
@@ -81,6 +82,8 @@ class Paper(BaseModel):
     figures: list[Figure] = Field(default_factory=list)
     tables: list[Table] = Field(default_factory=list)
     references: list[Reference] = Field(default_factory=list)
+    # the paper's own macro definitions (LaTeX sources), shown once so equations read as written
+    notation: list[str] = Field(default_factory=list)
     meta: PaperMeta
 
     def finalize(self) -> Paper:
@@ -143,15 +146,33 @@ class Paper(BaseModel):
             if per_section_chars is not None and len(abstract) > per_section_chars:
                 abstract = abstract[:per_section_chars] + " […]"
             parts.append(f"## Abstract\n{abstract}")
+        if self.notation:
+            parts.append(notation_block(self.notation))
+        ids = {s.id for s in self.sections}
         for s in sections:
-            body = s.text
+            body = self._with_tables(s.text, [t for t in self.tables if t.section_id == s.id])
             if per_section_chars is not None and len(body) > per_section_chars:
                 body = body[:per_section_chars].rsplit(" ", 1)[0] + " […]"
             num = f"{s.number} " if s.number else ""
             marks = "#" * min(2 + s.level - 1, 6)
             tag = " (appendix)" if s.kind == "appendix" else ""
             parts.append(f"{marks} {num}{s.title}{tag} {{#{s.id}}}\n{body}".rstrip())
+        loose = [t for t in self.tables if t.rows and t.section_id not in ids]
+        if loose:  # sources that don't say where a table stands (s2orc without a reference to it)
+            parts.append("## Tables\n" + self._with_tables("", loose).strip())
         return "\n\n".join(parts) + "\n"
+
+    @staticmethod
+    def _with_tables(body: str, tables: list[Table]) -> str:
+        """The section text with its tables' rows; a loader that already put a table in
+        place (LaTeX) wrote the same block, so it is not repeated."""
+        for t in tables:
+            if not t.rows:
+                continue
+            block = table_block(f"Table {t.number or t.id}", t.caption, t.rows)
+            if block.split("\n\n", 1)[-1] not in body:
+                body = f"{body}\n\n{block}".strip()
+        return body
 
     def content_hash(self) -> str:
         return hashlib.sha256(self.model_dump_json(exclude={"meta"}).encode()).hexdigest()

@@ -23,6 +23,7 @@ from .model import (
     assign_section_ids,
     kind_for_title,
 )
+from .render import html_table_rows
 
 # GROBID sometimes glues the copyright notice in front of the title.
 _NOTICE = re.compile(r"^.*?(solely for use in journalistic or scholarly works\.)\s*", re.I)
@@ -52,6 +53,7 @@ def parse_s2orc(data: dict[str, Any], source: str = "", sha256: str = "") -> Pap
     sections: list[Section] = []
     equations: list[Equation] = []
     lost_math = 0
+    cited_in: dict[str, Any] = {}  # table key → the section that first cites it
     for para in list(parse.get("body_text") or []) + list(parse.get("back_matter") or []):
         name = (para.get("section") or "").strip() or "Body"
         number = para.get("sec_num")
@@ -67,15 +69,19 @@ def parse_s2orc(data: dict[str, Any], source: str = "", sha256: str = "") -> Pap
             equations.append(Equation(id=f"eq{len(equations) + 1}", text="(formula lost by GROBID)"))
             text = f"[equation {len(equations)}: formula not available in this source]"
         cur.text += text + "\n\n"
+        for span in para.get("ref_spans") or []:  # a table stands where the text first cites it
+            cited_in.setdefault(span.get("ref_id"), cur)
     for s in sections:
         s.text = s.text.strip()
     assign_section_ids(sections)
+    cited_in = {k: sec.id for k, sec in cited_in.items()}
     figures: list[Figure] = []
     tables: list[Table] = []
     for key, entry in _ref_entries(parse.get("ref_entries")):
         caption = (entry.get("text") or "").strip()
         if entry.get("type_str") == "table":
-            tables.append(Table(id=key, caption=caption, number=entry.get("fig_num")))
+            tables.append(Table(id=key, caption=caption, number=entry.get("fig_num") or str(len(tables) + 1), section_id=cited_in.get(key),
+                                rows=html_table_rows(entry.get("content") or "")))
         else:
             figures.append(Figure(id=key, caption=caption, number=entry.get("fig_num")))
     references = [
