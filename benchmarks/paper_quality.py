@@ -25,6 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 PAPERS = ROOT.parent / "shared" / "papers"
 
+from _equations import kept as equations_kept  # noqa: E402
+
 from papercoder_nb.paper.latex import load_latex  # noqa: E402
 from papercoder_nb.paper.model import Paper  # noqa: E402
 from papercoder_nb.paper.pdf import load_pdf  # noqa: E402
@@ -133,10 +135,10 @@ def papers(only: list[str]) -> list[tuple[str, Path, Path]]:
 
 
 def main(argv: list[str]) -> None:
-    hdr = f"{'paper':28} {'pages':>5} {'sec_R':>6} {'sec_P':>6} {'F1':>6} {'F1_pdftotext':>12} {'F1_naive':>8} {'eqs':>9} {'t_ours':>7} {'t_plumber':>9} {'ratio':>6}"
+    hdr = f"{'paper':28} {'pages':>5} {'sec_R':>6} {'sec_P':>6} {'F1':>6} {'F1_pdftotext':>12} {'F1_naive':>8} {'eqs':>9}  {'eq_verbatim':>11} {'tab_rows':>8} {'t_ours':>7} {'t_plumber':>9} {'ratio':>6}"
     print(hdr)
     print("-" * len(hdr))
-    tot_ref = tot_hit = tot_ours = tot_phit = eq_found = eq_ref = 0
+    tot_ref = tot_hit = tot_ours = tot_phit = eq_found = eq_ref = eqv_kept = eqv_all = 0
     f1s: list[float] = []
     for slug, pdf, tex in papers(argv):
         ref = load_latex(tex, use_cache=False)
@@ -167,16 +169,21 @@ def main(argv: list[str]) -> None:
         eq_found += len(ours.equations)
         eq_ref += len(ref.equations)
         f1s.append(our_f1)
+        ek, en, eq_missed = equations_kept(tex, ref.to_prompt_text())  # the LaTeX source's prompt
+        eqv_kept, eqv_all = eqv_kept + ek, eqv_all + en
+        with_rows = sum(1 for t in ref.tables if t.rows)
         rec = hit_r / max(1, len(ref_titles))
         prec = hit_p / max(1, len(our_titles))
         flag = "" if pt is None or our_f1 >= pt_f1 else "  <-- below pdftotext"
         print(
             f"{slug:28} {ours.meta.pages or 0:>5} {rec:6.3f} {prec:6.3f} {our_f1:6.3f} {pt_f1:12.3f} {naive_f1:8.3f} "
-            f"{len(ours.equations):>4}/{len(ref.equations):<4} {t_ours:6.2f}s {t_plain:8.2f}s {t_ours / t_plain:6.2f}{flag}"
+            f"{len(ours.equations):>4}/{len(ref.equations):<4} {ek:>5}/{en:<5} {with_rows:>4}/{len(ref.tables):<3} {t_ours:6.2f}s {t_plain:8.2f}s {t_ours / t_plain:6.2f}{flag}"
         )
         missed = [t for t in ref_titles if match([t], our_titles) == 0]
         if missed:
             print(f"{'':28}   missed: {missed[:8]}")
+        if eq_missed:
+            print(f"{'':28}   equations not verbatim: {[e.strip()[:60] for e in eq_missed]}")
         if any(skipped):
             print(f"{'':28}   not comparable: {skipped[0]} LaTeX titles absent from the PDF, {skipped[1]} PDF headings absent from the LaTeX")
         if slug == "transformer":
@@ -195,7 +202,8 @@ def main(argv: list[str]) -> None:
     rec = tot_hit / max(1, tot_ref)
     prec = tot_phit / max(1, tot_ours)
     text_f1 = sum(f1s) / max(1, len(f1s))
-    print(f"overall section_recall={rec:.3f} section_precision={prec:.3f} text_f1={text_f1:.3f} equations_found={eq_found}/{eq_ref}")
+    print(f"overall section_recall={rec:.3f} section_precision={prec:.3f} text_f1={text_f1:.3f} equations_found={eq_found}/{eq_ref} "
+          f"display_equations_verbatim={eqv_kept}/{eqv_all} ({eqv_kept / max(1, eqv_all):.1%})")
 
 
 if __name__ == "__main__":

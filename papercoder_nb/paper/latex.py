@@ -18,7 +18,7 @@ from pathlib import Path
 from . import cache
 from .archive import is_archive, safe_extract
 from .errors import PaperError
-from .latex_math import notation, tabular_rows
+from .latex_math import algorithm_steps, notation, tabular_rows
 from .latex_text import collect_macros, expand_macros, group, strip_comments, to_text
 from .model import (
     Equation,
@@ -47,7 +47,7 @@ _DISPLAY = re.compile(
     re.S,
 )
 _FLOAT = re.compile(
-    r"\\begin\{(?P<env>figure\*?|table\*?|wrapfigure|wraptable|algorithm\*?|SCfigure)\}(?P<body>.*?)\\end\{(?P=env)\}", re.S
+    r"\\begin\{(?P<env>figure\*?|table\*?|wrapfigure|wraptable|algorithm2e\*?|algorithm\*?|SCfigure)\}(?P<body>.*?)\\end\{(?P=env)\}", re.S
 )
 _HEADING = re.compile(r"\\(?P<cmd>chapter|section|subsection|subsubsection)(?P<star>\*?)\s*(?:\[[^\]]*\])?\s*(?=\{)")
 _DROP_ENVS = re.compile(r"\\begin\{(?P<env>tikzpicture|pgfpicture|filecontents\*?|lstlisting|verbatim|minted|thebibliography)\}.*?\\end\{(?P=env)\}", re.S)
@@ -298,6 +298,7 @@ def _structure(body: str, title: str, authors: list[str], abstract: str, referen
     figures: list[Figure] = []
     tables: list[Table] = []
     fig_n = tab_n = eq_n = 0
+    algorithms: list[str] = []  # kept out of to_text, which would join their lines
     staged: list[str] = []
     for sec, text in zip(sections, texts, strict=True):
 
@@ -314,7 +315,8 @@ def _structure(body: str, title: str, authors: list[str], abstract: str, referen
                     labels[label] = str(tab_n)
                 return f"\n\n⟦TABLE {tab_n}⟧\n\n"
             if env.startswith("algorithm"):
-                return "\n\n" + (f"Algorithm: {cap}\n\n" if cap else "") + _algorithm_text(inner) + "\n\n"
+                algorithms.append((f"Algorithm: {to_text(cap, labels)}\n" if cap else "") + algorithm_steps(inner, labels))
+                return f"\n\n⟦ALG {len(algorithms)}⟧\n\n"
             fig_n += 1
             figures.append(Figure(id=f"fig{fig_n}", section_id=sec.id, caption=cap, label=label, number=str(fig_n)))
             if label:
@@ -342,8 +344,9 @@ def _structure(body: str, title: str, authors: list[str], abstract: str, referen
         out = to_text(text, labels)
         out = re.sub(r"⟦FIGURE (\d+)⟧", lambda m: f"Figure {m.group(1)}: {to_text(figures[int(m.group(1)) - 1].caption, labels)}", out)
         out = re.sub(r"⟦TABLE (\d+)⟧", lambda m: _table_in_place(tables[int(m.group(1)) - 1], labels), out)
-        out = re.sub(r"⟦EQ (\d+)⟧", lambda m: _equation_in_place(equations[int(m.group(1)) - 1]), out)
-        sec.text = re.sub(r"\n{3,}", "\n\n", out).strip()
+        out = re.sub(r"⟦ALG (\d+)⟧", lambda m: algorithms[int(m.group(1)) - 1], out)
+        out = re.sub(r"\n{3,}", "\n\n", out)  # before the equations: their own lines stay as written
+        sec.text = re.sub(r"⟦EQ (\d+)⟧", lambda m: _equation_in_place(equations[int(m.group(1)) - 1]), out).strip()
     for f in figures:
         f.caption = to_text(f.caption, labels)
     for t in tables:
@@ -371,7 +374,7 @@ def _table_in_place(t: Table, labels: dict[str, str]) -> str:
 def _equation_in_place(e: Equation) -> str:
     # the paper's own LaTeX, fenced; the number (and label) say how the text refers to it
     tag = f" ({e.id.removeprefix('eq')}{', ' + e.label if e.label else ''})"
-    return f"\n\n$$ {e.latex} $${tag}\n\n"
+    return f"$$ {e.latex} $${tag}"
 
 
 def _caption(inner: str) -> str:
@@ -385,12 +388,6 @@ def _caption(inner: str) -> str:
 def _label(text: str) -> str | None:
     m = re.search(r"\\label\{([^}]+)\}", text)
     return m.group(1) if m else None
-
-
-def _algorithm_text(inner: str) -> str:
-    inner = re.sub(r"\\caption\s*(?:\[[^\]]*\])?\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\}", "", inner)
-    inner = re.sub(r"\\(State|STATE|Require|REQUIRE|Ensure|ENSURE|For|FOR|EndFor|ENDFOR|If|IF|EndIf|ENDIF|While|WHILE|EndWhile|ENDWHILE|Return|RETURN|Statex)\b", lambda m: "\n" + m.group(1).lower() + " ", inner)
-    return to_text(inner)
 
 
 def _references(body: str, main: Path, root: Path, whole: str) -> list[Reference]:

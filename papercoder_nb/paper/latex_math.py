@@ -97,3 +97,33 @@ def tabular_rows(inner: str) -> list[list[str]]:
         if any(cells):
             rows.append(cells)
     return rows
+
+
+# algorithmic(x) and algorithm2e step commands; "\;" ends an algorithm2e line
+_STEP = re.compile(
+    r"\\(State|STATE|Statex|Require|REQUIRE|Ensure|ENSURE|ForAll|For|FOR|EndFor|ENDFOR|ElsIf|ElseIf|Else|ELSE|"
+    r"eIf|uIf|If|IF|EndIf|ENDIF|While|WHILE|EndWhile|ENDWHILE|Repeat|REPEAT|Until|UNTIL|Return|RETURN|"
+    r"KwIn|KwOut|KwData|KwResult|KwRet|Input|Output|Procedure|Function|EndProcedure|EndFunction)\b|\\;"
+)
+_NAMES = {"kwin": "input", "kwout": "output", "kwdata": "data", "kwresult": "result", "kwret": "return",
+          "eif": "if", "uif": "if", "forall": "for all", "elsif": "else if", "elseif": "else if"}
+
+
+def algorithm_steps(inner: str, labels: dict[str, str]) -> str:
+    """An algorithm float as one step per line (keyword, then the step's text)."""
+    inner = re.sub(r"\\caption\s*(?:\[[^\]]*\])?\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\}|\\label\{[^}]*\}", "", inner)
+    inner = re.sub(r"\\(?:SetAlgoLined|BlankLine|DontPrintSemicolon|LinesNumbered|SetKw\w*\{[^}]*\}\{[^}]*\})", "", inner)
+    inner = re.sub(r"^\s*\[[^\]]*\]", "", inner)  # placement [t]
+    inner = re.sub(r"\\begin\{algorithmic\}(?:\[[^\]]*\])?|\\end\{algorithmic\}", "", inner)
+    steps, pos, word = [], 0, ""
+    for m in _STEP.finditer(inner):
+        steps.append((word, inner[pos : m.start()]))
+        word = _NAMES.get((m.group(1) or "").lower(), (m.group(1) or "").lower())
+        pos = m.end()
+    steps.append((word, inner[pos:]))
+    lines = []
+    for w, body in steps:
+        text = " ".join(to_text(body, labels).split())
+        if text or w.startswith("end"):
+            lines.append(f"- {w} {text}".replace("-  ", "- ").rstrip())
+    return "\n".join(lines)
