@@ -142,3 +142,16 @@ def test_paper_prompt_prints_what_the_prompt_carries(tmp_path: Path, capsys: pyt
     built = build_request(session, spec_for("plan"), context_window=200_000)
     parts = [p.text for m in built.request.messages for p in m.parts]
     assert f"# The paper\n\n{printed}" in parts
+
+
+def test_panel_shows_what_the_model_reads(tmp_path: Path) -> None:
+    from html import unescape
+
+    from widgets.paper_box import PaperBox
+
+    session = Session.create(tmp_path / "s", load_paper(TRANSFORMER_TEX), TRANSFORMER_TEX)
+    box = PaperBox(lambda _p: None, lambda _f: None, lambda _d: None)
+    box.show_session(session)
+    shown = unescape(box.prompt_view.value)
+    assert "What the model reads" in shown and session.selected_paper().to_prompt_text() in shown
+    assert r"\frac{QK^T}{\sqrt{d_k}}" in shown

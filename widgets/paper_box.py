@@ -42,10 +42,11 @@ class PaperBox:
         self.sections_help = html("pc-sections-help")
         self.sections = box([], "pc-sections")
         self.checkboxes: dict[str, W.Checkbox] = {}
+        self.prompt_view = html("pc-paper-prompt")  # exactly the paper text a prompt carries
         self.widget = box([
             html("pc-load-help", "<b>Load a paper</b> — or reopen a session folder where you left off:"),
             box([self.path, self.load, self.upload], vertical=False),
-            self.summary, self.sections_help, self.sections,
+            self.summary, self.sections_help, self.sections, self.prompt_view,
         ], "pc-paper")
 
     def _uploaded(self, change: dict) -> None:
@@ -91,7 +92,13 @@ class PaperBox:
         show(self.sections, bool(rows))
 
     def _help(self, session: Session) -> None:
-        kept = session.selected_paper().meta.token_estimate
+        paper = session.selected_paper()
+        kept = paper.meta.token_estimate
+        # the same engine call the prompt builder makes, on the same section selection
+        self.prompt_view.value = (
+            "<details><summary>What the model reads</summary><pre style='white-space:pre-wrap;"
+            f"max-height:480px;overflow:auto'>{esc(paper.to_prompt_text())}</pre></details>"
+        )
         self.sections_help.value = (
             "<b>Sections the models read</b> (untick to drop, e.g. references or long appendices): "
             f"≈{kept:,} tokens selected"
