@@ -243,99 +243,7 @@ def to_text(src: str, labels: dict[str, str] | None = None) -> str:
                 continue
             name = m.group(1)
             j = i + m.end()
-            if name is None:
-                ch = m.group(2)
-                if ch in _ACCENT:
-                    a = re.match(r"\s*\{?\\?([A-Za-z])\}?", s[j:])
-                    if a:
-                        base = "i" if a.group(1) == "i" else a.group(1)
-                        out.append(unicodedata.normalize("NFC", base + _ACCENT[ch]))
-                        i = j + a.end()
-                        continue
-                if ch == "\\":
-                    out.append("\n")
-                    j2 = re.match(r"\s*\[[^\]]*\]", s[j:])  # \\[2pt]
-                    i = j + (j2.end() if j2 else 0)
-                    continue
-                sym = _SYMBOLS.get("\\" + ch)
-                out.append(sym if sym is not None else (" " if ch in " ,;:!" else ""))
-                i = j
-                continue
-            full = "\\" + name
-            if full in _SYMBOLS:
-                out.append(_SYMBOLS[full])
-                i = j
-                continue
-            if name in _ACCENT and len(name) == 1:
-                a = re.match(r"\s*\{?\\?([A-Za-z])\}?", s[j:])
-                if a:
-                    out.append(unicodedata.normalize("NFC", a.group(1) + _ACCENT[name]))
-                    i = j + a.end()
-                    continue
-            if _CITE.match(full):
-                k = j
-                while True:  # optional [pre][post]
-                    o = group(s, k, "[", "]")
-                    if o is None:
-                        break
-                    k = o[1]
-                g = group(s, k)
-                if g:
-                    keys = ", ".join(x.strip() for x in g[0].split(","))
-                    out.append(f"[{keys}]")
-                    i = g[1]
-                    continue
-            if _REF.match(full):
-                g = group(s, j)
-                if g:
-                    out.append(", ".join(labels.get(x.strip(), x.strip()) for x in g[0].split(",")))
-                    i = g[1]
-                    continue
-            if name == "footnote":
-                g = group(s, j)
-                if g:
-                    out.append(" (footnote: " + to_text(g[0], labels).strip() + ")")
-                    i = g[1]
-                    continue
-            if name in ("href",):
-                g1 = group(s, j)
-                g2 = group(s, g1[1]) if g1 else None
-                if g1 and g2:
-                    out.append(to_text(g2[0], labels))
-                    i = g2[1]
-                    continue
-            if name in _DROP_WITH_ARG:
-                k = j
-                while True:
-                    o = group(s, k, "[", "]")
-                    if o is None:
-                        break
-                    k = o[1]
-                g = group(s, k)
-                if g and name not in ("vskip",):
-                    k = g[1]
-                    if name in ("definecolor", "newtheorem", "setlength", "addtolength", "setcounter", "raisebox", "resizebox", "scalebox", "captionsetup", "textcolor", "newenvironment"):
-                        while (g2 := group(s, k)) is not None:
-                            k = g2[1]
-                i = k
-                continue
-            if name in ("textcolor", "colorbox"):
-                g = group(s, j)
-                if g:
-                    j = g[1]
-            # unknown or formatting command: skip options, keep the text of the argument
-            k = j
-            o = group(s, k, "[", "]") if name not in ("item",) else None
-            if o is not None and name not in _KEEP_ARG:
-                k = o[1]
-            g = group(s, k)
-            if g is not None and (name in _KEEP_ARG or not _is_switch(name)):
-                out.append(to_text(g[0], labels))
-                i = g[1]
-                continue
-            i = j
-            if s[i : i + 1] == " " and out and not out[-1].endswith(" "):
-                out.append(" ")
+            i = _control_symbol(s, j, m.group(2), out) if name is None else _command(s, j, name, labels, out)
             continue
         if c == "~":
             out.append(" ")
@@ -361,6 +269,94 @@ def to_text(src: str, labels: dict[str, str] | None = None) -> str:
             out.append(c)
         i += 1
     return tidy("".join(out))
+
+
+def _control_symbol(s: str, j: int, ch: str, out: list[str]) -> int:
+    """A one-character command (accent, \\\\, escaped symbol) ending at ``j``; the next index."""
+    if ch in _ACCENT:
+        a = re.match(r"\s*\{?\\?([A-Za-z])\}?", s[j:])
+        if a:
+            base = "i" if a.group(1) == "i" else a.group(1)
+            out.append(unicodedata.normalize("NFC", base + _ACCENT[ch]))
+            return j + a.end()
+    if ch == "\\":
+        out.append("\n")
+        j2 = re.match(r"\s*\[[^\]]*\]", s[j:])  # \\[2pt]
+        return j + (j2.end() if j2 else 0)
+    sym = _SYMBOLS.get("\\" + ch)
+    out.append(sym if sym is not None else (" " if ch in " ,;:!" else ""))
+    return j
+
+
+def _command(s: str, j: int, name: str, labels: dict[str, str], out: list[str]) -> int:
+    """A named command ending at ``j``: its text goes to ``out``; returns the next index."""
+    full = "\\" + name
+    if full in _SYMBOLS:
+        out.append(_SYMBOLS[full])
+        return j
+    if name in _ACCENT and len(name) == 1:
+        a = re.match(r"\s*\{?\\?([A-Za-z])\}?", s[j:])
+        if a:
+            out.append(unicodedata.normalize("NFC", a.group(1) + _ACCENT[name]))
+            return j + a.end()
+    if _CITE.match(full):
+        k = j
+        while True:  # optional [pre][post]
+            o = group(s, k, "[", "]")
+            if o is None:
+                break
+            k = o[1]
+        g = group(s, k)
+        if g:
+            keys = ", ".join(x.strip() for x in g[0].split(","))
+            out.append(f"[{keys}]")
+            return g[1]
+    if _REF.match(full):
+        g = group(s, j)
+        if g:
+            out.append(", ".join(labels.get(x.strip(), x.strip()) for x in g[0].split(",")))
+            return g[1]
+    if name == "footnote":
+        g = group(s, j)
+        if g:
+            out.append(" (footnote: " + to_text(g[0], labels).strip() + ")")
+            return g[1]
+    if name in ("href",):
+        g1 = group(s, j)
+        g2 = group(s, g1[1]) if g1 else None
+        if g1 and g2:
+            out.append(to_text(g2[0], labels))
+            return g2[1]
+    if name in _DROP_WITH_ARG:
+        k = j
+        while True:
+            o = group(s, k, "[", "]")
+            if o is None:
+                break
+            k = o[1]
+        g = group(s, k)
+        if g and name not in ("vskip",):
+            k = g[1]
+            if name in ("definecolor", "newtheorem", "setlength", "addtolength", "setcounter", "raisebox", "resizebox", "scalebox", "captionsetup", "textcolor", "newenvironment"):
+                while (g2 := group(s, k)) is not None:
+                    k = g2[1]
+        return k
+    if name in ("textcolor", "colorbox"):
+        g = group(s, j)
+        if g:
+            j = g[1]
+    # unknown or formatting command: skip options, keep the text of the argument
+    k = j
+    o = group(s, k, "[", "]") if name not in ("item",) else None
+    if o is not None and name not in _KEEP_ARG:
+        k = o[1]
+    g = group(s, k)
+    if g is not None and (name in _KEEP_ARG or not _is_switch(name)):
+        out.append(to_text(g[0], labels))
+        return g[1]
+    if s[j : j + 1] == " " and out and not out[-1].endswith(" "):
+        out.append(" ")  # a switch like \bf eats no space the text needs
+    return j
 
 
 def _is_switch(name: str) -> bool:
