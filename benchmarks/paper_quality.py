@@ -135,7 +135,7 @@ def papers(only: list[str]) -> list[tuple[str, Path, Path]]:
 
 
 def main(argv: list[str]) -> None:
-    hdr = f"{'paper':28} {'pages':>5} {'sec_R':>6} {'sec_P':>6} {'F1':>6} {'F1_pdftotext':>12} {'F1_naive':>8} {'eqs':>9}  {'eq_verbatim':>11} {'tab_rows':>8} {'t_ours':>7} {'t_plumber':>9} {'ratio':>6}"
+    hdr = f"{'paper':28} {'pages':>5} {'sec_R':>6} {'sec_P':>6} {'F1':>6} {'F1_pdftotext':>12} {'F1_naive':>8} {'eqs':>9} {'eq_verbatim':>11} {'tab_rows':>8} {'t_ours':>7} {'t_plumber':>9} {'ratio':>6}"
     print(hdr)
     print("-" * len(hdr))
     tot_ref = tot_hit = tot_ours = tot_phit = eq_found = eq_ref = eqv_kept = eqv_all = 0

@@ -155,3 +155,23 @@ def test_panel_shows_what_the_model_reads(tmp_path: Path) -> None:
     shown = unescape(box.prompt_view.value)
     assert "What the model reads" in shown and session.selected_paper().to_prompt_text() in shown
     assert r"\frac{QK^T}{\sqrt{d_k}}" in shown
+
+
+def test_any_source_table_with_rows_renders_in_its_section() -> None:
+    # PDF tables get rows from the pdf parser; rendering is the same for every source
+    from papercoder_nb.paper.model import PaperMeta, Section, Table
+
+    paper = Paper(
+        title="T",
+        sections=[Section(id="1-setup", title="Setup", number="1", text="We train with these settings."),
+                  Section(id="2-results", title="Results", number="2", text="Scores follow.")],
+        tables=[Table(id="t1", section_id="1-setup", number="1", caption="Hyper-parameters.",
+                      rows=[["name", "value"], ["lr", "3e-4"], ["norm", "|x|"], ["warmup"]])],
+        meta=PaperMeta(source_type="pdf"),
+    ).finalize()
+    text = paper.to_prompt_text()
+    setup = text.split("{#1-setup}", 1)[1].split("{#2-results}", 1)[0]
+    assert "Table 1: Hyper-parameters.\n\n| name | value |\n|---|---|\n| lr | 3e-4 |\n| norm | \\|x\\| |\n| warmup |  |" in setup
+    assert text.count("| lr | 3e-4 |") == 1
+    short = paper.to_prompt_text(max_tokens=45)
+    assert "{#1-setup}" in short and "{#2-results}" in short and "[…]" in short

@@ -131,7 +131,7 @@ class Paper(BaseModel):
         sections = [s for s in sections if s.kind != "appendix"] or sections
         text = self._render(sections, None)
         # Shrink every section to the same character cap until the whole fits.
-        cap = max((len(s.text) for s in sections), default=0)
+        cap = max((len(self._body(s)) for s in sections), default=0)
         while estimate_tokens(text) > max_tokens and cap > 80:
             cap = int(cap * 0.8)
             text = self._render(sections, cap)
@@ -150,7 +150,7 @@ class Paper(BaseModel):
             parts.append(notation_block(self.notation))
         ids = {s.id for s in self.sections}
         for s in sections:
-            body = self._with_tables(s.text, [t for t in self.tables if t.section_id == s.id])
+            body = self._body(s)
             if per_section_chars is not None and len(body) > per_section_chars:
                 body = body[:per_section_chars].rsplit(" ", 1)[0] + " […]"
             num = f"{s.number} " if s.number else ""
@@ -161,6 +161,9 @@ class Paper(BaseModel):
         if loose:  # sources that don't say where a table stands (s2orc without a reference to it)
             parts.append("## Tables\n" + self._with_tables("", loose).strip())
         return "\n\n".join(parts) + "\n"
+
+    def _body(self, s: Section) -> str:
+        return self._with_tables(s.text, [t for t in self.tables if t.section_id == s.id])
 
     @staticmethod
     def _with_tables(body: str, tables: list[Table]) -> str:
