@@ -1,0 +1,49 @@
+"""Static checker: cross-file imports and call signatures."""
+
+import shutil
+from pathlib import Path
+
+from papercoder_nb.verify.checker import check_code
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples/neural-audio-style-transfer/session/code"
+
+
+def _write(tmp_path, files):
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    return tmp_path
+
+
+def test_clean_example_has_no_findings():
+    assert check_code(EXAMPLE) == []
+
+
+def test_renamed_function_is_found_with_suggestion(tmp_path):
+    _write(tmp_path, {"a.py": "def load_audio(path):\n    return path\n",
+                      "b.py": "from a import load_audio_file\n"})
+    [f] = check_code(tmp_path)
+    assert (f.file, f.line) == ("b.py", 1)
+    assert "load_audio_file" in f.problem and "load_audio" in f.expected
+
+
+def test_wrong_arity_and_unknown_keyword(tmp_path):
+    _write(tmp_path, {"a.py": "def f(x, y=1, *, z):\n    pass\nclass C:\n"
+                              "    def __init__(self, n):\n        pass\n",
+                      "b.py": "import a\nfrom a import f, C\nf(1, z=2)\nf(1, 2, 3, z=1)\n"
+                              "f(1, w=2, z=1)\nC()\nC(1)\na.f(1)\nf(*[1], **{})\n"})
+    lines = sorted((f.line, f.problem) for f in check_code(tmp_path))
+    assert [ln for ln, _ in lines] == [4, 5, 6, 8]
+    assert "at most 2 positional" in lines[0][1]
+    assert "'w'" in lines[1][1]
+    assert "missing argument(s) n" in lines[2][1]
+    assert "missing argument(s) z" in lines[3][1]
+
+
+def test_seeded_rename_in_example_copy(tmp_path):
+    code = tmp_path / "code"
+    shutil.copytree(EXAMPLE, code)
+    audio = code / "audio.py"
+    audio.write_text(audio.read_text().replace("def overlap_add(", "def overlap_sum("))
+    [f] = check_code(code)
+    assert (f.file, f.line) == ("network.py", 18)
+    assert "'overlap_add'" in f.problem and "overlap_sum" in f.expected
