@@ -47,3 +47,28 @@ def test_seeded_rename_in_example_copy(tmp_path):
     [f] = check_code(code)
     assert (f.file, f.line) == ("network.py", 18)
     assert "'overlap_add'" in f.problem and "overlap_sum" in f.expected
+
+
+def test_config_key_paths(tmp_path):
+    from papercoder_nb.verify.config_keys import check_config_keys
+    (tmp_path / "config.yaml").write_text("train:\n  lr: 0.1\n  epochs: 2\nseed: 0\n")
+    _write(tmp_path, {"m.py": 'cfg["train"]["lr"]\ncfg.get("train", {}).get("epocs")\n'
+                              'cfg["seed"]\ncfg["model"]["dim"]\n'})
+    found = sorted((f.line, f.problem, f.expected)
+                   for f in check_config_keys(tmp_path, tmp_path / "config.yaml"))
+    assert [x[0] for x in found] == [2, 4]
+    assert "'train.epocs'" in found[0][1] and "epochs" in found[0][2]
+    assert "'model'" in found[1][1]
+
+
+def test_unrequired_package(tmp_path):
+    from papercoder_nb.verify.requirements_check import check_requirements
+    _write(tmp_path, {"m.py": "import os\nimport numpy as np\nimport yaml\nimport torch\n"
+                              "import helper\n", "helper.py": ""})
+    [f] = check_requirements(tmp_path, ["numpy>=1.24", "PyYAML>=6"])
+    assert (f.file, f.line) == ("m.py", 4) and "'torch'" in f.problem
+
+
+def test_session_check_clean_example():
+    from papercoder_nb.verify.check import check_session
+    assert check_session(EXAMPLE.parent) == []
