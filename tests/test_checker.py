@@ -72,3 +72,14 @@ def test_unrequired_package(tmp_path):
 def test_session_check_clean_example():
     from papercoder_nb.verify.check import check_session
     assert check_session(EXAMPLE.parent) == []
+
+
+def test_cli_check(tmp_path, capsys):
+    from papercoder_nb.cli import main
+    session = tmp_path / "s"
+    shutil.copytree(EXAMPLE.parent, session)
+    assert main(["check", str(session)]) == 0
+    audio = session / "code" / "audio.py"
+    audio.write_text(audio.read_text().replace("def overlap_add(", "def overlap_sum("))
+    assert main(["check", str(session)]) == 1
+    assert "network.py:18:" in capsys.readouterr().out
