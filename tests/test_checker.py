@@ -83,3 +83,20 @@ def test_cli_check(tmp_path, capsys):
     audio.write_text(audio.read_text().replace("def overlap_add(", "def overlap_sum("))
     assert main(["check", str(session)]) == 1
     assert "network.py:18:" in capsys.readouterr().out
+
+
+def test_hook_marks_code_record(tmp_path):
+    from papercoder_nb.store import Session
+    from papercoder_nb.verify.hooks import record_check_findings
+    root = tmp_path / "s"
+    shutil.copytree(EXAMPLE.parent, root)
+    session = Session.open(root)
+    aid = next(a for a in session.artifact_ids_on_disk() if session.path(a).name == "network.py")
+    text = session.read(aid).replace("overlap_add", "overlap_addd")
+    session.write(aid, text, by="model")
+    found = record_check_findings(session, aid)
+    assert found and "overlap_addd" in found[0]
+    assert Session.open(root).record(aid).warnings[-1] == found[0]
+    session.write(aid, text.replace("overlap_addd", "overlap_add"), by="model")
+    assert record_check_findings(session, aid) == []
+    assert not any(w.startswith("check: ") for w in Session.open(root).record(aid).warnings)
