@@ -83,6 +83,11 @@ def faults() -> list[Fault]:
         out.append(("unrequired_package", f"{pkg} in {target}",
                     lambda c, p=pkg, t=target: _edit(c / t, "import numpy as np",
                                                      f"import numpy as np\nimport {p}")))
+    out.append(("bad_entry_point", "entry_point",
+                lambda c: _edit(c.parent / "planning/logic.json", '"entry_point": "main.py"',
+                                '"entry_point": "run.py"')))
+    out.append(("bad_smoke_args", "smoke_args",
+                lambda c: _edit(c / "main.py", '"--smoke"', '"--quick"')))
     return out
 
 

@@ -100,3 +100,15 @@ def test_hook_marks_code_record(tmp_path):
     session.write(aid, text.replace("overlap_addd", "overlap_add"), by="model")
     assert record_check_findings(session, aid) == []
     assert not any(w.startswith("check: ") for w in Session.open(root).record(aid).warnings)
+
+
+def test_entry_point_and_smoke_args(tmp_path):
+    from papercoder_nb.verify.entry_check import check_entry
+    _write(tmp_path, {"main.py": "import argparse\np = argparse.ArgumentParser()\n"
+                                 "p.add_argument('--smoke', action='store_true')\n"
+                                 "p.add_argument('--epochs', type=int)\n"})
+    assert check_entry(tmp_path, "main.py", ["--smoke", "--epo", "1"]) == []
+    [f] = check_entry(tmp_path, "main.py", ["--smok-test"])
+    assert "'--smok-test'" in f.problem
+    [g] = check_entry(tmp_path, "mian.py", [])
+    assert "does not exist" in g.problem and "main.py" in g.expected

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from papercoder_nb.verify.checker import Finding, check_code
 from papercoder_nb.verify.config_keys import check_config_keys
+from papercoder_nb.verify.entry_check import check_entry
 from papercoder_nb.verify.requirements_check import check_requirements
 
 
@@ -20,6 +21,8 @@ def check_session(session_dir: Path) -> list[Finding]:
         findings += check_config_keys(code, config)
     logic = session_dir / "planning" / "logic.json"
     if logic.exists():
-        packages = json.loads(logic.read_text(encoding="utf-8")).get("required_packages", [])
-        findings += check_requirements(code, list(packages))
+        design = json.loads(logic.read_text(encoding="utf-8"))
+        findings += check_requirements(code, list(design.get("required_packages", [])))
+        if design.get("entry_point"):
+            findings += check_entry(code, design["entry_point"], list(design.get("smoke_args", [])))
     return findings
