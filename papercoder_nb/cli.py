@@ -439,8 +439,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .evaluate.cli import add_commands as add_eval_commands
     from .smoke_cli import add_commands as add_smoke_commands
+    from .verify.cli import add_commands as add_check_commands
 
     add_smoke_commands(sub)
+    add_check_commands(sub)
     add_eval_commands(sub)
     return parser
 

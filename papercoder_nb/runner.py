@@ -28,6 +28,7 @@ from .stages.context import build_request
 from .stages.specs import Parsed, code_needs_repair
 from .store import ArtifactRecord, Session
 from .templates import load_prompt, render
+from .verify.hooks import record_check_findings
 
 STAGES = ("planning", "analysis", "coding")
 EventKind = Literal["start", "token", "done", "error", "waiting", "retry", "info"]
@@ -212,6 +213,7 @@ class Runner:
             feedback=feedback,
             warnings=[*built.notes, *parsed.warnings],
         )
+        record_check_findings(self.session, artifact_id)  # static cross-file check
         if self.auto_approve:
             self.session.approve(artifact_id)
         self.on_event(Event("done", artifact_id, "; ".join(parsed.warnings), usage=usage, cost_usd=cost))

@@ -62,11 +62,12 @@ def test_the_measured_papercoder_run_costs_what_its_readme_says() -> None:
 
 def test_cache_reads_and_writes_are_priced_separately() -> None:
     usage = Usage(input_tokens=100_000, output_tokens=1_000, cache_read_tokens=60_000, cache_write_tokens=30_000)
-    # 10k fresh at $3, 60k read at $0.30, 30k written at $3.75, 1k out at $15 (per million)
-    expected = (10_000 * 3 + 60_000 * 0.30 + 30_000 * 3.75 + 1_000 * 15) / 1e6
-    assert cost("anthropic:claude-sonnet-4-5", usage) == pytest.approx(expected)
+    # Worked by hand, not restated from the code: 10k fresh at $3/M = $0.03, 60k read at
+    # $0.30/M = $0.018, 30k written at $3.75/M = $0.1125, 1k out at $15/M = $0.015.
+    assert cost("anthropic:claude-sonnet-4-5", usage) == pytest.approx(0.1755)
     openai_usage = Usage(input_tokens=100_000, output_tokens=1_000, cache_read_tokens=80_000)
-    assert cost("openai:gpt-4.1", openai_usage) == pytest.approx((20_000 * 2 + 80_000 * 0.5 + 1_000 * 8) / 1e6)
+    # 20k fresh at $2/M = $0.04, 80k cached at $0.50/M = $0.04, 1k out at $8/M = $0.008
+    assert cost("openai:gpt-4.1", openai_usage) == pytest.approx(0.088)
 
 
 def test_inconsistent_usage_never_goes_negative_or_crashes() -> None:

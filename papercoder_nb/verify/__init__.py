@@ -1,0 +1,1 @@
+"""Verification room: static checks of a session's generated code."""

@@ -1,0 +1,114 @@
+"""Static checker: cross-file imports and call signatures."""
+
+import shutil
+from pathlib import Path
+
+from papercoder_nb.verify.checker import check_code
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples/neural-audio-style-transfer/session/code"
+
+
+def _write(tmp_path, files):
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    return tmp_path
+
+
+def test_clean_example_has_no_findings():
+    assert check_code(EXAMPLE) == []
+
+
+def test_renamed_function_is_found_with_suggestion(tmp_path):
+    _write(tmp_path, {"a.py": "def load_audio(path):\n    return path\n",
+                      "b.py": "from a import load_audio_file\n"})
+    [f] = check_code(tmp_path)
+    assert (f.file, f.line) == ("b.py", 1)
+    assert "load_audio_file" in f.problem and "load_audio" in f.expected
+
+
+def test_wrong_arity_and_unknown_keyword(tmp_path):
+    _write(tmp_path, {"a.py": "def f(x, y=1, *, z):\n    pass\nclass C:\n"
+                              "    def __init__(self, n):\n        pass\n",
+                      "b.py": "import a\nfrom a import f, C\nf(1, z=2)\nf(1, 2, 3, z=1)\n"
+                              "f(1, w=2, z=1)\nC()\nC(1)\na.f(1)\nf(*[1], **{})\n"})
+    lines = sorted((f.line, f.problem) for f in check_code(tmp_path))
+    assert [ln for ln, _ in lines] == [4, 5, 6, 8]
+    assert "at most 2 positional" in lines[0][1]
+    assert "'w'" in lines[1][1]
+    assert "missing argument(s) n" in lines[2][1]
+    assert "missing argument(s) z" in lines[3][1]
+
+
+def test_seeded_rename_in_example_copy(tmp_path):
+    code = tmp_path / "code"
+    shutil.copytree(EXAMPLE, code)
+    audio = code / "audio.py"
+    audio.write_text(audio.read_text().replace("def overlap_add(", "def overlap_sum("))
+    [f] = check_code(code)
+    assert (f.file, f.line) == ("network.py", 18)
+    assert "'overlap_add'" in f.problem and "overlap_sum" in f.expected
+
+
+def test_config_key_paths(tmp_path):
+    from papercoder_nb.verify.config_keys import check_config_keys
+    (tmp_path / "config.yaml").write_text("train:\n  lr: 0.1\n  epochs: 2\nseed: 0\n")
+    _write(tmp_path, {"m.py": 'cfg["train"]["lr"]\ncfg.get("train", {}).get("epocs")\n'
+                              'cfg["seed"]\ncfg["model"]["dim"]\n'})
+    found = sorted((f.line, f.problem, f.expected)
+                   for f in check_config_keys(tmp_path, tmp_path / "config.yaml"))
+    assert [x[0] for x in found] == [2, 4]
+    assert "'train.epocs'" in found[0][1] and "epochs" in found[0][2]
+    assert "'model'" in found[1][1]
+
+
+def test_unrequired_package(tmp_path):
+    from papercoder_nb.verify.requirements_check import check_requirements
+    _write(tmp_path, {"m.py": "import os\nimport numpy as np\nimport yaml\nimport torch\n"
+                              "import helper\n", "helper.py": ""})
+    [f] = check_requirements(tmp_path, ["numpy>=1.24", "PyYAML>=6"])
+    assert (f.file, f.line) == ("m.py", 4) and "'torch'" in f.problem
+
+
+def test_session_check_clean_example():
+    from papercoder_nb.verify.check import check_session
+    assert check_session(EXAMPLE.parent) == []
+
+
+def test_cli_check(tmp_path, capsys):
+    from papercoder_nb.cli import main
+    session = tmp_path / "s"
+    shutil.copytree(EXAMPLE.parent, session)
+    assert main(["check", str(session)]) == 0
+    audio = session / "code" / "audio.py"
+    audio.write_text(audio.read_text().replace("def overlap_add(", "def overlap_sum("))
+    assert main(["check", str(session)]) == 1
+    assert "network.py:18:" in capsys.readouterr().out
+
+
+def test_hook_marks_code_record(tmp_path):
+    from papercoder_nb.store import Session
+    from papercoder_nb.verify.hooks import record_check_findings
+    root = tmp_path / "s"
+    shutil.copytree(EXAMPLE.parent, root)
+    session = Session.open(root)
+    aid = next(a for a in session.artifact_ids_on_disk() if session.path(a).name == "network.py")
+    text = session.read(aid).replace("overlap_add", "overlap_addd")
+    session.write(aid, text, by="model")
+    found = record_check_findings(session, aid)
+    assert found and "overlap_addd" in found[0]
+    assert Session.open(root).record(aid).warnings[-1] == found[0]
+    session.write(aid, text.replace("overlap_addd", "overlap_add"), by="model")
+    assert record_check_findings(session, aid) == []
+    assert not any(w.startswith("check: ") for w in Session.open(root).record(aid).warnings)
+
+
+def test_entry_point_and_smoke_args(tmp_path):
+    from papercoder_nb.verify.entry_check import check_entry
+    _write(tmp_path, {"main.py": "import argparse\np = argparse.ArgumentParser()\n"
+                                 "p.add_argument('--smoke', action='store_true')\n"
+                                 "p.add_argument('--epochs', type=int)\n"})
+    assert check_entry(tmp_path, "main.py", ["--smoke", "--epo", "1"]) == []
+    [f] = check_entry(tmp_path, "main.py", ["--smok-test"])
+    assert "'--smok-test'" in f.problem
+    [g] = check_entry(tmp_path, "mian.py", [])
+    assert "does not exist" in g.problem and "main.py" in g.expected
