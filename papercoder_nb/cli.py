@@ -217,14 +217,13 @@ def cmd_run(a: argparse.Namespace) -> int:
     if (out_dir / "session.json").exists():
         raise CliError(f"{out_dir} already holds a session; use `papercoder resume {out_dir}`")
     backend = _backend(a)  # fail on a missing key before parsing anything
-    del backend
     paper = load_paper(a.source, progress=_paper_progress(a))
     if a.drop:
         known = {s.id for s in paper.sections}
         unknown = [d for d in a.drop if d not in known]
         if unknown:
             raise CliError(f"unknown section(s) {', '.join(unknown)} for --drop; `papercoder paper {a.source}` lists the ids")
-    session = _create_session(out_dir, paper, a)
+    session = _create_session(out_dir, paper, a, backend)
     for w in paper.meta.warnings:
         err.print(f"[yellow]paper:[/] {escape(w)}")
     code = _run(session, a)
@@ -233,11 +232,12 @@ def cmd_run(a: argparse.Namespace) -> int:
     return code
 
 
-def _create_session(out_dir: Path, paper: Any, a: argparse.Namespace) -> Session:
+def _create_session(out_dir: Path, paper: Any, a: argparse.Namespace, backend: Any) -> Session:
     """Create the session folder, or leave nothing behind if that fails half-way."""
     fresh = not out_dir.exists()
     try:
-        session = Session.create(out_dir, paper, a.source)
+        session = Session.create(out_dir, paper, a.source, model=backend.spec,
+                                 base_url=str(getattr(backend, "base_url", None) or ""))
         if a.drop:
             session.set_dropped_sections(a.drop)
         return session

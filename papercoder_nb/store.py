@@ -101,15 +101,19 @@ class Session:
 
     # -- opening ---------------------------------------------------------------
     @classmethod
-    def create(cls, root: str | Path, paper: Paper, source: str | Path | None = None) -> Session:
+    def create(
+        cls, root: str | Path, paper: Paper, source: str | Path | None = None, *, model: str = "", base_url: str = ""
+    ) -> Session:
         root = Path(root)
         if (root / "session.json").exists():
             raise SessionError(f"{root} already holds a session; use `papercoder resume {root}` or another --out")
-        if root.exists() and any(p.name != "paper" for p in root.iterdir()):
-            # A folder holding only paper/ is a create killed half-way: start it again.
+        if root.exists() and any(p.name != "paper" and not p.name.startswith(".") for p in root.iterdir()):
+            # A folder holding only paper/ (and temp files) is a create killed half-way: start again.
             raise SessionError(f"{root} exists and is not empty; pass a new folder for the session")
         root.mkdir(parents=True, exist_ok=True)
-        state = SessionState(paper_source=str(source or paper.meta.source), paper_hash=paper.content_hash())
+        # The model and its server are in the first session.json: a kill right after it resumes there.
+        state = SessionState(paper_source=str(source or paper.meta.source), paper_hash=paper.content_hash(),
+                             model=model, base_url=base_url)
         s = cls(root, state)
         atomic_write_json(root / "paper" / "paper.json", paper.model_dump(mode="json"))
         if source and Path(source).is_file():

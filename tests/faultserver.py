@@ -81,6 +81,7 @@ class FaultServer:
         self.faults: deque[str] = deque()
         self.slow_seconds = slow_seconds
         self.hostile: list[str] | None = None
+        self.delay = 0.0  # seconds before every answer (lets a test kill a run mid-way)
         self.requests: list[str] = []  # artifact of every request, faults included
         self.lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -155,6 +156,7 @@ class FaultServer:
                     self._json(int(fault), {"error": {"message": f"scripted {fault} [/bold]", "type": "server_error"}},
                                {"Retry-After": "0"})
                     return
+                time.sleep(server.delay)
                 if fault == "slow":
                     time.sleep(server.slow_seconds)
                 if fault == "malformed":
