@@ -14,6 +14,8 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, Field, StringConstraints, field_validator
 
+from .paths import check_smoke_arg, reserved_name_problem
+
 PLANNING = ("plan", "architecture", "logic", "config")
 
 # Where each artifact lives in the session folder.
@@ -52,6 +54,9 @@ def check_file_name(name: str) -> str:
     parts = name.split("/")
     if any(p in ("", ".", "..") for p in parts):
         raise FileNameError(f"file name {raw!r} leaves the repository or has empty parts ('..', '.', '//')")
+    reserved = reserved_name_problem(name)
+    if reserved:
+        raise FileNameError(reserved)
     if not _FILE_RE.match(name):
         raise FileNameError(
             f"file name {raw!r} is not a plain Python module path "
@@ -98,6 +103,10 @@ class FileLogic(BaseModel):
     depends_on: list[FileName] = Field(default_factory=list, max_length=12)
     paper_refs: list[Short] = Field(default_factory=list, max_length=8)
 
+    # Every path-like field is checked like the task list: a model wrote it.
+    _file = field_validator("file")(classmethod(lambda cls, v: check_file_name(v)))
+    _deps = field_validator("depends_on")(classmethod(lambda cls, v: [check_file_name(d) for d in v]))
+
 
 class Logic(BaseModel):
     """The logic design: packages, per-file logic, and the task list in dependency order."""
@@ -114,6 +123,9 @@ class Logic(BaseModel):
     @classmethod
     def _tasks(cls, v: list[str]) -> list[str]:
         return check_file_list(v)
+
+    _entry = field_validator("entry_point")(classmethod(lambda cls, v: v if v is None else check_file_name(v)))
+    _args = field_validator("smoke_args")(classmethod(lambda cls, v: [check_smoke_arg(a) for a in v]))
 
     def ordered_files(self) -> list[str]:
         """The task list made a true topological order of the dependency graph.

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 
 from .export.repo import ExportError
 from .graph import statuses
@@ -52,7 +53,7 @@ class Progress:
             self.started[e.artifact] = time.monotonic()
             self.tokens[e.artifact] = 0
             note = f" ({e.text})" if e.text else ""
-            err.print(f"[cyan]{stage:>8}[/] {e.artifact} …{note}")
+            err.print(f"[cyan]{stage:>8}[/] {escape(e.artifact)} …{escape(note)}")
         elif e.kind == "token":
             self.tokens[e.artifact] = self.tokens.get(e.artifact, 0) + 1
             active = [a for a in self.started if a in self.tokens]
@@ -61,18 +62,18 @@ class Progress:
                 dt = max(1e-3, time.monotonic() - self.started[a])
                 parts.append(f"{a}: {self.tokens[a]} chunks, {self.tokens[a] / dt:.0f}/s")
             if self.status:
-                self.status.update(" | ".join(parts))
+                self.status.update(escape(" | ".join(parts)))
         elif e.kind == "done":
             dt = time.monotonic() - self.started.pop(e.artifact, time.monotonic())
             self.tokens.pop(e.artifact, None)
             u = e.usage
             tok = f"{u.input_tokens} in / {u.output_tokens} out" if u else ""
             rate = f", {u.output_tokens / dt:.0f} tok/s" if u and dt > 0 else ""
-            warn = f" [yellow]({e.text})[/]" if e.text else ""
-            err.print(f"[green]{stage:>8}[/] {e.artifact} done in {dt:.1f}s, {tok}{rate}{warn}")
+            warn = f" [yellow]({escape(e.text)})[/]" if e.text else ""
+            err.print(f"[green]{stage:>8}[/] {escape(e.artifact)} done in {dt:.1f}s, {tok}{rate}{warn}")
         elif e.kind in ("error", "retry", "info", "waiting"):
             color = {"error": "red", "retry": "yellow", "info": "blue", "waiting": "magenta"}[e.kind]
-            err.print(f"[{color}]{e.kind:>8}[/] {e.artifact} {e.text}")
+            err.print(f"[{color}]{e.kind:>8}[/] {escape(e.artifact)} {escape(e.text)}")
 
     def close(self) -> None:
         if self.status:
@@ -94,36 +95,49 @@ def cmd_paper(a: argparse.Namespace) -> int:
     if a.prompt:  # plain stdout: rich markup would eat LaTeX's [brackets]
         sys.stdout.write(paper.to_prompt_text())
         return 0
-    out.print(f"[bold]{paper.title}[/]")
+    out.print(f"[bold]{escape(paper.title)}[/]")
     if paper.authors:
-        out.print(", ".join(paper.authors))
+        out.print(escape(", ".join(paper.authors)))
     m = paper.meta
-    out.print(f"source: {m.source_type} {m.source}  pages: {m.pages or '-'}  tokens ≈ {m.token_estimate}")
+    out.print(f"source: {m.source_type} {escape(str(m.source))}  pages: {m.pages or '-'}  tokens ≈ {m.token_estimate}")
     for s in paper.sections:
-        out.print(f"  {'  ' * (s.level - 1)}{s.number or ''} {s.title}  [dim]{{#{s.id}}} {s.kind} ≈{s.tokens} tok[/]")
+        out.print(f"  {'  ' * (s.level - 1)}{s.number or ''} {escape(s.title)}  [dim]{{#{escape(s.id)}}} {s.kind} ≈{s.tokens} tok[/]")
     out.print(f"equations {len(paper.equations)}, figures {len(paper.figures)}, tables {len(paper.tables)}, references {len(paper.references)}")
     for w in m.warnings:
-        out.print(f"[yellow]warning:[/] {w}")
+        out.print(f"[yellow]warning:[/] {escape(w)}")
     return 0
 
 
 def _paper_progress(a: argparse.Namespace) -> Any:
     def progress(what: str, done: int, total: int) -> None:
         if total > 20 and (done % 10 == 0 or done == total):
-            err.print(f"[dim]{what} {done}/{total}[/]")
+            err.print(f"[dim]{escape(what)} {done}/{total}[/]")
 
     return progress
 
 
-def _backend(a: argparse.Namespace) -> Any:
+def _backend(a: argparse.Namespace, session: Session | None = None) -> Any:
+    """The backend for the flags, defaulting to the server the session recorded.
+
+    A session that talked to a local server keeps talking to it: without ``--base-url`` the
+    recorded address is used, so the OpenAI client can never fall back to its public endpoint.
+    """
+    spec = getattr(a, "model", None) or (session.state.model if session else None) or None
     opts: dict[str, Any] = {}
-    if getattr(a, "base_url", None):
-        opts["base_url"] = a.base_url
-    return get_backend(a.model, **opts)
+    recorded = session.state.base_url if session else ""
+    same_provider = bool(session and spec and spec.partition(":")[0] == session.state.model.partition(":")[0])
+    url = getattr(a, "base_url", None) or (recorded if same_provider else "")
+    if url:
+        opts["base_url"] = url
+    if recorded and getattr(a, "base_url", None) and a.base_url != recorded:
+        err.print(escape(f"note: this session talked to {recorded}; now using {a.base_url} (recorded for later runs)"))
+    if getattr(a, "timeout", None):
+        opts["timeout"] = a.timeout
+    return get_backend(spec, **opts)
 
 
 def _run(session: Session, a: argparse.Namespace, only: list[str] | None = None) -> int:
-    backend = _backend(a)
+    backend = _backend(a, session)
     if not a.quiet:
         _print_estimate(session, backend.spec)
     progress = Progress(quiet=a.quiet)
@@ -153,18 +167,18 @@ def _report(session: Session, result: RunResult, seconds: float) -> int:
         f"generated {len(result.generated)} artifacts in {seconds:.1f}s; session total "
         f"{st.usage.input_tokens} input / {st.usage.output_tokens} output tokens, {cost}"
     )
-    out.print(f"session: {session.root}")
+    out.print(escape(f"session: {session.root}"))
     if result.failed:
         for msg in result.failed.values():
-            err.print(f"[red]failed[/] {msg}")
+            err.print(f"[red]failed[/] {escape(msg)}")
         raise CliError(f"{len(result.failed)} artifact(s) failed; fix them by hand or `papercoder regen {session.root} ARTIFACT --feedback ...`")
     if result.cancelled:
         raise CliError(f"cancelled; `papercoder resume {session.root}` continues")
     if result.waiting_for_approval:
-        out.print(
+        out.print(escape(
             f"waiting for review: {', '.join(result.waiting_for_approval)} — read them in {session.root}, "
             f"then `papercoder approve {session.root} ARTIFACT` and `papercoder resume {session.root}`"
-        )
+        ))
     return 0
 
 
@@ -184,9 +198,9 @@ def cmd_estimate(a: argparse.Namespace) -> int:
     from .llm.registry import default_spec
 
     spec = spec or default_spec()
-    out.print(f"pre-flight estimate for {paper.title!r} with {spec}:")
+    out.print(escape(f"pre-flight estimate for {paper.title!r} with {spec}:"))
     for line in format_estimate(estimate_run(paper, spec, files)):
-        out.print(line, soft_wrap=True)
+        out.print(escape(line), soft_wrap=True)
     return 0
 
 
@@ -206,17 +220,36 @@ def cmd_run(a: argparse.Namespace) -> int:
     if (out_dir / "session.json").exists():
         raise CliError(f"{out_dir} already holds a session; use `papercoder resume {out_dir}`")
     backend = _backend(a)  # fail on a missing key before parsing anything
-    del backend
     paper = load_paper(a.source, progress=_paper_progress(a))
-    session = Session.create(out_dir, paper, a.source)
     if a.drop:
-        session.set_dropped_sections(a.drop)
+        known = {s.id for s in paper.sections}
+        unknown = [d for d in a.drop if d not in known]
+        if unknown:
+            raise CliError(f"unknown section(s) {', '.join(unknown)} for --drop; `papercoder paper {a.source}` lists the ids")
+    session = _create_session(out_dir, paper, a, backend)
     for w in paper.meta.warnings:
-        err.print(f"[yellow]paper:[/] {w}")
+        err.print(f"[yellow]paper:[/] {escape(w)}")
     code = _run(session, a)
     if a.repo and code == 0:
         _export(session, Path(a.repo), make_zip=False, notebook=None)
     return code
+
+
+def _create_session(out_dir: Path, paper: Any, a: argparse.Namespace, backend: Any) -> Session:
+    """Create the session folder, or leave nothing behind if that fails half-way."""
+    fresh = not out_dir.exists()
+    try:
+        session = Session.create(out_dir, paper, a.source, model=backend.spec,
+                                 base_url=str(getattr(backend, "base_url", None) or ""))
+        if a.drop:
+            session.set_dropped_sections(a.drop)
+        return session
+    except BaseException:
+        if fresh:
+            import shutil
+
+            shutil.rmtree(out_dir, ignore_errors=True)
+        raise
 
 
 def cmd_resume(a: argparse.Namespace) -> int:
@@ -228,14 +261,14 @@ def cmd_resume(a: argparse.Namespace) -> int:
 
 def cmd_regen(a: argparse.Namespace) -> int:
     session = Session.open(a.dir)
-    backend = get_backend(a.model or session.state.model or None)
+    backend = _backend(a, session)
     progress = Progress(quiet=a.quiet)
     try:
         for aid in a.artifacts:
             Runner(session, backend, on_event=progress, prompt_dir=a.prompts).generate(aid, feedback=a.feedback)
     finally:
         progress.close()
-    out.print(f"regenerated {', '.join(a.artifacts)}; everything downstream is now stale")
+    out.print(escape(f"regenerated {', '.join(a.artifacts)}; everything downstream is now stale"))
     return 0
 
 
@@ -280,14 +313,14 @@ def cmd_status(a: argparse.Namespace) -> int:
     from rich.table import Table
 
     colors = {"approved": "green", "generated": "cyan", "edited": "yellow", "stale": "red", "missing": "dim"}
-    t = Table(title=f"{session.paper.title} — {total.model or 'no model yet'}")
+    t = Table(title=escape(f"{session.paper.title} — {total.model or 'no model yet'}"))
     for col in ("artifact", "status", "in", "out", "cached", "cost", "notes"):
         t.add_column(col)
     for r in rows:
         cost = "unknown" if r["cost_usd"] is None else f"${r['cost_usd']:.4f}"
         notes = r["error"] or "; ".join(r["warnings"])
-        t.add_row(r["artifact"], f"[{colors[r['status']]}]{r['status']}[/]", str(r["input_tokens"]),
-                  str(r["output_tokens"]), str(r["cache_read_tokens"]), cost, notes[:80])
+        t.add_row(escape(r["artifact"]), f"[{colors[r['status']]}]{r['status']}[/]", str(r["input_tokens"]),
+                  str(r["output_tokens"]), str(r["cache_read_tokens"]), cost, escape(notes[:80]))
     out.print(t)
     cost = "cost unknown" if total.cost_usd is None else f"${total.cost_usd:.4f}"
     out.print(f"total: {total.usage.input_tokens} input, {total.usage.output_tokens} output, "
@@ -296,9 +329,9 @@ def cmd_status(a: argparse.Namespace) -> int:
         high = [f for f in flags if f.severity == "high"]
         out.print(f"[yellow]safety scan:[/] {len(high)} high, {len(flags) - len(high)} low flag(s) in the generated code")
         for f in high:
-            out.print(f"  {f}", soft_wrap=True)
+            out.print(escape(f"  {f}"), soft_wrap=True)
     if total.smoke:
-        out.print(f"smoke run: {total.smoke.get('summary', '')}", soft_wrap=True)
+        out.print(escape(f"smoke run: {total.smoke.get('summary', '')}"), soft_wrap=True)
     return 0
 
 
@@ -322,7 +355,7 @@ def cmd_approve(a: argparse.Namespace) -> int:
             except ValueError as e:
                 raise CliError(f"{aid} is not valid, so it can't be approved: {e}") from e
         session.approve(aid)
-    out.print(f"approved: {', '.join(targets) or 'nothing to approve'}")
+    out.print(escape(f"approved: {', '.join(targets) or 'nothing to approve'}"))
     return 0
 
 
@@ -340,14 +373,14 @@ def _export(session: Session, repo: Path | None, make_zip: bool, notebook: Path 
     bundle = bundle_from_session(session)
     if repo is not None:
         report = write_repo(bundle, repo, make_zip=make_zip, force=force)
-        out.print(f"repository: {repo} ({len(report.written)} written, {len(report.unchanged)} unchanged)")
+        out.print(escape(f"repository: {repo} ({len(report.written)} written, {len(report.unchanged)} unchanged)"))
         for line in report.messages:
-            err.print(f"[yellow]export:[/] {line}")
+            err.print(f"[yellow]export:[/] {escape(line)}")
         if report.zip_path:
-            out.print(f"zip: {report.zip_path}")
+            out.print(escape(f"zip: {report.zip_path}"))
     if notebook is not None:
         write_notebook(bundle, notebook)
-        out.print(f"notebook: {notebook}")
+        out.print(escape(f"notebook: {notebook}"))
 
 
 def cmd_export(a: argparse.Namespace) -> int:
@@ -362,6 +395,7 @@ def cmd_export(a: argparse.Namespace) -> int:
 def _model_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", help="provider:model, e.g. local, anthropic:claude-sonnet-4-6, openai:gpt-4.1-mini, replay:SESSION")
     p.add_argument("--base-url", help="OpenAI-compatible server URL (vLLM, Ollama, llama.cpp, LM Studio)")
+    p.add_argument("--timeout", type=float, help="seconds to wait for one model answer (default 600)")
     p.add_argument("--prompts", help="a folder of prompt templates that override the shipped ones")
     p.add_argument("--quiet", action="store_true", help="no progress output")
 
@@ -452,13 +486,26 @@ def main(argv: list[str] | None = None) -> int:
     a = parser.parse_args(argv)
     try:
         return int(a.fn(a) or 0)
-    except (CliError, PaperError, SessionError, BackendError, StageError, ExportError, ValueError, OSError) as e:
+    except KeyboardInterrupt:
         if a.debug:
             raise
-        # One line, whatever the exception carried (a listing of paths becomes a list).
-        msg = " ".join(str(e).split()) or type(e).__name__
-        err.print(f"[red]error:[/] {msg}", soft_wrap=True)
-        return 1
+        err.print("[red]error:[/] interrupted", soft_wrap=True)
+        return 130
+    except Exception as e:  # the one error handler: every command, every failure
+        if a.debug:
+            raise
+        return _report_error(e)
+
+
+def _report_error(e: Exception) -> int:
+    """One line naming the problem (and, where known, the fix); no traceback."""
+    known = (CliError, PaperError, SessionError, BackendError, StageError, ExportError, ValueError, OSError)
+    # One line, whatever the exception carried (a listing of paths becomes a list).
+    msg = " ".join(str(e).split()) or type(e).__name__
+    if not isinstance(e, known):
+        msg = f"{type(e).__name__}: {msg} (unexpected; rerun with --debug for the traceback and report it)"
+    err.print(f"[red]error:[/] {escape(msg)}", soft_wrap=True)
+    return 1
 
 
 if __name__ == "__main__":

@@ -67,6 +67,7 @@ class SessionState(BaseModel):
     paper_source: str = ""
     paper_hash: str = ""
     model: str = ""
+    base_url: str = ""  # the server the model was reached at (never the key)
     dropped_sections: list[str] = Field(default_factory=list)
     artifacts: dict[str, ArtifactRecord] = Field(default_factory=dict)
     answers: list[Answer] = Field(default_factory=list)
@@ -100,14 +101,19 @@ class Session:
 
     # -- opening ---------------------------------------------------------------
     @classmethod
-    def create(cls, root: str | Path, paper: Paper, source: str | Path | None = None) -> Session:
+    def create(
+        cls, root: str | Path, paper: Paper, source: str | Path | None = None, *, model: str = "", base_url: str = ""
+    ) -> Session:
         root = Path(root)
         if (root / "session.json").exists():
             raise SessionError(f"{root} already holds a session; use `papercoder resume {root}` or another --out")
-        if root.exists() and any(root.iterdir()):
+        if root.exists() and any(p.name != "paper" and not p.name.startswith(".") for p in root.iterdir()):
+            # A folder holding only paper/ (and temp files) is a create killed half-way: start again.
             raise SessionError(f"{root} exists and is not empty; pass a new folder for the session")
         root.mkdir(parents=True, exist_ok=True)
-        state = SessionState(paper_source=str(source or paper.meta.source), paper_hash=paper.content_hash())
+        # The model and its server are in the first session.json: a kill right after it resumes there.
+        state = SessionState(paper_source=str(source or paper.meta.source), paper_hash=paper.content_hash(),
+                             model=model, base_url=base_url)
         s = cls(root, state)
         atomic_write_json(root / "paper" / "paper.json", paper.model_dump(mode="json"))
         if source and Path(source).is_file():
@@ -246,10 +252,24 @@ class Session:
                 rec.updated_at = now()
                 rec.approved_hash = None
                 changed.append(aid)
-            # Files a user dropped into analysis/ or code/ by hand are artifacts too.
+            changed += self._adopt_unrecorded()
             if changed:
                 self.save()
         return changed
+
+    def _adopt_unrecorded(self) -> list[str]:
+        """Artifact files with no record (a kill between writing the file and saving the
+        session, or a file dropped in by hand) become versions in their own right, so they
+        can be reviewed, approved or regenerated, never a dead end."""
+        adopted = []
+        for aid in self.artifact_ids_on_disk():
+            if aid in self.state.artifacts:
+                continue
+            text = self.path(aid).read_text(encoding="utf-8", errors="replace")
+            self._snapshot(aid, text, "user", "")
+            self.state.artifacts[aid] = ArtifactRecord(content_hash=sha256_text(text), by="user", updated_at=now())
+            adopted.append(aid)
+        return adopted
 
     def artifact_ids_on_disk(self) -> list[str]:
         ids = [a for a in PLANNING_FILES if self.path(a).exists()]
@@ -288,8 +308,10 @@ class Session:
     # -- calls and answers -----------------------------------------------------
     def log_call(self, entry: dict[str, Any]) -> None:
         with self.lock:
-            with open(self.root / "calls.jsonl", "a", encoding="utf-8") as f:
-                f.write(json.dumps(entry, ensure_ascii=False) + "\n")
+            path = self.root / "calls.jsonl"
+            torn = _ends_without_newline(path)  # a record cut by a kill or a full disk
+            with open(path, "a", encoding="utf-8") as f:
+                f.write(("\n" if torn else "") + json.dumps(entry, ensure_ascii=False) + "\n")
                 f.flush()
             u = Usage.model_validate(entry.get("usage") or {})
             self.state.usage = self.state.usage + u
@@ -301,7 +323,7 @@ class Session:
         f = self.root / "calls.jsonl"
         if not f.exists():
             return []
-        return [json.loads(line) for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
+        return read_jsonl(f)
 
     def set_answer(self, question: str, answer: str, source: str) -> None:
         with self.lock:
@@ -313,3 +335,25 @@ class Session:
     def save(self) -> None:
         with self.lock:
             atomic_write_json(self.root / "session.json", self.state.model_dump(mode="json"))
+
+
+def _ends_without_newline(path: Path) -> bool:
+    try:
+        with open(path, "rb") as f:
+            f.seek(-1, 2)
+            return f.read(1) != b"\n"
+    except OSError:  # missing or empty
+        return False
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """The records of a JSON-lines log; a torn record (cut by a kill or a full disk) is skipped."""
+    out = []
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        if not line.strip():
+            continue
+        try:
+            out.append(json.loads(line))
+        except ValueError:
+            continue
+    return out

@@ -148,6 +148,16 @@ def _text_bytes(text: str) -> bytes:
     return (text if text.endswith("\n") or not text else text + "\n").encode("utf-8")
 
 
+def _refuse_foreign_folder(dest: Path, force: bool) -> None:
+    """A non-empty folder that no earlier export wrote is someone else's: leave it alone."""
+    if force or not dest.is_dir() or (dest / MANIFEST).is_file() or not any(dest.iterdir()):
+        return
+    raise ExportError(
+        f"{dest} is not empty and holds no earlier export; pick an empty or new folder, "
+        "or pass --force to write into it"
+    )
+
+
 def write_repo(
     bundle: ExportBundle,
     dest: Path,
@@ -166,6 +176,7 @@ def write_repo(
         raise ExportError(f"{dest} exists and is not a folder")
     outputs, report = render_outputs(bundle)
     report.dest = str(dest)
+    _refuse_foreign_folder(dest, force)
     dest.mkdir(parents=True, exist_ok=True)
     previous = _load_manifest(dest)
 

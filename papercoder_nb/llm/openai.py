@@ -128,6 +128,7 @@ class OpenAIBackend:
         self.base_url = base_url or settings.get("OPENAI_BASE_URL") or None
         host = (urlparse(self.base_url).hostname or "") if self.base_url else "api.openai.com"
         self.official = host == "openai.com" or host.endswith(".openai.com")
+        self.where = f"{self.spec} at {host}{_port(self.base_url)}"  # every network error names the host
         key = api_key or settings.get(KEY_VARIABLE)
         if not key:
             key = require_key(KEY_VARIABLE) if self.official else NO_KEY
@@ -272,7 +273,7 @@ class OpenAIBackend:
 
     def _error(self, exc: Exception, request: Request) -> Exception:
         if isinstance(exc, self._http.HTTPError):  # raised while reading the stream
-            return _StreamCut(f"{self.spec}: the stream broke off ({type(exc).__name__})")
+            return _StreamCut(f"{self.where}: the stream broke off ({type(exc).__name__})")
         status = getattr(exc, "status_code", None)
         raw = f"{exc} {getattr(exc, 'body', '')}"  # the whole server text, not a shortened line
         # llama-cpp-python's server reports its request validation failure as a 500
@@ -284,7 +285,7 @@ class OpenAIBackend:
         ):
             return _Rejected(raw)
         return map_sdk_error(
-            exc, sdk=self._sdk, spec=self.spec, key_variable=KEY_VARIABLE, secret=self._secret
+            exc, sdk=self._sdk, spec=self.where, key_variable=KEY_VARIABLE, secret=self._secret
         )
 
     def _run(
@@ -302,6 +303,7 @@ class OpenAIBackend:
         except (self._sdk.APIError, self._http.HTTPError) as exc:
             raise self._error(exc, request) from None
         pieces: list[str] = []
+        size, cap = 0, answer_cap(request.max_tokens)
         finish: str | None = None
         usage: Any = None
         try:
@@ -316,6 +318,12 @@ class OpenAIBackend:
                     piece = choice.delta.content if choice.delta is not None else None
                     if piece:
                         pieces.append(piece)
+                        size += len(piece)
+                        if size > cap:  # an endless or runaway answer: cut it, don't grow memory
+                            raise _StreamCut(
+                                f"{self.where}: the answer passed {cap:,} characters, far beyond the "
+                                f"{request.max_tokens:,} tokens asked for; cut off"
+                            )
                         if on_token is not None:
                             on_token(piece)
                     if choice.finish_reason:
@@ -327,7 +335,7 @@ class OpenAIBackend:
         finally:
             stream.close()  # on cancel this drops the connection: no more tokens are read
         if finish is None:  # no choice ever finished: the stream was cut
-            raise _StreamCut(f"{self.spec}: the stream ended before the answer finished")
+            raise _StreamCut(f"{self.where}: the stream ended before the answer finished")
         text = "".join(pieces)
         return Completion(
             text=text,
@@ -361,6 +369,16 @@ class OpenAIBackend:
             output_tokens=usage.completion_tokens or 0,
             cache_read_tokens=int(cached),
         )
+
+
+def answer_cap(max_tokens: int) -> int:
+    """Characters an answer may reach: ~4 per token, with room for a generous tokenizer."""
+    return max(max_tokens, 256) * 4 * 4 + 65536
+
+
+def _port(url: str | None) -> str:
+    port = urlparse(url).port if url else None
+    return f":{port}" if port else ""
 
 
 def grammar_schema(schema: dict[str, Any], small: bool) -> dict[str, Any]:

@@ -31,12 +31,15 @@ class ReplayBackend:
         self.calls = 0
         self._answers: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self._lock = threading.Lock()
-        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for n, line in enumerate(lines, 1):
             if not line.strip():
                 continue
             try:
                 rec = json.loads(line)
             except ValueError as e:
+                if _torn(lines, n):
+                    continue  # a record cut by a kill or a full disk: it was never answered
                 raise BackendError(f"replay: {path} line {n} is not JSON ({e})") from e
             if rec.get("error") or "response" not in rec:
                 continue
@@ -74,3 +77,8 @@ class ReplayBackend:
             finish_reason=rec.get("finish_reason", "stop"),
             model=self.spec,
         )
+
+
+def _torn(lines: list[str], n: int) -> bool:
+    """Line ``n`` was cut mid-write: it is the last line, or the next starts a fresh record."""
+    return n == len(lines) or lines[n].lstrip().startswith("{")

@@ -1,0 +1,82 @@
+"""Fault scenarios against a loopback OpenAI-compatible server: does every run end cleanly?
+
+    python benchmarks/faults.py [--quick]
+
+Each scenario runs ``papercoder`` against ``tests/faultserver.py`` (127.0.0.1 only) with a
+scripted fault, or SIGKILLs it the instant a file appears and resumes against a healthy
+server. Columns: runs, completed, stopped cleanly (completed, or a one-line error with no
+traceback), versions lost (a history entry or current version missing). Bounded in time:
+every request loop and subprocess has a limit.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from conftest import TRANSFORMER_JSON  # noqa: E402
+from faultkill import KILL_POINTS, cli, kill_at, resume_and_check  # noqa: E402
+from faultserver import FaultServer  # noqa: E402
+
+FAULTS = {
+    "429 storm": ["429"] * 8,
+    "500/503 burst": ["500", "503", "500", "503"],
+    "stream cut": ["cut", "cut"],
+    "malformed JSON": ["malformed"],
+    "schema-violating JSON": ["schema"],
+    "endless output": ["endless"],
+    "slower than timeout": ["slow"],
+}
+
+
+def fault_run(faults: list[str], hostile: list[str] | None = None) -> dict[str, object]:
+    with tempfile.TemporaryDirectory() as tmp, FaultServer(slow_seconds=3.0) as server:
+        server.faults.extend(faults)
+        server.hostile = hostile
+        out = Path(tmp) / "s"
+        r = cli("run", str(TRANSFORMER_JSON), "--out", str(out), "--model", "openai:fake", "--base-url",
+                server.base_url, "--auto-approve", "--quiet", "--timeout", "2", timeout=300)
+        tb = int("Traceback" in r.stderr + r.stdout)
+        done = r.returncode == 0 and (out / "code" / "main.py").is_file()
+        one_line = r.returncode != 0 and "error:" in r.stderr
+        return {"completed": done, "clean": (done or one_line) and not tb, "lost": 0, "tracebacks": tb}
+
+
+def kill_run(point: str) -> dict[str, object]:
+    with tempfile.TemporaryDirectory() as tmp, FaultServer() as server:
+        server.delay = 0.02
+        out = Path(tmp) / "s"
+        kill_at(server, out, point)
+        return resume_and_check(server, out)
+
+
+def main() -> int:
+    quick = "--quick" in sys.argv
+    scenarios: list[tuple[str, object]] = [(f"fault: {k}", (lambda v=v: fault_run(v))) for k, v in FAULTS.items()]
+    scenarios.append(("hostile names ../, abs, CON.py", lambda: fault_run([], ["../../x.py", "/abs/y.py", "CON.py"])))
+    points = KILL_POINTS[:3] if quick else KILL_POINTS
+    scenarios += [(f"SIGKILL at {p}", (lambda p=p: kill_run(p))) for p in points]
+    rows, clean, lost, tracebacks = [], 0, 0, 0
+    for name, fn in scenarios:
+        r = fn()  # type: ignore[operator]
+        ok = bool(r["clean"]) and r["lost"] == 0
+        clean += ok
+        lost += int(r["lost"])
+        tracebacks += int(r["tracebacks"])
+        rows.append((name, 1, int(bool(r["completed"])), int(bool(r["clean"])), int(r["lost"])))
+        print(f"{name:<38} runs=1 completed={rows[-1][2]} stopped_cleanly={rows[-1][3]} lost_versions={rows[-1][4]}",
+              flush=True)
+    print()
+    print(f"{'scenario':<38} {'runs':>4} {'completed':>9} {'stopped cleanly':>15} {'lost versions':>13}")
+    for name, runs, done, ok, lv in rows:
+        print(f"{name:<38} {runs:>4} {done:>9} {ok:>15} {lv:>13}")
+    print(f"scenarios={len(rows)} clean={clean} lost_versions={lost} tracebacks={tracebacks}")
+    return 0 if clean == len(rows) and lost == 0 and tracebacks == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,73 @@
+"""Kill a ``papercoder run`` with SIGKILL at a chosen moment, then resume it (tests, benchmarks)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from conftest import TRANSFORMER_JSON
+from faultserver import FaultServer
+
+from papercoder_nb.store import Session, read_jsonl
+
+# When to kill: the instant this path (relative to the session) first appears.
+KILL_POINTS = [
+    "paper/paper.json", "session.json", "planning/plan.md", "planning/architecture.json",
+    "planning/logic.json", "planning/config.yaml", "analysis/model.py.md", "code/utils.py",
+    "code/main.py",
+]
+
+
+def cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL")}
+    return subprocess.run([sys.executable, "-m", "papercoder_nb.cli", *args], capture_output=True, text=True,
+                          timeout=timeout, env=env)
+
+
+def kill_at(server: FaultServer, out: Path, point: str, limit: float = 60) -> bool:
+    """Start a run and SIGKILL it as soon as ``out/point`` exists; True if it was killed."""
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "papercoder_nb.cli", "run", str(TRANSFORMER_JSON), "--out", str(out),
+         "--model", "openai:fake", "--base-url", server.base_url, "--auto-approve", "--quiet", "--concurrency", "2"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+    )
+    end = time.monotonic() + limit
+    target = out / point
+    while proc.poll() is None and time.monotonic() < end:
+        if target.exists():
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            return True
+        time.sleep(0.001)
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+    return False
+
+
+def resume_and_check(server: FaultServer, out: Path) -> dict[str, object]:
+    """Resume (or start again, if the kill came before the session existed) and audit it."""
+    if (out / "session.json").exists():
+        r = cli("resume", str(out), "--quiet", "--auto-approve")
+    else:
+        r = cli("run", str(TRANSFORMER_JSON), "--out", str(out), "--model", "openai:fake",
+                "--base-url", server.base_url, "--auto-approve", "--quiet")
+    tracebacks = int("Traceback" in r.stderr + r.stdout)
+    completed = r.returncode == 0 and (out / "code" / "main.py").is_file()
+    lost = 0
+    if (out / "session.json").exists():
+        json.loads((out / "session.json").read_text())  # valid
+        session = Session.open(out)
+        for e in read_jsonl(out / "history" / "log.jsonl") if (out / "history" / "log.jsonl").exists() else []:
+            lost += int(not (out / e["file"]).is_file())
+        for aid in session.artifact_ids_on_disk():  # every current version is in history
+            text = session.read(aid) or ""
+            lost += int(not any(p.read_text(encoding="utf-8") == text for p in session.history(aid)))
+    return {"completed": completed, "clean": completed or (r.returncode != 0 and not tracebacks),
+            "lost": lost, "tracebacks": tracebacks, "stderr": r.stderr[-400:]}

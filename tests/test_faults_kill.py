@@ -1,0 +1,26 @@
+"""SIGKILL a run the instant each artifact first appears, then resume against a healthy server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from faultkill import KILL_POINTS, kill_at, resume_and_check
+from faultserver import FaultServer
+
+QUICK = ("paper/paper.json", "session.json", "planning/logic.json")
+POINTS = [p if p in QUICK else pytest.param(p, marks=pytest.mark.slow) for p in KILL_POINTS]
+
+
+@pytest.mark.parametrize("point", POINTS)
+def test_killed_when_a_file_appears_the_run_resumes_and_loses_nothing(tmp_path: Path, point: str) -> None:
+    with FaultServer() as server:
+        server.delay = 0.02
+        out = tmp_path / "s"
+        kill_at(server, out, point)
+        calls_before = len(server.requests)
+        result = resume_and_check(server, out)
+        assert result["completed"], result["stderr"]
+        assert result["lost"] == 0 and result["tracebacks"] == 0
+        # A full run is 14 calls; the resume asks only for what was not paid for.
+        assert len(server.requests) - calls_before <= 14
