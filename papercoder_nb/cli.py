@@ -430,6 +430,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .smoke_cli import add_commands as add_smoke_commands
 
     add_smoke_commands(sub)
+    from .review_cli import add_commands as add_review_commands
+
+    add_review_commands(sub)
     add_eval_commands(sub)
     return parser
 
