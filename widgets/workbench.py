@@ -17,6 +17,7 @@ from typing import Any
 
 import ipywidgets as W
 
+from papercoder_nb import review
 from papercoder_nb.artifacts import PLANNING
 from papercoder_nb.graph import statuses, task_files
 from papercoder_nb.llm.base import Backend, CancelToken
@@ -586,13 +587,10 @@ class Workbench:
         if self.session is None or self.step not in ("Analysis", "Code"):
             return
         kind = "analysis" if self.step == "Analysis" else "code"
-        n = 0
-        for f in self.files:
-            aid = f"{kind}:{f}"
-            if self.status_of(aid) in ("generated", "edited"):
-                self.session.approve(aid)
-                n += 1
-        self.after_change(f"approved {n} {kind} file(s)")
+        ready = set(review.approvable(self.session))  # failing or stale files stay unapproved
+        ids = [f"{kind}:{f}" for f in self.files if f"{kind}:{f}" in ready]
+        review.approve(self.session, ids)
+        self.after_change(f"approved {len(ids)} {kind} file(s)")
 
     # -- errors --------------------------------------------------------------------------------
     def show_error(self, message: str, *, raw: bool = False, hint: str | None = None) -> None:

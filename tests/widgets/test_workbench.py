@@ -440,3 +440,21 @@ def test_load_errors_are_shown_with_advice(tmp_path: Path) -> None:
     assert wb.wait_idle(10)
     assert wb.session is None
     assert "no such file" in wb.error.value and "Check the path" in wb.error.value
+
+
+def test_panel_approve_uses_the_engine_rules_and_shows_the_refusal(tmp_path: Path) -> None:
+    wb = full_run(tmp_path)
+    wb.step_buttons["Architecture"].click()
+    wb.view.unapprove.click()
+    wb.session.write("architecture", "{not json", by="user")
+    wb.after_change("edited architecture")
+    wb.step_buttons["Architecture"].click()
+    wb.view.approve.click()
+    assert "Not approved" in wb.view.message.value and "not valid" in wb.view.message.value
+    assert wb.statuses["architecture"] != "approved"
+    # a stale artifact is refused too (the rule `papercoder approve` applies)
+    stale = [a for a, s in wb.statuses.items() if s == "stale"]
+    assert stale
+    wb.step_buttons["Code"].click()
+    wb.approve_files()
+    assert all(wb.statuses[a] != "approved" for a in stale)
