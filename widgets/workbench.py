@@ -22,6 +22,7 @@ from papercoder_nb.artifacts import PLANNING
 from papercoder_nb.graph import statuses, task_files
 from papercoder_nb.llm.base import Backend, CancelToken
 from papercoder_nb.llm.pricing import format_cost
+from papercoder_nb.reopen import latest_session
 from papercoder_nb.runner import Event, Runner, RunResult
 from papercoder_nb.store import Session
 
@@ -89,6 +90,7 @@ class Workbench:
         self.stream_text = ""
         self.started = self.done = 0
         self.step = "Paper"
+        self.new_session = False  # set by the "New session" choice: the next load starts afresh
 
         self.ticker = compat.make_ticker(self.pump, tick_ms)
         self.paper_box = PaperBox(self.load, self.load_uploaded, self.set_dropped_sections)
@@ -205,6 +207,11 @@ class Workbench:
             emit(Event("info", "paper", f"{what} {done}/{total}"))
 
         paper = load_paper(source, progress=progress)
+        if not self.new_session:  # same paper, same work folder: reopen the work, don't restart it
+            found = latest_session(self.workdir, paper)
+            if found is not None:
+                return Session.open(found)
+        self.new_session = False
         base = self.workdir / _slug(paper.title or Path(source).stem)
         root, n = base, 1
         while root.exists():

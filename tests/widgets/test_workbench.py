@@ -458,3 +458,13 @@ def test_panel_approve_uses_the_engine_rules_and_shows_the_refusal(tmp_path: Pat
     wb.step_buttons["Code"].click()
     wb.approve_files()
     assert all(wb.statuses[a] != "approved" for a in stale)
+
+
+def test_the_same_paper_in_the_same_work_folder_reopens_the_latest_session(tmp_path: Path) -> None:
+    first = loaded(tmp_path)
+    first.session.write("plan", "my plan", by="user")
+    again = loaded(tmp_path)
+    assert again.session.root == first.session.root and again.session.read("plan") == "my plan"
+    again.new_session = True  # what a "New session" choice sets
+    fresh = again._create_session(str(TRANSFORMER_JSON), lambda _e: None)
+    assert fresh.root != first.session.root and not again.new_session
