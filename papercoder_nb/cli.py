@@ -22,7 +22,6 @@ from .llm.base import BackendError, CancelToken
 from .llm.registry import get_backend
 from .paper import PaperError, load_paper
 from .runner import STAGES, Event, Runner, RunResult, StageError
-from .stages import spec_for
 from .store import Session, SessionError
 
 err = Console(stderr=True, highlight=False)
@@ -336,25 +335,19 @@ def cmd_status(a: argparse.Namespace) -> int:
 
 
 def cmd_approve(a: argparse.Namespace) -> int:
+    from .review import ApprovalError, approvable, approve
+
     session = Session.open(a.dir)
-    st = statuses(session)
     if a.all:
-        targets = [k for k, v in st.items() if v in ("generated", "edited")]
+        targets = approvable(session)
     else:
         targets = a.artifacts
         if not targets:
             raise CliError("name the artifacts to approve, or pass --all")
-    for aid in targets:
-        if aid not in st:
-            raise CliError(f"unknown artifact {aid!r}; `papercoder status {a.dir}` lists them")
-        if st[aid] == "stale":
-            raise CliError(f"{aid} is stale (something it reads changed); regenerate it first with `papercoder resume {a.dir}`")
-        if aid in ("architecture", "logic", "config"):  # later stages parse these
-            try:
-                spec_for(aid).parse(session.read(aid) or "", None)
-            except ValueError as e:
-                raise CliError(f"{aid} is not valid, so it can't be approved: {e}") from e
-        session.approve(aid)
+    try:
+        approve(session, targets)
+    except ApprovalError as e:
+        raise CliError(str(e)) from e
     out.print(escape(f"approved: {', '.join(targets) or 'nothing to approve'}"))
     return 0
 
@@ -477,6 +470,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_smoke_commands(sub)
     add_check_commands(sub)
+    from .review_cli import add_commands as add_review_commands
+
+    add_review_commands(sub)
     add_eval_commands(sub)
     return parser
 

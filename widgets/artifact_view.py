@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import ipywidgets as W
 
+from papercoder_nb import review
 from papercoder_nb.llm.pricing import format_cost
 
 from . import compat
@@ -186,7 +187,11 @@ class ArtifactView:
         if self.dirty:
             self._say("Save or discard your edit first: approval applies to the saved version.", ok=False)
             return
-        session.approve(self.aid)
+        try:  # the engine's rules, the same ones `papercoder approve` applies
+            review.approve(session, [self.aid])
+        except review.ApprovalError as e:
+            self._say(f"Not approved: {esc(e)}", ok=False)
+            return
         self._say(f"Approved <code>{esc(self.aid)}</code>.")
         self.host.after_change(f"approved {self.aid}")
 

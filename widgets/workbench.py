@@ -17,10 +17,12 @@ from typing import Any
 
 import ipywidgets as W
 
+from papercoder_nb import review
 from papercoder_nb.artifacts import PLANNING
 from papercoder_nb.graph import statuses, task_files
 from papercoder_nb.llm.base import Backend, CancelToken
 from papercoder_nb.llm.pricing import format_cost
+from papercoder_nb.reopen import latest_session
 from papercoder_nb.runner import Event, Runner, RunResult
 from papercoder_nb.store import Session
 
@@ -88,6 +90,7 @@ class Workbench:
         self.stream_text = ""
         self.started = self.done = 0
         self.step = "Paper"
+        self.new_session = False  # set by the "New session" choice: the next load starts afresh
 
         self.ticker = compat.make_ticker(self.pump, tick_ms)
         self.paper_box = PaperBox(self.load, self.load_uploaded, self.set_dropped_sections)
@@ -204,6 +207,11 @@ class Workbench:
             emit(Event("info", "paper", f"{what} {done}/{total}"))
 
         paper = load_paper(source, progress=progress)
+        if not self.new_session:  # same paper, same work folder: reopen the work, don't restart it
+            found = latest_session(self.workdir, paper)
+            if found is not None:
+                return Session.open(found)
+        self.new_session = False
         base = self.workdir / _slug(paper.title or Path(source).stem)
         root, n = base, 1
         while root.exists():
@@ -586,13 +594,10 @@ class Workbench:
         if self.session is None or self.step not in ("Analysis", "Code"):
             return
         kind = "analysis" if self.step == "Analysis" else "code"
-        n = 0
-        for f in self.files:
-            aid = f"{kind}:{f}"
-            if self.status_of(aid) in ("generated", "edited"):
-                self.session.approve(aid)
-                n += 1
-        self.after_change(f"approved {n} {kind} file(s)")
+        ready = set(review.approvable(self.session))  # failing or stale files stay unapproved
+        ids = [f"{kind}:{f}" for f in self.files if f"{kind}:{f}" in ready]
+        review.approve(self.session, ids)
+        self.after_change(f"approved {len(ids)} {kind} file(s)")
 
     # -- errors --------------------------------------------------------------------------------
     def show_error(self, message: str, *, raw: bool = False, hint: str | None = None) -> None:

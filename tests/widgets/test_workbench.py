@@ -440,3 +440,31 @@ def test_load_errors_are_shown_with_advice(tmp_path: Path) -> None:
     assert wb.wait_idle(10)
     assert wb.session is None
     assert "no such file" in wb.error.value and "Check the path" in wb.error.value
+
+
+def test_panel_approve_uses_the_engine_rules_and_shows_the_refusal(tmp_path: Path) -> None:
+    wb = full_run(tmp_path)
+    wb.step_buttons["Architecture"].click()
+    wb.view.unapprove.click()
+    wb.session.write("architecture", "{not json", by="user")
+    wb.after_change("edited architecture")
+    wb.step_buttons["Architecture"].click()
+    wb.view.approve.click()
+    assert "Not approved" in wb.view.message.value and "not valid" in wb.view.message.value
+    assert wb.statuses["architecture"] != "approved"
+    # a stale artifact is refused too (the rule `papercoder approve` applies)
+    stale = [a for a, s in wb.statuses.items() if s == "stale"]
+    assert stale
+    wb.step_buttons["Code"].click()
+    wb.approve_files()
+    assert all(wb.statuses[a] != "approved" for a in stale)
+
+
+def test_the_same_paper_in_the_same_work_folder_reopens_the_latest_session(tmp_path: Path) -> None:
+    first = loaded(tmp_path)
+    first.session.write("plan", "my plan", by="user")
+    again = loaded(tmp_path)
+    assert again.session.root == first.session.root and again.session.read("plan") == "my plan"
+    again.new_session = True  # what a "New session" choice sets
+    fresh = again._create_session(str(TRANSFORMER_JSON), lambda _e: None)
+    assert fresh.root != first.session.root and not again.new_session

@@ -1,0 +1,66 @@
+"""The approval rules live in the engine; the engine and the CLI refuse the same things."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import TRANSFORMER_JSON, scripted
+
+from papercoder_nb.cli import main
+from papercoder_nb.graph import statuses
+from papercoder_nb.llm import registry
+from papercoder_nb.review import ApprovalError, approvable, approval_problem, approve
+from papercoder_nb.store import Session
+
+
+@pytest.fixture(autouse=True)
+def test_provider() -> None:
+    registry.register("test", lambda model, **kw: scripted())
+
+
+def _session(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    s = tmp_path / "s"
+    assert main(["run", str(TRANSFORMER_JSON), "--out", str(s), "--model", "test", "--quiet", "--until", "architecture"]) == 0
+    capsys.readouterr()
+    return s
+
+
+def _cli_approve(capsys: pytest.CaptureFixture[str], s: Path, aid: str) -> tuple[int, str]:
+    code = main(["approve", str(s), aid])
+    return code, capsys.readouterr().err
+
+
+def test_invalid_design_is_refused_by_engine_and_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    s = _session(tmp_path, capsys)
+    main(["approve", str(s), "plan"])
+    capsys.readouterr()
+    (s / "planning" / "architecture.json").write_text('{"file_list": ["/etc/x.py"]}')
+    session = Session.open(s)
+    with pytest.raises(ApprovalError, match="can't be approved"):
+        approve(session, ["architecture"])
+    assert "architecture" not in approvable(session)
+    code, err = _cli_approve(capsys, s, "architecture")
+    assert code == 1 and "can't be approved" in err
+    assert statuses(Session.open(s))["architecture"] != "approved"
+
+
+def test_stale_and_unknown_are_refused_by_engine_and_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    s = _session(tmp_path, capsys)
+    session = Session.open(s)
+    st = dict(statuses(session))
+    st["architecture"] = "stale"  # the rule reads the status it is given
+    assert "stale" in (approval_problem(session, "architecture", st) or "")
+    with pytest.raises(ApprovalError, match="unknown artifact"):
+        approve(session, ["code:nope.py"])
+    code, err = _cli_approve(capsys, s, "code:nope.py")
+    assert code == 1 and "unknown artifact" in err
+
+
+def test_a_refusal_approves_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    s = _session(tmp_path, capsys)
+    session = Session.open(s)
+    with pytest.raises(ApprovalError):
+        approve(session, ["plan", "code:nope.py"])
+    assert statuses(Session.open(s))["plan"] != "approved"
+    assert approve(session, ["plan"]) == ["plan"] and statuses(Session.open(s))["plan"] == "approved"
