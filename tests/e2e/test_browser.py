@@ -235,12 +235,15 @@ def flow(root: Path, url: str, app: str, rubric: Path) -> None:
             assert "replay" in ui.el(".pc-estimate").inner_text()
             ui.shot("paper-loaded-by-quickstart")
 
-            # Load through the panel: the path box and the Load button (a new session)
+            # Load through the panel: the same paper in the same work folder reopens its session
             ui.el(".pc-path input").fill(str(root / "examples" / "neural-audio-style-transfer" / "paper.pdf"))
             ui.click(".pc-load")
             page.wait_for_function(
-                "document.querySelector('.pc-panel .pc-paper-summary').innerText.includes('time-domain-neural-audio-style-transfer-2')",
+                "(() => { const t = document.querySelector('.pc-panel').innerText;"
+                " return !t.includes('Reading ') && t.includes('open: 4 missing'); })()",
                 timeout=30_000)
+            assert "time-domain-neural-audio-style-transfer-2" not in ui.el(".pc-paper-summary").inner_text()
+            assert not (root / "notebooks" / "papercoder-sessions" / "time-domain-neural-audio-style-transfer-2").exists()
             ui.shot("paper-loaded-by-button")
 
             # Planning, one reviewed artifact at a time
