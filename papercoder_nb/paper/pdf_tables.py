@@ -127,7 +127,7 @@ def _caption_end(lines: list[list[Word]], start: int, caption: str) -> int:
     all read (`caption` may also hold table text that the paragraph pass appended)."""
     left = min(w["x0"] for ln in lines for w in ln)
     right = max(w["x1"] for ln in lines for w in ln)
-    want = len(caption.replace(" ", "")) * 0.9
+    want = len(caption.replace(" ", "")) - 2
     got, i = 0, start
     while i < len(lines) and got < want:
         ln = lines[i]
@@ -147,7 +147,7 @@ def _segments(line: list[Word]) -> list[Segment]:
     size = median(w["bottom"] - w["top"] for w in line)
     segs: list[Segment] = []
     for w in line:
-        if segs and w["x0"] - segs[-1][1] < 0.6 * size:
+        if segs and w["x0"] - segs[-1][1] < 0.45 * size:
             x0, _, text = segs[-1]
             segs[-1] = (x0, w["x1"], f"{text} {w['text']}")
         else:
@@ -156,8 +156,10 @@ def _segments(line: list[Word]) -> list[Segment]:
 
 
 def _is_prose(segs: list[Segment], width: float) -> bool:
-    text = " ".join(s[2] for s in segs)
-    return len(segs) == 1 and (segs[0][1] - segs[0][0] > 0.5 * width or len(text) > 60)
+    """A line of running text: one wide run, or a long run of words (a stretched space in
+    justified text may split prose into two segments; table cells stay short)."""
+    wide = len(segs) == 1 and segs[0][1] - segs[0][0] > 0.5 * width
+    return wide or max(len(s[2]) for s in segs) > 50 or max(s[2].count(" ") for s in segs) >= 8
 
 
 def _block(lines: list[list[Word]]) -> list[list[Segment]]:
@@ -182,25 +184,70 @@ def _block(lines: list[list[Word]]) -> list[list[Segment]]:
 
 
 def _grid(block: list[list[Segment]]) -> list[list[str]]:
-    """Cells by column: columns come from the lines with the most common count of
-    segments (spanning headers would merge columns), other segments go to the column
-    they overlap most."""
-    multi = [segs for segs in block if len(segs) >= 2]
-    if len(multi) < 2:
+    """Cells by column; each segment goes to the column it overlaps most."""
+    if sum(1 for segs in block if len(segs) >= 2) < 2:
         return []
-    counts = [len(s) for s in multi]
-    ncol = max(set(counts), key=lambda c: (counts.count(c), c))
-    cols = [[min(s[i][0] for s in multi if len(s) == ncol), max(s[i][1] for s in multi if len(s) == ncol)]
-            for i in range(ncol)]
+    cols = _columns(block)
+    if len(cols) < 2:
+        return []
     rows = []
     for segs in block:
-        row = [""] * ncol
+        row = [""] * len(cols)
         for x0, x1, text in segs:
-            k = max(range(ncol), key=lambda i: (min(x1, cols[i][1]) - max(x0, cols[i][0]),
-                                                -abs((x0 + x1) / 2 - sum(cols[i]) / 2)))
+            k = max(range(len(cols)), key=lambda i: (min(x1, cols[i][1]) - max(x0, cols[i][0]),
+                                                     -abs((x0 + x1) / 2 - sum(cols[i]) / 2)))
             row[k] = f"{row[k]} {text}".strip()
         rows.append(row)
     return rows
+
+
+def _columns(block: list[list[Segment]]) -> list[tuple[int, int]]:
+    """Column x-ranges: runs of x that the segments of several lines cover, split at the
+    gutters that (almost) no line crosses. A header spanning two columns crosses the
+    gutter in one line only, so it does not merge them."""
+    left = int(min(s[0] for segs in block for s in segs))
+    right = int(max(s[1] for segs in block for s in segs)) + 1
+    cover = [0] * (right - left + 1)
+    for segs in block:
+        for x0, x1, _ in segs:
+            for x in range(int(x0) - left, int(x1) - left + 1):
+                cover[x] += 1
+    limit = max(1, len(block) // 8)
+    cols: list[tuple[int, int]] = []
+    for a, b in _runs([n > limit for n in cover]):
+        cols += [(a + x0 + left, a + x1 + left) for x0, x1 in _split_valleys(cover[a:b + 1])]
+    return cols
+
+
+def _runs(flags: list[bool]) -> list[tuple[int, int]]:
+    """Inclusive index ranges where `flags` holds."""
+    out: list[tuple[int, int]] = []
+    start = None
+    for x, f in enumerate([*flags, False]):
+        if f and start is None:
+            start = x
+        elif not f and start is not None:
+            out.append((start, x - 1))
+            start = None
+    return out
+
+
+def _split_valleys(cover: list[int]) -> list[tuple[int, int]]:
+    """Split a run at deep valleys: cells centred across two columns (a multicolumn
+    value, a spanning header) cross the gutter in a few lines, far fewer than use it."""
+    pre, suf = cover[:], cover[:]
+    for i in range(1, len(cover)):
+        pre[i] = max(pre[i - 1], cover[i])
+    for i in range(len(cover) - 2, -1, -1):
+        suf[i] = max(suf[i + 1], cover[i])
+    deep = [n <= 0.35 * min(p, s) for n, p, s in zip(cover, pre, suf, strict=True)]
+    valleys = [(a, b) for a, b in _runs(deep) if b - a >= 3]
+    out, start = [], 0
+    for a, b in valleys:
+        out.append((start, a - 1))
+        start = b + 1
+    out.append((start, len(cover) - 1))
+    return out
 
 
 def _plausible(rows: list[list[str]]) -> bool:
