@@ -18,9 +18,10 @@ from .pdf_layout import page_words
 from .pdf_structure import Structure
 
 _CAPTION = re.compile(r"^(Figure|Fig\.|FIGURE|Table|TABLE|Tab\.|그림|표)\s*[A-Z]?\d")
+_WORD = re.compile(r"[^\W\d_]{3,}")  # a word of running text
 Word = dict[str, Any]
 Segment = tuple[float, float, str]  # x0, x1, text of words closer than a column gap
-Grid = tuple[float, list[list[str]]]  # top, rows
+Grid = tuple[float, float, list[list[str]]]  # top, bottom, rows
 
 
 def attach_rows(pdf: Any, st: Structure, ruled: set[int]) -> None:
@@ -48,10 +49,11 @@ def _attach(table: Table, top: float, words: list[Word], grids: list[Grid], widt
     if found is None:
         return
     rows, own_words = found
-    near = [g for g in grids if abs(g[0] - top) < 200]
-    grid = min(near, key=lambda g: abs(g[0] - top), default=None)
-    if grid and _filled(grid[1]) >= _filled(rows):
-        rows = grid[1]
+    # a grid right below the caption (its wrapped lines between) or right above it
+    near = [g for g in grids if 0 < g[0] - top < 70 or 0 <= top - g[1] < 30]
+    grid = min(near, key=lambda g: min(abs(g[0] - top), abs(top - g[1])), default=None)
+    if grid and _filled(grid[2]) >= _filled(rows):
+        rows = grid[2]
         grids.remove(grid)
     if rows:
         table.rows = rows
@@ -76,7 +78,7 @@ def _ruled_grids(page: Any) -> list[Grid]:
         rows = [[(c or "").replace("\n", " ").strip() for c in row] for row in cells]
         rows = [r for r in rows if any(r)]
         if _plausible(rows):
-            grids.append((float(tb.bbox[1]), rows))
+            grids.append((float(tb.bbox[1]), float(tb.bbox[3]), rows))
     return grids
 
 
@@ -91,10 +93,15 @@ def aligned_rows(words: list[Word], caption_top: float, caption: str, page_width
         return None
     end = _caption_end(lines, start, caption)
     own = sum(len(ln) for ln in lines[start:end])
-    below = _block(lines[end:])
-    above = _block(lines[:start][::-1])[::-1]
-    candidates = [r for r in (_grid(below), _grid(above)) if _plausible(r)]
-    return max(candidates, key=_filled, default=[]), own
+    # the table is the block nearer the caption: the other side may hold a figure
+    found = []
+    if end < len(lines):
+        found.append((lines[end][0]["top"] - lines[end - 1][0]["top"], _block(lines[end:])))
+    if start > 0:
+        found.append((caption_top - lines[start - 1][0]["top"], _block(lines[:start][::-1])[::-1]))
+    blocks = [b for _, b in sorted(found, key=lambda f: f[0]) if b]
+    rows = _grid(blocks[0]) if blocks else []
+    return (rows if _plausible(rows) else []), own
 
 
 def _same_column(words: list[Word], caption_top: float, page_width: float) -> list[Word]:
@@ -112,12 +119,17 @@ def _same_column(words: list[Word], caption_top: float, page_width: float) -> li
 
 
 def _lines(words: list[Word]) -> list[list[Word]]:
+    """Words grouped into lines; a smaller word inside a line's height (a subscript) joins it."""
     out: list[list[Word]] = []
     for w in sorted(words, key=lambda w: (round(w["top"]), w["x0"])):
-        if out and abs(out[-1][0]["top"] - w["top"]) < 2.5:
-            out[-1].append(w)
-        else:
-            out.append([w])
+        if out:
+            first = out[-1][0]
+            height = first["bottom"] - first["top"]
+            sub = w["bottom"] - w["top"] < 0.85 * height and w["top"] < first["bottom"] - 1
+            if abs(first["top"] - w["top"]) < 2.5 or sub:
+                out[-1].append(w)
+                continue
+        out.append([w])
     return [sorted(ln, key=lambda w: w["x0"]) for ln in out]
 
 
@@ -156,10 +168,10 @@ def _segments(line: list[Word]) -> list[Segment]:
 
 
 def _is_prose(segs: list[Segment], width: float) -> bool:
-    """A line of running text: one wide run, or a long run of words (a stretched space in
+    """A line of running text: one wide run, or a run of many words (a stretched space in
     justified text may split prose into two segments; table cells stay short)."""
     wide = len(segs) == 1 and segs[0][1] - segs[0][0] > 0.5 * width
-    return wide or max(len(s[2]) for s in segs) > 50 or max(s[2].count(" ") for s in segs) >= 8
+    return wide or max(len(_WORD.findall(s[2])) for s in segs) >= 9
 
 
 def _block(lines: list[list[Word]]) -> list[list[Segment]]:
