@@ -268,4 +268,4 @@ def _plausible(rows: list[list[str]]) -> bool:
         return False
     cells = [c for r in rows for c in r if c]
     long = sum(1 for c in cells if len(c) > 40)
-    return median(len(c) for c in cells) <= 25 and long <= 0.2 * len(cells)
+    return median(len(c) for c in cells) <= 32 and long <= 0.25 * len(cells)
