@@ -171,7 +171,20 @@ def _is_prose(segs: list[Segment], width: float) -> bool:
     """A line of running text: one wide run, or a run of many words (a stretched space in
     justified text may split prose into two segments; table cells stay short)."""
     wide = len(segs) == 1 and segs[0][1] - segs[0][0] > 0.5 * width
-    return wide or max(len(_WORD.findall(s[2])) for s in segs) >= 9
+    # a column of two-column text: a run filling a column's width with several words
+    column = any(x1 - x0 > 0.38 * width and text.count(" ") >= 4 for x0, x1, text in _runs_of_text(segs))
+    return wide or column or max(len(_WORD.findall(s[2])) for s in segs) >= 9
+
+
+def _runs_of_text(segs: list[Segment]) -> list[Segment]:
+    """Segments joined across gaps under ~1em: a justified line's stretched spaces."""
+    out: list[Segment] = []
+    for x0, x1, text in segs:
+        if out and x0 - out[-1][1] < 10:
+            out[-1] = (out[-1][0], x1, f"{out[-1][2]} {text}")
+        else:
+            out.append((x0, x1, text))
+    return out
 
 
 def _block(lines: list[list[Word]]) -> list[list[Segment]]:
@@ -263,8 +276,10 @@ def _split_valleys(cover: list[int]) -> list[tuple[int, int]]:
 
 
 def _plausible(rows: list[list[str]]) -> bool:
-    """At least 2 rows with 2 filled cells, and mostly short cells (prose is not a table)."""
-    if sum(1 for r in rows if sum(1 for c in r if c) >= 2) < 2:
+    """At least 2 rows, most of them with 2 filled cells, and mostly short cells: prose
+    is not a table, nor are two columns of text whose baselines interleave."""
+    multi = sum(1 for r in rows if sum(1 for c in r if c) >= 2)
+    if multi < 2 or multi < 0.5 * len(rows):
         return False
     cells = [c for r in rows for c in r if c]
     long = sum(1 for c in cells if len(c) > 40)
