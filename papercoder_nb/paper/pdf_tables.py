@@ -110,6 +110,9 @@ def _same_column(words: list[Word], caption_top: float, page_width: float) -> li
     if not cap:
         return words
     mid = page_width / 2
+    crossing = sum(1 for w in words if w["x0"] < mid < w["x1"])
+    if crossing > 0.05 * len(words):
+        return words  # one-column page: running text crosses the middle
     x0, x1 = min(w["x0"] for w in cap), max(w["x1"] for w in cap)
     if x1 <= mid + 5 and x1 - x0 > 0.25 * page_width:
         return [w for w in words if w["x1"] <= mid + 5]
