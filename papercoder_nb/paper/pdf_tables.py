@@ -87,7 +87,8 @@ def aligned_rows(words: list[Word], caption_top: float, caption: str, page_width
     """The unruled table above or below a caption starting at `caption_top`, as rows of
     cells ([] when neither side holds a table-like block), and the count of words on the
     caption's own lines; None when the caption is not on the page."""
-    lines = _lines(_same_column(words, caption_top, page_width))
+    two_col = _two_columns(words, page_width)
+    lines = _lines(_same_column(words, caption_top, page_width) if two_col else words)
     start = next((i for i, ln in enumerate(lines) if abs(ln[0]["top"] - caption_top) < 2.5), None)
     if start is None:
         return None
@@ -96,12 +97,18 @@ def aligned_rows(words: list[Word], caption_top: float, caption: str, page_width
     # the table is the block nearer the caption: the other side may hold a figure
     found = []
     if end < len(lines):
-        found.append((lines[end][0]["top"] - lines[end - 1][0]["top"], _block(lines[end:])))
+        found.append((lines[end][0]["top"] - lines[end - 1][0]["top"], _block(lines[end:], two_col)))
     if start > 0:
-        found.append((caption_top - lines[start - 1][0]["top"], _block(lines[:start][::-1])[::-1]))
+        found.append((caption_top - lines[start - 1][0]["top"], _block(lines[:start][::-1], two_col)[::-1]))
     blocks = [b for _, b in sorted(found, key=lambda f: f[0]) if b]
     rows = _grid(blocks[0]) if blocks else []
     return (rows if _plausible(rows) else []), own
+
+
+def _two_columns(words: list[Word], page_width: float) -> bool:
+    """Two-column page: (almost) no word crosses the middle of the page."""
+    mid = page_width / 2
+    return sum(1 for w in words if w["x0"] < mid < w["x1"]) <= 0.05 * len(words)
 
 
 def _same_column(words: list[Word], caption_top: float, page_width: float) -> list[Word]:
@@ -110,9 +117,6 @@ def _same_column(words: list[Word], caption_top: float, page_width: float) -> li
     if not cap:
         return words
     mid = page_width / 2
-    crossing = sum(1 for w in words if w["x0"] < mid < w["x1"])
-    if crossing > 0.05 * len(words):
-        return words  # one-column page: running text crosses the middle
     x0, x1 = min(w["x0"] for w in cap), max(w["x1"] for w in cap)
     if x1 <= mid + 5 and x1 - x0 > 0.25 * page_width:
         return [w for w in words if w["x1"] <= mid + 5]
@@ -170,12 +174,13 @@ def _segments(line: list[Word]) -> list[Segment]:
     return segs
 
 
-def _is_prose(segs: list[Segment], width: float) -> bool:
+def _is_prose(segs: list[Segment], width: float, two_col: bool) -> bool:
     """A line of running text: one wide run, or a run of many words (a stretched space in
     justified text may split prose into two segments; table cells stay short)."""
     wide = len(segs) == 1 and segs[0][1] - segs[0][0] > 0.5 * width
-    # a column of two-column text: a run filling a column's width with several words
-    column = any(x1 - x0 > 0.38 * width and text.count(" ") >= 4 for x0, x1, text in _runs_of_text(segs))
+    # on a two-column page, a column of text: a run filling a column's width with words
+    column = two_col and any(x1 - x0 > 0.38 * width and text.count(" ") >= 6 and len(_WORD.findall(text)) >= 3
+                 for x0, x1, text in _runs_of_text(segs))
     return wide or column or max(len(_WORD.findall(s[2])) for s in segs) >= 9
 
 
@@ -190,7 +195,7 @@ def _runs_of_text(segs: list[Segment]) -> list[Segment]:
     return out
 
 
-def _block(lines: list[list[Word]]) -> list[list[Segment]]:
+def _block(lines: list[list[Word]], two_col: bool) -> list[list[Segment]]:
     """Consecutive table-like lines from the start of `lines`, up to a paragraph, another
     caption or a wide vertical gap."""
     if not lines:
@@ -204,7 +209,7 @@ def _block(lines: list[list[Word]]) -> list[list[Segment]]:
         if prev and gap > (5 if not out else 3) * size:
             break
         segs = _segments(ln)
-        if _is_prose(segs, width) or _CAPTION.match(ln[0]["text"] + (ln[1]["text"] if len(ln) > 1 else "")):
+        if _is_prose(segs, width, two_col) or _CAPTION.match(ln[0]["text"] + (ln[1]["text"] if len(ln) > 1 else "")):
             break
         out.append(segs)
         prev = ln
