@@ -184,7 +184,7 @@ def _parse(path: Path, sha: str, limit: int, ocr: bool, progress: ProgressFn | N
         removed = drop_running_lines(pages, [h for _, h in sizes])
         lines = [ln for pl in pages for ln in pl]
         st = build(lines, sizes[0][1] if sizes else 792.0)
-        attach_rows(pdf, st, ruled)
+        attach_rows(pdf, st, ruled, per_page)
     if removed:
         warnings.append(f"removed {removed} running header/footer/page-number lines")
     return _paper(st, path, sha, n, warnings)

@@ -14,7 +14,6 @@ from statistics import median
 from typing import Any
 
 from .model import Table
-from .pdf_layout import page_words
 from .pdf_structure import Structure
 
 _CAPTION = re.compile(r"^(Figure|Fig\.|FIGURE|Table|TABLE|Tab\.|그림|표)\s*[A-Z]?\d")
@@ -24,8 +23,9 @@ Segment = tuple[float, float, str]  # x0, x1, text of words closer than a column
 Grid = tuple[float, float, list[list[str]]]  # top, bottom, rows
 
 
-def attach_rows(pdf: Any, st: Structure, ruled: set[int]) -> None:
-    """Fill `rows` of the tables in `st` from the pages their captions are on."""
+def attach_rows(pdf: Any, st: Structure, ruled: set[int], words_by_page: list[list[Word]]) -> None:
+    """Fill `rows` of the tables in `st` from the pages their captions are on;
+    `words_by_page` are the words the loader already read (reading them again costs)."""
     by_page: dict[int, list[str]] = {}
     for tid, (pno, _) in st.caption_pages.items():
         by_page.setdefault(pno, []).append(tid)
@@ -34,11 +34,10 @@ def attach_rows(pdf: Any, st: Structure, ruled: set[int]) -> None:
         page = pdf.pages[pno]
         try:
             grids = _ruled_grids(page) if pno in ruled else []
-            words = page_words(page)
         except Exception:  # a table finder failure must not lose the paper
-            continue
+            grids = []
         for tid in sorted(tids, key=lambda t: st.caption_pages[t][1]):
-            _attach(tables[tid], st.caption_pages[tid][1], words, grids, float(page.width))
+            _attach(tables[tid], st.caption_pages[tid][1], words_by_page[pno], grids, float(page.width))
         page.flush_cache()
 
 
