@@ -13,7 +13,6 @@ import re
 from statistics import median
 from typing import Any
 
-from .model import Table
 from .pdf_structure import Structure
 
 _CAPTION = re.compile(r"^(Figure|Fig\.|FIGURE|Table|TABLE|Tab\.|그림|표)\s*[A-Z]?\d")
@@ -32,31 +31,31 @@ def attach_rows(pdf: Any, st: Structure, ruled: set[int], words_by_page: list[li
     tables = {t.id: t for t in st.tables}
     for pno, tids in by_page.items():
         page = pdf.pages[pno]
-        try:
-            grids = _ruled_grids(page) if pno in ruled else []
-        except Exception:  # a table finder failure must not lose the paper
-            grids = []
+        grids: list[Grid] | None = None  # found only when aligned words give nothing
         for tid in sorted(tids, key=lambda t: st.caption_pages[t][1]):
-            _attach(tables[tid], st.caption_pages[tid][1], words_by_page[pno], grids, float(page.width))
+            top = st.caption_pages[tid][1]
+            found = aligned_rows(words_by_page[pno], top, tables[tid].caption, float(page.width))
+            if found is None:
+                continue
+            rows, own_words = found
+            if not rows and pno in ruled:
+                grids = _ruled_grids(page) if grids is None else grids
+                rows = _nearest_grid(grids, top)
+            if rows:
+                tables[tid].rows = rows
+                tables[tid].caption = _own_caption(tables[tid].caption, own_words)
         page.flush_cache()
 
 
-def _attach(table: Table, top: float, words: list[Word], grids: list[Grid], width: float) -> None:
-    """The better of the nearest ruled grid and the aligned words beside the caption
-    (ruling lines that frame only part of a table merge its columns)."""
-    found = aligned_rows(words, top, table.caption, width)
-    if found is None:
-        return
-    rows, own_words = found
-    # a grid right below the caption (its wrapped lines between) or right above it
+def _nearest_grid(grids: list[Grid], top: float) -> list[list[str]]:
+    """The ruled grid right below the caption (its wrapped lines between) or right above
+    it, taken so that no other caption gets it too."""
     near = [g for g in grids if 0 < g[0] - top < 70 or 0 <= top - g[1] < 30]
     grid = min(near, key=lambda g: min(abs(g[0] - top), abs(top - g[1])), default=None)
-    if grid and _filled(grid[2]) >= _filled(rows):
-        rows = grid[2]
-        grids.remove(grid)
-    if rows:
-        table.rows = rows
-        table.caption = _own_caption(table.caption, own_words)
+    if grid is None:
+        return []
+    grids.remove(grid)
+    return grid[2]
 
 
 def _filled(rows: list[list[str]]) -> int:
@@ -72,7 +71,11 @@ def _own_caption(caption: str, own_words: int) -> str:
 
 def _ruled_grids(page: Any) -> list[Grid]:
     grids = []
-    for tb in page.find_tables():
+    try:
+        found = page.find_tables()
+    except Exception:  # a table finder failure must not lose the paper
+        return []
+    for tb in found:
         cells = tb.extract(x_tolerance=1.5, x_tolerance_ratio=0.16)
         rows = [[(c or "").replace("\n", " ").strip() for c in row] for row in cells]
         rows = [r for r in rows if any(r)]
