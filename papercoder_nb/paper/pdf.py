@@ -30,6 +30,7 @@ from .pdf_layout import (
     page_words,
 )
 from .pdf_structure import Structure, build
+from .pdf_tables import attach_rows
 
 PARSER_VERSION = "pdf-1"
 DEFAULT_MAX_PAGES = 300
@@ -183,7 +184,7 @@ def _parse(path: Path, sha: str, limit: int, ocr: bool, progress: ProgressFn | N
         removed = drop_running_lines(pages, [h for _, h in sizes])
         lines = [ln for pl in pages for ln in pl]
         st = build(lines, sizes[0][1] if sizes else 792.0)
-        _add_tables(pdf, st, ruled)
+        attach_rows(pdf, st, ruled, per_page)
     if removed:
         warnings.append(f"removed {removed} running header/footer/page-number lines")
     return _paper(st, path, sha, n, warnings)
@@ -208,37 +209,6 @@ def _reading_order(per_page: list[list[dict[str, Any]]], sizes: list[tuple[float
             g = doc_gutter
         pages.append(order_page(ws, i, g))
     return pages
-
-
-def _add_tables(pdf: Any, st: Structure, ruled: set[int]) -> None:
-    """Grids for tables pdfplumber can find, on pages that have a table caption only
-    (table finding is the expensive part of pdfplumber)."""
-    by_page: dict[int, list[str]] = {}
-    for tid, (pno, _) in st.caption_pages.items():
-        by_page.setdefault(pno, []).append(tid)
-    tables = {t.id: t for t in st.tables}
-    for pno, tids in by_page.items():
-        if pno not in ruled:
-            continue
-        page = pdf.pages[pno]
-        try:
-            found = page.find_tables()
-        except Exception:  # a table finder failure must not lose the paper
-            continue
-        grids = []
-        for tb in found:
-            rows = [[(c or "").replace("\n", " ").strip() for c in row] for row in tb.extract()]
-            rows = [r for r in rows if any(r)]
-            if len(rows) >= 2 and max(len(r) for r in rows) >= 2:
-                grids.append((tb.bbox[1], rows))
-        for tid in tids:
-            if not grids:
-                break
-            top = st.caption_pages[tid][1]
-            best = min(grids, key=lambda g, top=top: abs(g[0] - top))
-            tables[tid].rows = best[1]
-            grids.remove(best)
-        pdf.pages[pno].flush_cache()
 
 
 def _paper(st: Structure, path: Path, sha: str, pages: int, warnings: list[str]) -> Paper:
