@@ -192,6 +192,10 @@ def _styled_heading(ln: Line, text: str, ctx: _Ctx) -> tuple[str | None, str, in
     """Headings that are neither bold nor larger: IEEE Roman-numeral sections in capitals,
     their lettered italic subsections, and numbered small-capital headings (ICLR). Each
     needs a numbering in sequence *and* a distinct face."""
+    if ctx.in_appendix and ln.bold >= 0.95 and ln.size >= ctx.body * 0.97 and ln.nwords <= 12:
+        # unnumbered appendix subsections (LNCS \subsection*): a whole line in bold at body size
+        if text[:1].isupper() and not re.search(r"[.,;:=]$|^\S+ \d", text) and ln.math < 0.1:
+            return None, text, 2, ""
     if ln.nwords > 14 or ctx.after_refs:
         return None
     m = _ROMAN_HEAD.match(text)
@@ -256,7 +260,7 @@ def _blocks(lines: list[Line], ctx: _Ctx) -> list[Block]:
             # a heading wrapped onto a second line: same face, directly below
             last = blocks[-1] if blocks else None
             if (not rest and last is not None and last.kind == "heading" and prev is last.lines[-1]
-                    and num is None and last.number is not None and abs(prev.size - ln.size) < 0.3
+                    and num is None and (last.number is not None or last.level > 1) and abs(prev.size - ln.size) < 0.3
                     and 0 <= ln.top - prev.bottom < 0.6 * ln.size and prev.page == ln.page):
                 last.title += " " + title
                 last.lines.append(ln)
