@@ -194,7 +194,7 @@ def _styled_heading(ln: Line, text: str, ctx: _Ctx) -> tuple[str | None, str, in
     needs a numbering in sequence *and* a distinct face."""
     if ctx.in_appendix and ln.bold >= 0.95 and ln.size >= ctx.body * 0.97 and ln.nwords <= 12:
         # unnumbered appendix subsections (LNCS \subsection*): a whole line in bold at body size
-        if text[:1].isupper() and not _NUMBERED.match(text) and not re.search(r"[.,;:=]$|^\S+ \d", text) and ln.math < 0.1:
+        if text[:1].isupper() and not (_NUMBERED.match(text) or _APPENDIX_HEAD.match(text)) and not re.search(r"[.,;:=]$|^\S+ \d", text) and ln.math < 0.1:
             return None, text, 2, ""
     if ln.nwords > 14 or ctx.after_refs:
         return None
