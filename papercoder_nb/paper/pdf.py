@@ -32,7 +32,7 @@ from .pdf_layout import (
 from .pdf_structure import Structure, build
 from .pdf_tables import attach_rows
 
-PARSER_VERSION = "pdf-1"
+PARSER_VERSION = "pdf-2"  # 2: small-caps, IEEE Roman and appendix headings
 DEFAULT_MAX_PAGES = 300
 ProgressFn = Callable[[str, int, int], None]
 

@@ -20,6 +20,7 @@ _MATH_FONT = re.compile(
     r"MTMI|MTSY|MTEX|TXMI|TXSY|TXEX|PXMI|PXSY|rtxmi|rtxsy|esint|wasy|stmary",
     re.I,
 )
+_ITALIC_FONT = re.compile(r"Ital|Oblique|-It$|\.I$|CMTI|CMSL|-Slant", re.I)
 _BOLD_FONT = re.compile(r"Bold|Medi|Semibold|SemiBold|Black|Heavy|CMBX|CMB10|Demi|-B$|\.B$|BX\d", re.I)
 _CID = re.compile(r"\(cid:(\d+)\)")
 _DIGITS = re.compile(r"^\d{1,4}$")
@@ -133,6 +134,9 @@ def page_words(page: Any, x_ratio: float = 0.16) -> list[dict[str, Any]]:
             "text": text, "x0": w["x0"], "x1": w["x1"], "top": w["top"], "bottom": w["bottom"],
             "size": sizes.most_common(1)[0][0], "math": math / n, "bold": bold / n >= 0.5,
             "font": chars[0].get("fontname", "") if chars else "", "n": n,
+            # small capitals: capitals set larger than the rest of the word, same face
+            "size_max": max((c["size"] for c in chars), default=0.0),
+            "italic": sum(1 for c in chars if _ITALIC_FONT.search(c.get("fontname", ""))) / n >= 0.5,
         })
     return words
 

@@ -92,6 +92,8 @@ class _Ctx:
             self.cols[key] = (x0s[len(x0s) // 10], x1s[-(len(x1s) // 10) - 1])
         self.last_top = 0
         self.last_letter = 0
+        self.last_roman = 0  # IEEE-style 'IV. TITLE' sections seen so far
+        self.last_sub = 0  # lettered subsections under the current Roman section
         self.in_appendix = False
         self.after_refs = False
 
@@ -105,6 +107,9 @@ def _heading(ln: Line, ctx: _Ctx) -> tuple[str | None, str, int, str] | None:
     strong = ln.bold >= 0.5 or ln.size >= ctx.body * 1.08
     if len(text) < 2 or ln.math > 0.3 or _CAPTION.match(text):
         return None
+    styled = _styled_heading(ln, text, ctx)
+    if styled is not None:
+        return styled
     clean = text.rstrip(".:").strip().lower()
     if clean in _KNOWN and (strong or text.isupper()) and ln.nwords <= 4:
         return None, text.rstrip(".:").strip(), 1, ""
@@ -161,6 +166,70 @@ def _heading(ln: Line, ctx: _Ctx) -> tuple[str | None, str, int, str] | None:
     return num, title.rstrip(":").strip(), len(parts), rest
 
 
+_ROMAN_HEAD = re.compile(r"^(?P<num>[IVXL]{1,6})\.\s+(?P<title>[A-Z][^a-z]*)$")
+_LETTER_HEAD = re.compile(r"^(?P<num>[A-Z])\.\s+(?P<title>[A-Z].*)$")
+_ROMAN_VAL = {"I": 1, "V": 5, "X": 10, "L": 50}
+
+
+def roman_value(num: str) -> int:
+    """Value of a Roman numeral, 0 when it is not one."""
+    if not num or any(c not in _ROMAN_VAL for c in num):
+        return 0
+    vals = [_ROMAN_VAL[c] for c in num]
+    return sum(-v if i + 1 < len(vals) and v < vals[i + 1] else v for i, v in enumerate(vals))
+
+
+def _small_caps(ln: Line, first: int) -> bool:
+    """Title words in capitals, some set larger than the line's face (small capitals:
+    'I NTRODUCTION' is a 12pt capital then 9.6pt capitals in one font family)."""
+    words = ln.words[first:]
+    if not words or not all(w["text"].upper() == w["text"] for w in words):
+        return False
+    return max(w.get("size_max", w["size"]) for w in ln.words) >= ln.size * 1.1
+
+
+def _styled_heading(ln: Line, text: str, ctx: _Ctx) -> tuple[str | None, str, int, str] | None:
+    """Headings that are neither bold nor larger: IEEE Roman-numeral sections in capitals,
+    their lettered italic subsections, and numbered small-capital headings (ICLR). Each
+    needs a numbering in sequence *and* a distinct face."""
+    if ctx.in_appendix and ln.bold >= 0.95 and ln.size >= ctx.body * 0.97 and ln.nwords <= 12:
+        # unnumbered appendix subsections (LNCS \subsection*): a whole line in bold at body size
+        if text[:1].isupper() and not (_NUMBERED.match(text) or _APPENDIX_HEAD.match(text)) and not re.search(r"[.,;:=]$|^\S+ \d", text) and ln.math < 0.1:
+            return None, text, 2, ""
+    if ln.nwords > 14 or ctx.after_refs:
+        return None
+    m = _ROMAN_HEAD.match(text)
+    val = roman_value(m.group("num")) if m else 0
+    if m and ctx.last_roman < val <= ctx.last_roman + 2 and re.search(r"[A-Z]{2}", m.group("title")):
+        ctx.last_roman, ctx.last_sub = val, 0
+        return m.group("num"), m.group("title").strip().rstrip("."), 1, ""
+    m = _LETTER_HEAD.match(text)
+    if m and ctx.last_roman and not ctx.in_appendix:
+        letter = ord(m.group("num")) - 64
+        face = all(w.get("italic") or w["bold"] for w in ln.words)
+        if face and letter == ctx.last_sub + 1 and not text.endswith((".", ",")) and ln.nwords <= 10:
+            ctx.last_sub = letter
+            roman = _roman(ctx.last_roman)
+            return f"{roman}.{m.group('num')}", m.group("title").strip(), 2, ""
+    m = _NUMBERED.match(text)
+    if m and m.group("num")[0].isdigit() and _small_caps(ln, 1):
+        parts = m.group("num").split(".")
+        top = int(parts[0])
+        if any(int(p) > 40 for p in parts[1:]):
+            return None
+        if (len(parts) == 1 and ctx.last_top < top <= ctx.last_top + 2) or (len(parts) > 1 and ctx.last_top <= top <= ctx.last_top + 1):
+            return m.group("num"), m.group("title").strip(), len(parts), ""
+    return None
+
+
+def _roman(n: int) -> str:
+    out = ""
+    for v, r in ((50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
+        while n >= v:
+            out, n = out + r, n - v
+    return out
+
+
 def _is_equation(ln: Line, ctx: _Ctx) -> bool:
     words = [w["text"] for w in ln.words]
     if not words:
@@ -191,7 +260,7 @@ def _blocks(lines: list[Line], ctx: _Ctx) -> list[Block]:
             # a heading wrapped onto a second line: same face, directly below
             last = blocks[-1] if blocks else None
             if (not rest and last is not None and last.kind == "heading" and prev is last.lines[-1]
-                    and num is None and last.number is not None and abs(prev.size - ln.size) < 0.3
+                    and num is None and (last.number is not None or last.level > 1) and abs(prev.size - ln.size) < 0.3
                     and 0 <= ln.top - prev.bottom < 0.6 * ln.size and prev.page == ln.page):
                 last.title += " " + title
                 last.lines.append(ln)
@@ -199,12 +268,12 @@ def _blocks(lines: list[Line], ctx: _Ctx) -> list[Block]:
                 continue
             if num and num[0].isdigit():
                 ctx.last_top = int(num.split(".")[0])
-            elif num and len(num.split(".")[0]) == 1 and num[0].isalpha():
+            elif num and len(num.split(".")[0]) == 1 and num[0].isalpha() and level == 1 and not roman_value(num.split(".")[0]):
                 ctx.last_letter = ord(num[0]) - 64
             low = title.lower()
             if kind_for_title(title) == "references":
                 ctx.after_refs = True
-            elif low.startswith(("appendix", "appendices", "supplementary")) or (num and num[0].isalpha() and num not in "IVX"):
+            elif low.startswith(("appendix", "appendices", "supplementary")) or (num and num[0].isalpha() and not roman_value(num.split(".")[0])):
                 ctx.in_appendix = True
             cur = Block("heading", [ln], number=num, title=title, level=level)
             blocks.append(cur)
@@ -322,7 +391,7 @@ def build(lines: list[Line], page_height: float) -> Structure:
             abstract = None
             if kind == "references":
                 in_refs = True
-            elif (b.number and b.number[0].isalpha() and b.number not in ("I", "V", "X")) or kind == "appendix":
+            elif (b.number and b.number[0].isalpha() and not roman_value(b.number.split(".")[0])) or kind == "appendix":
                 in_app = True
                 kind = "appendix"
                 in_refs = False
