@@ -60,8 +60,14 @@ def test_prompt_order_is_stable_first_and_code_holds_its_dependencies(tmp_path: 
     _, backend = full_run(tmp_path)
     by_artifact = {r.artifact: r for r in backend.requests}
     main = by_artifact["code:main.py"]
-    assert sorted(files_in_prompt(main)) == ["data.py", "model.py", "train.py"]
+    # every file coded before it, in coding order; its dependencies marked as such
+    assert files_in_prompt(main) == ["utils.py", "model.py", "data.py", "train.py"]
+    assert "## Repository file train.py (a dependency)" in main.messages[-1].text
+    assert "## Repository file utils.py\n" in main.messages[-1].text  # not a dependency, whole all the same
     assert files_in_prompt(by_artifact["code:utils.py"]) == []
+    # a cache breakpoint after the last file: the next coding call's files are these plus one
+    file_parts = [p for p in main.messages[1].parts if p.text.startswith("## Repository file")]
+    assert [p.cache for p in file_parts] == [False, False, False, True]
     # system first, then paper, then planning; the paper part is a cache breakpoint
     user = main.messages[1]
     assert main.messages[0].role == "system"
