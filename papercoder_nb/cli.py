@@ -15,10 +15,18 @@ from typing import Any
 
 from rich.console import Console
 
+from .budget import Budget
 from .export.repo import ExportError
 from .graph import statuses
 from .llm.base import BackendError, CancelToken
 from .llm.registry import get_backend
+from .model_options import (
+    add_budget_options,
+    add_model_options,
+    backend_options,
+    configure_backend,
+    runner_options,
+)
 from .paper import PaperError, load_paper
 from .runner import STAGES, Event, Runner, RunResult, StageError
 from .stages import spec_for
@@ -113,10 +121,10 @@ def _paper_progress(a: argparse.Namespace) -> Any:
 
 
 def _backend(a: argparse.Namespace) -> Any:
-    opts: dict[str, Any] = {}
+    opts: dict[str, Any] = backend_options(a)
     if getattr(a, "base_url", None):
         opts["base_url"] = a.base_url
-    return get_backend(a.model, **opts)
+    return configure_backend(get_backend(a.model, **opts), a)
 
 
 def _run(session: Session, a: argparse.Namespace, only: list[str] | None = None) -> int:
@@ -127,7 +135,7 @@ def _run(session: Session, a: argparse.Namespace, only: list[str] | None = None)
     cancel = CancelToken()
     runner = Runner(
         session, backend, auto_approve=a.auto_approve, on_event=progress, cancel=cancel,
-        concurrency=a.concurrency, prompt_dir=a.prompts, budget_usd=a.budget,
+        concurrency=a.concurrency, prompt_dir=a.prompts, budget_usd=a.budget, **runner_options(a),
     )
     started = time.monotonic()
     try:
@@ -203,7 +211,7 @@ def cmd_run(a: argparse.Namespace) -> int:
     if (out_dir / "session.json").exists():
         raise CliError(f"{out_dir} already holds a session; use `papercoder resume {out_dir}`")
     backend = _backend(a)  # fail on a missing key before parsing anything
-    del backend
+    Budget(backend, usd=a.budget)  # and on a dollar budget it can't price, before writing anything
     paper = load_paper(a.source, progress=_paper_progress(a))
     session = Session.create(out_dir, paper, a.source)
     if a.drop:
@@ -225,7 +233,7 @@ def cmd_resume(a: argparse.Namespace) -> int:
 
 def cmd_regen(a: argparse.Namespace) -> int:
     session = Session.open(a.dir)
-    backend = get_backend(a.model or session.state.model or None)
+    backend = configure_backend(get_backend(a.model or session.state.model or None, **backend_options(a)), a)
     progress = Progress(quiet=a.quiet)
     try:
         for aid in a.artifacts:
@@ -361,6 +369,7 @@ def _model_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--base-url", help="OpenAI-compatible server URL (vLLM, Ollama, llama.cpp, LM Studio)")
     p.add_argument("--prompts", help="a folder of prompt templates that override the shipped ones")
     p.add_argument("--quiet", action="store_true", help="no progress output")
+    add_model_options(p)
 
 
 def _run_args(p: argparse.ArgumentParser) -> None:
@@ -369,6 +378,7 @@ def _run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--until", choices=[*STAGES, "plan", "architecture", "logic", "config"], help="stop after this stage")
     p.add_argument("--concurrency", type=int, default=4, help="parallel calls for per-file stages (default 4)")
     p.add_argument("--budget", type=float, help="stop before the run's list-price cost would exceed this many USD")
+    add_budget_options(p)
 
 
 def build_parser() -> argparse.ArgumentParser:
