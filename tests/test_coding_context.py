@@ -111,7 +111,8 @@ def test_an_import_of_a_later_file_reorders_and_recodes(tmp_path: Path) -> None:
     assert coded.count("code:model.py") == 2 and coded.index("code:data.py") < len(coded) - 1 - \
         coded[::-1].index("code:model.py")  # coded again after data.py exists
     last_model = [r for r in backend.requests if r.artifact == "code:model.py"][-1]
-    assert "## Repository file data.py (a dependency)" in last_model.messages[-1].text
+    assert "## Repository file data.py\n" in last_model.messages[-1].text
+    assert "It depends on utils.py, data.py." in last_model.messages[-1].text
     assert set(statuses(session).values()) == {"approved"}
 
 

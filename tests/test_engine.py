@@ -62,8 +62,8 @@ def test_prompt_order_is_stable_first_and_code_holds_its_dependencies(tmp_path: 
     main = by_artifact["code:main.py"]
     # every file coded before it, in coding order; its dependencies marked as such
     assert files_in_prompt(main) == ["utils.py", "model.py", "data.py", "train.py"]
-    assert "## Repository file train.py (a dependency)" in main.messages[-1].text
     assert "## Repository file utils.py\n" in main.messages[-1].text  # not a dependency, whole all the same
+    assert "It depends on train.py, model.py, data.py." in main.messages[-1].text
     assert files_in_prompt(by_artifact["code:utils.py"]) == []
     # a cache breakpoint after the last file: the next coding call's files are these plus one
     file_parts = [p for p in main.messages[1].parts if p.text.startswith("## Repository file")]

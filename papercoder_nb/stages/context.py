@@ -67,9 +67,10 @@ class RepoFiles:
             if form == LEFT_OUT:
                 continue
             body = (outline(code) if form == OUTLINE else code).rstrip()
+            # The same text in every call that passes the file the same way (no per-call
+            # labels): consecutive coding calls then share the whole block as a prefix.
             label = "" if form == FULL else " (outline)"
-            role = " (a dependency)" if path in self.deps else ""
-            out.append(f"## Repository file {path}{label}{role}\n```python\n{body}\n```\n\n")
+            out.append(f"## Repository file {path}{label}\n```python\n{body}\n```\n\n")
         return out
 
     def degrade(self, which: str, to: str) -> bool:
