@@ -10,6 +10,7 @@ recording every request with its start and end time.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 import time
@@ -138,7 +139,11 @@ def synthetic_code(path: str, chars: int, deps: list[str]) -> str:
         size += len(block)
         i += 1
     text = head + "".join(body)
-    return text + "#" * max(0, chars - len(text) - 1) + "\n"
+    # Padding to the exact size: a comment of hash digits (not a repeated phrase, which
+    # would read as a looping tail).
+    pad = max(0, chars - len(text) - 1)
+    digits = "".join(hashlib.sha256(f"{path}{i}".encode()).hexdigest() for i in range(pad // 64 + 1))
+    return text + (("#" + digits)[:pad] if pad else "") + "\n"
 
 
 @dataclass

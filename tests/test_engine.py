@@ -237,6 +237,15 @@ def test_looping_output_is_cut(tmp_path: Path) -> None:
     assert "repeated itself" in session.record("plan").warnings[0]
 
 
+def test_repetition_inside_an_answer_is_content_not_a_loop() -> None:
+    from papercoder_nb.extract import trim_repetition
+
+    code = "# " + "=" * 78 + "\nROWS = [\n" + "    [0, 0, 0],\n" * 6 + "]\n# " + "-" * 78 + "\nx = 1\n"
+    assert trim_repetition(code) == (code, False)  # a separator and identical table rows are content
+    looping = "def f():\n    return 1\n" + "    return 1\n" * 30
+    assert trim_repetition(looping) == ("def f():\n    return 1\n    return 1\n    return 1", True)
+
+
 @pytest.mark.parametrize(
     "bad, why",
     [
