@@ -440,3 +440,25 @@ def test_load_errors_are_shown_with_advice(tmp_path: Path) -> None:
     assert wb.wait_idle(10)
     assert wb.session is None
     assert "no such file" in wb.error.value and "Check the path" in wb.error.value
+
+
+def test_the_reasoning_picker_reaches_the_backend_and_calls_jsonl(tmp_path: Path) -> None:
+    from papercoder_nb.llm import registry
+
+    made: list[dict] = []
+
+    def factory(model: str, **options: object) -> ScriptedBackend:
+        made.append(options)
+        backend = scripted()
+        backend.reasoning = options.get("reasoning")  # as the Anthropic and OpenAI backends keep it
+        return backend
+
+    registry.register("thinker", factory)
+    wb = Workbench(TRANSFORMER_JSON, workdir=tmp_path / "s")
+    wb.model_box.set_spec("thinker:deep")
+    assert [v for _, v in wb.model_box.reasoning.options] == ["", "low", "medium", "high"]
+    wb.model_box.reasoning.value = "high"
+    wb.run_button.click()
+    assert wb.wait_idle(20)
+    assert made == [{"reasoning": "high"}]
+    assert wb.session.calls()[0]["reasoning"] == "high"
