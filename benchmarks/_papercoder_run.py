@@ -10,9 +10,8 @@ recording every request with its start and end time.
 
 from __future__ import annotations
 
-import ast
+import hashlib
 import json
-import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -32,18 +31,19 @@ def tokens(text_or_chars: str | int) -> int:
     return round(n / CHARS_PER_TOKEN)
 
 
-def _sections(text: str) -> dict[str, str]:
-    parts = re.split(r"-{20,}\n\[(.+?)\]\n", text)
-    return {parts[i]: parts[i + 1].strip() for i in range(1, len(parts), 2)}
+def traced_config(text: str) -> str:
+    """The run's config.yaml as our prompt asks for it: each value with a source comment.
 
-
-def _bullets(body: str) -> list[str]:
-    return [line[2:].strip() for line in body.splitlines() if line.startswith("- ")]
-
-
-def _numbered(body: str) -> list[str]:
-    items = [s.strip() for s in re.split(r"(?:^|\s)\d+\.\s", body) if s.strip()]
-    return [s[:600] for s in items][:8]
+    PaperCoder's comments describe values but name no source; a model answering our
+    prompt adds one. Only comments are added (the run's own text stays on each line)."""
+    out = []
+    for line in text.splitlines():
+        body = line.split("#", 1)[0].rstrip()
+        value = body.partition(":")[2].strip() if ":" in body else ""
+        if value and not line.lstrip().startswith("#"):
+            line += ("; " if "#" in line else "  # ") + "as stated in the paper"
+        out.append(line)
+    return "\n".join(out) + "\n"
 
 
 @dataclass
@@ -61,73 +61,89 @@ class RunArtifacts:
 
 
 def load_run() -> RunArtifacts:
+    """The run in this project's formats, read by the importer (so nothing is cut)."""
+    from papercoder_nb.evaluate.papercoder_import import (
+        _Notes,
+        read_design,
+        to_architecture,
+        to_logic,
+    )
+
     pdir, adir = RUN / "planning_artifacts", RUN / "analyzing_artifacts"
     plan = (pdir / "1.1_overall_plan.txt").read_text()
     arch_raw = (pdir / "1.2_arch_design.txt").read_text()
     logic_raw = (pdir / "1.3_logic_design.txt").read_text()
-    config = (pdir / "1.4_config.yaml").read_text()
-    a, lg = _sections(arch_raw), _sections(logic_raw)
+    config_raw = (pdir / "1.4_config.yaml").read_text()
+    arch = to_architecture(read_design(arch_raw), _Notes())
+    logic = to_logic(read_design(logic_raw), arch, _Notes())
 
     rows = [line.split("\t") for line in (RUN / "code_sizes.tsv").read_text().splitlines()[1:] if line.strip()]
     rows.sort(key=lambda r: int(r[1]))
     order = [r[0] for r in rows]
+    assert order == logic.ordered_files(), "code_sizes.tsv and the logic design disagree on the task order"
     code_chars = {r[0]: int(r[2]) for r in rows}
-
-    entries = [ast.literal_eval(e) for e in re.findall(r"^- (\[.*?\])$", lg["Logic Analysis"], re.M | re.S)]
-    described = {f: text for f, text in entries}
-    deps: dict[str, list[str]] = {}
-    for i, f in enumerate(order):
-        text = described.get(f, "")
-        deps[f] = [d for d in order[:i] if re.search(rf"\b{re.escape(d[:-3])}(\.py)?\b", text)]
-
-    architecture = {
-        "implementation_approach": a["Implementation approach"][:4000],
-        "file_list": _bullets(a["File list"]),
-        "data_structures_and_interfaces": a["Data structures and interfaces"][:4000],
-        "program_call_flow": a["Program call flow"][:4000],
-        "unclear": _numbered(a["Anything UNCLEAR"]),
-    }
-    logic = {
-        "required_packages": _bullets(lg["Required packages"]),
-        # The schema bounds a purpose at 600 characters; the detail lives in the analyses.
-        "files": [
-            {"file": f, "purpose": described.get(f, f)[:600], "depends_on": deps[f], "paper_refs": []}
-            for f in order
-        ],
-        "task_list": order,
-        "shared_knowledge": lg["Shared Knowledge"][:4000],
-        "unclear": _numbered(lg["Anything UNCLEAR"]),
-        "entry_point": "main.py",
-        "smoke_args": [],
-    }
+    config = traced_config(config_raw)
     analyses = {f: (adir / f"{f}_simple_analysis.txt").read_text() for f in order}
     response_chars = {
         "plan": len(plan),
         "architecture": len(arch_raw),
         "logic": len(logic_raw),
-        "config": len(config),
+        "config": len(config_raw),
         **{f"analysis:{f}": len(analyses[f]) for f in order},
         **{f"code:{r[0]}": int(r[3]) for r in rows},
     }
     return RunArtifacts(
-        plan, architecture, logic, config, analyses, code_chars, response_chars, order, deps,
-        raw_planning={"plan": plan, "architecture": arch_raw, "logic": logic_raw, "config": config},
+        plan, arch.model_dump(mode="json"), logic.model_dump(mode="json"), config, analyses, code_chars,
+        response_chars, order, logic.dependencies(),
+        raw_planning={"plan": plan, "architecture": arch_raw, "logic": logic_raw, "config": config_raw},
     )
 
 
 def synthetic_code(path: str, chars: int, deps: list[str]) -> str:
-    """Compiling Python of exactly ``chars`` characters that imports its dependencies."""
+    """Compiling Python of exactly ``chars`` characters that imports its dependencies.
+
+    Shaped like real code (classes with documented methods of a dozen lines), so that an
+    outline of it is as much smaller than it as a real file's is."""
     head = f'"""{path}: stand-in for the generated file (same size)."""\n'
-    head += "".join(f"import {d[:-3]}  # noqa: F401\n" for d in deps)
+    head += "".join(f"import {d[:-3].replace('/', '.')}  # noqa: F401\n" for d in deps)
     body, i = [], 0
     size = len(head)
     while size < chars - 40:
-        line = f"\n\ndef step_{i}(x: float) -> float:\n    return x * {i} + {i % 7}\n"
-        body.append(line)
-        size += len(line)
+        block = (
+            f"\n\nclass Block{i}:\n"
+            f'    """Stand-in component {i} of {path}."""\n\n'
+            f"    def __init__(self, size: int = {i % 9 + 2}) -> None:\n"
+            f"        self.size = size\n"
+            f"        self.values = [float(k) for k in range(size)]\n"
+            f"        self.scale = {i % 5 + 1}.0\n\n"
+            f"    def forward(self, x: float, steps: int = 3) -> float:\n"
+            f'        """Apply component {i} to x."""\n'
+            f"        total = 0.0\n"
+            f"        for k, v in enumerate(self.values):\n"
+            f"            if k % 2 == 0:\n"
+            f"                total += v * x / (k + 1)\n"
+            f"            else:\n"
+            f"                total -= v / (x + k + 1.0)\n"
+            f"        for _ in range(steps):\n"
+            f"            total = total * 0.5 + self.scale\n"
+            f"        history = [total]\n"
+            f"        while len(history) < self.size:\n"
+            f"            nxt = history[-1] * 0.9 + x / (len(history) + 1)\n"
+            f"            history.append(nxt)\n"
+            f"        mean = sum(history) / len(history)\n"
+            f"        return mean + total + {i}\n"
+        )
+        if size + len(block) > chars - 1:
+            break
+        body.append(block)
+        size += len(block)
         i += 1
     text = head + "".join(body)
-    return text + "#" * max(0, chars - len(text) - 1) + "\n"
+    # Padding to the exact size: a comment of hash digits (not a repeated phrase, which
+    # would read as a looping tail).
+    pad = max(0, chars - len(text) - 1)
+    digits = "".join(hashlib.sha256(f"{path}{i}".encode()).hexdigest() for i in range(pad // 64 + 1))
+    return text + (("#" + digits)[:pad] if pad else "") + "\n"
 
 
 @dataclass
@@ -156,10 +172,12 @@ class RunBackend:
         per_token_s: float = 0.0,
         scale: float = 1.0,
         context_window: int = 200_000,
+        max_output: int | None = None,
         spec: str = "scripted:papercoder-run",
     ) -> None:
         self.spec = spec
         self.context_window = context_window
+        self.max_output = max_output
         self.answers = answers
         self.output_chars = output_chars or {}
         self.fixed_s, self.per_token_s, self.scale = fixed_s, per_token_s, scale

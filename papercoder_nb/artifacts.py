@@ -1,8 +1,11 @@
 """Artifact kinds, the planning schemas, and the checks on model-proposed file names.
 
-The schemas bound every string and list: small models otherwise run a string or a list
-to the token limit. Validation happens twice on purpose: grammar-constrained models
-can't break the schema, but cloud models and hand edits can.
+The models here carry no length bounds on text: a strong model's class diagram or logic
+analysis is kept whole. Bounds that help a small grammar-constrained model are added to
+the schema at request time, from the model's limits (``llm.limits``). Lists keep only
+sanity caps (a "repository" of hundreds of files is a looping answer). Validation happens
+twice on purpose: grammar-constrained models can't break the schema, but cloud models
+and hand edits can.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, Field, StringConstraints, field_validator
 
+from .config_yaml import parse_config  # noqa: F401  (re-exported: the config's first check)
 from .paths import check_smoke_arg, reserved_name_problem
 
 PLANNING = ("plan", "architecture", "logic", "config")
@@ -29,10 +33,9 @@ PLANNING_FILES = {
 FILE_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,40}(/[A-Za-z_][A-Za-z0-9_]{0,40}){0,3}[.]py$"
 _FILE_RE = re.compile(FILE_NAME_PATTERN)
 
-Short = Annotated[str, StringConstraints(max_length=200)]
-Medium = Annotated[str, StringConstraints(max_length=600)]
-Long = Annotated[str, StringConstraints(max_length=4000)]
-FileName = Annotated[str, StringConstraints(max_length=120)]
+FileName = Annotated[str, StringConstraints(max_length=200)]
+MAX_FILES = 100  # sanity caps, not limits a real design meets
+MAX_ITEMS = 200
 
 
 class FileNameError(ValueError):
@@ -82,14 +85,19 @@ def check_file_list(names: Iterable[str]) -> list[str]:
     return out
 
 
+# Sections of an imported design that have no field of their own, kept word for word.
+OTHER = Field(default_factory=dict, description="other sections of an imported design, kept as written")
+
+
 class Architecture(BaseModel):
     """The system design: how the paper becomes files and interfaces."""
 
-    implementation_approach: Long
-    file_list: list[FileName] = Field(min_length=1, max_length=16)
-    data_structures_and_interfaces: Long = Field(description="a Mermaid classDiagram")
-    program_call_flow: Long = Field(description="a Mermaid sequenceDiagram")
-    unclear: list[Medium] = Field(default_factory=list, max_length=8)
+    implementation_approach: str
+    file_list: list[FileName] = Field(min_length=1, max_length=MAX_FILES)
+    data_structures_and_interfaces: str = Field(description="a Mermaid classDiagram")
+    program_call_flow: str = Field(description="a Mermaid sequenceDiagram")
+    unclear: list[str] = Field(default_factory=list, max_length=MAX_ITEMS)
+    other_sections: dict[str, Any] = OTHER
 
     @field_validator("file_list")
     @classmethod
@@ -99,9 +107,9 @@ class Architecture(BaseModel):
 
 class FileLogic(BaseModel):
     file: FileName
-    purpose: Medium
-    depends_on: list[FileName] = Field(default_factory=list, max_length=12)
-    paper_refs: list[Short] = Field(default_factory=list, max_length=8)
+    purpose: str
+    depends_on: list[FileName] = Field(default_factory=list, max_length=MAX_FILES)
+    paper_refs: list[str] = Field(default_factory=list, max_length=MAX_ITEMS)
 
     # Every path-like field is checked like the task list: a model wrote it.
     _file = field_validator("file")(classmethod(lambda cls, v: check_file_name(v)))
@@ -111,13 +119,14 @@ class FileLogic(BaseModel):
 class Logic(BaseModel):
     """The logic design: packages, per-file logic, and the task list in dependency order."""
 
-    required_packages: list[Short] = Field(default_factory=list, max_length=20)
-    files: list[FileLogic] = Field(min_length=1, max_length=16)
-    task_list: list[FileName] = Field(min_length=1, max_length=16)
-    shared_knowledge: Long = ""
-    unclear: list[Medium] = Field(default_factory=list, max_length=8)
+    required_packages: list[str] = Field(default_factory=list, max_length=MAX_ITEMS)
+    files: list[FileLogic] = Field(min_length=1, max_length=MAX_FILES)
+    task_list: list[FileName] = Field(min_length=1, max_length=MAX_FILES)
+    shared_knowledge: str = ""
+    unclear: list[str] = Field(default_factory=list, max_length=MAX_ITEMS)
     entry_point: FileName | None = None
-    smoke_args: list[Short] = Field(default_factory=list, max_length=8)
+    smoke_args: list[Annotated[str, StringConstraints(max_length=200)]] = Field(default_factory=list, max_length=32)
+    other_sections: dict[str, Any] = OTHER
 
     @field_validator("task_list")
     @classmethod
@@ -133,26 +142,7 @@ class Logic(BaseModel):
         The task list decides order where the graph allows; a dependency on a file not
         in the task list is dropped (it can't be generated); a cycle is an error.
         """
-        tasks = self.task_list
-        deps = self.dependencies()
-        order: list[str] = []
-        state: dict[str, int] = {}
-
-        def visit(f: str, path: tuple[str, ...]) -> None:
-            if state.get(f) == 2:
-                return
-            if state.get(f) == 1:
-                cycle = " -> ".join((*path[path.index(f):], f))
-                raise ValueError(f"the logic design's file dependencies form a cycle: {cycle}")
-            state[f] = 1
-            for d in deps.get(f, []):
-                visit(d, (*path, f))
-            state[f] = 2
-            order.append(f)
-
-        for f in tasks:
-            visit(f, ())
-        return order
+        return topological_order(self.task_list, self.dependencies())
 
     def dependencies(self) -> dict[str, list[str]]:
         tasks = set(self.task_list)
@@ -166,12 +156,36 @@ class Logic(BaseModel):
         return next((f for f in self.files if f.file == path), None)
 
 
+def topological_order(tasks: list[str], deps: dict[str, list[str]]) -> list[str]:
+    """``tasks`` reordered so each file follows its dependencies, otherwise as given."""
+    order: list[str] = []
+    state: dict[str, int] = {}
+
+    def visit(f: str, path: tuple[str, ...]) -> None:
+        if state.get(f) == 2:
+            return
+        if state.get(f) == 1:
+            cycle = " -> ".join((*path[path.index(f):], f))
+            raise ValueError(f"the logic design's file dependencies form a cycle: {cycle}")
+        state[f] = 1
+        for d in deps.get(f, []):
+            visit(d, (*path, f))
+        state[f] = 2
+        order.append(f)
+
+    for f in tasks:
+        visit(f, ())
+    return order
+
+
 def schema_for(model: type[BaseModel]) -> dict[str, Any]:
     """JSON schema for a planning model, with the file-name pattern attached.
 
     The pattern lets grammar-constrained backends produce only acceptable names.
     """
     schema = model.model_json_schema()
+    # Imported designs only: a model is never asked to fill it.
+    schema.get("properties", {}).pop("other_sections", None)
 
     def walk(node: Any, key: str = "") -> None:
         if isinstance(node, dict):
@@ -200,10 +214,11 @@ class ConfigEntry(BaseModel):
 
 
 class ConfigDesign(BaseModel):
-    """config.yaml as the model writes it: flat, bounded entries with their sources.
+    """config.yaml as a small model writes it: flat, bounded entries with their sources.
 
-    Asking for entries rather than free YAML lets every backend (a 135M model included)
-    produce a valid file; the YAML is rendered here, each value commented with its source.
+    Only for small grammar-constrained models (strong models write the YAML itself, any
+    depth): asking for entries lets a 135M model produce a valid file; the YAML is
+    rendered here, each value commented with its source.
     """
 
     entries: list[ConfigEntry] = Field(min_length=1, max_length=40)
@@ -218,20 +233,16 @@ class ConfigDesign(BaseModel):
             for key, e in entries.items():
                 value = yaml.safe_dump(e.value, default_flow_style=True, allow_unicode=True, width=1_000_000).strip()
                 value = value.removesuffix("\n...").strip()
-                src = " ".join(e.source.split())
-                lines.append(f"  {key}: {value}" + (f"  # {src}" if src else ""))
+                lines.append(f"  {key}: {value}  # {_source_comment(e.source)}")
         return "\n".join(lines) + "\n"
 
 
-def parse_config(text: str) -> dict[str, Any]:
-    """config.yaml must parse to a mapping."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        raise ValueError(f"config.yaml is not valid YAML: {e}") from e
-    if not isinstance(data, dict):
-        raise ValueError(f"config.yaml must be a mapping of keys to values, got {type(data).__name__}")
-    return data
+def _source_comment(source: str) -> str:
+    """An entry's source as a trace comment (see ``config_yaml``): 'paper: 3.2' or 'assumption'."""
+    src = " ".join(source.split())
+    if not src or src.lower().startswith("assum"):
+        return src or "assumption (no source given)"
+    return src if src.lower().startswith("paper") else f"paper: {src}"
 
 
 def unclear_points(architecture: Architecture | None, logic: Logic | None, plan: str) -> list[str]:
@@ -242,7 +253,7 @@ def unclear_points(architecture: Architecture | None, logic: Logic | None, plan:
         for line in m.group(2).splitlines():
             line = re.sub(r"^\s*(?:[-*]|\d+[.)])\s*", "", line).strip()
             if line:
-                out.append(line[:600])
+                out.append(line)
     for src in (architecture, logic):
         if src is not None:
             out.extend(src.unclear)

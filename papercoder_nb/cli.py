@@ -16,10 +16,18 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
+from .budget import Budget
 from .export.repo import ExportError
 from .graph import statuses
 from .llm.base import BackendError, CancelToken
 from .llm.registry import get_backend
+from .model_options import (
+    add_budget_options,
+    add_model_options,
+    backend_options,
+    configure_backend,
+    runner_options,
+)
 from .paper import PaperError, load_paper
 from .runner import STAGES, Event, Runner, RunResult, StageError
 from .store import Session, SessionError
@@ -122,7 +130,7 @@ def _backend(a: argparse.Namespace, session: Session | None = None) -> Any:
     recorded address is used, so the OpenAI client can never fall back to its public endpoint.
     """
     spec = getattr(a, "model", None) or (session.state.model if session else None) or None
-    opts: dict[str, Any] = {}
+    opts: dict[str, Any] = backend_options(a)
     recorded = session.state.base_url if session else ""
     same_provider = bool(session and spec and spec.partition(":")[0] == session.state.model.partition(":")[0])
     url = getattr(a, "base_url", None) or (recorded if same_provider else "")
@@ -132,7 +140,7 @@ def _backend(a: argparse.Namespace, session: Session | None = None) -> Any:
         err.print(escape(f"note: this session talked to {recorded}; now using {a.base_url} (recorded for later runs)"))
     if getattr(a, "timeout", None):
         opts["timeout"] = a.timeout
-    return get_backend(spec, **opts)
+    return configure_backend(get_backend(spec, **opts), a)
 
 
 def _run(session: Session, a: argparse.Namespace, only: list[str] | None = None) -> int:
@@ -143,7 +151,7 @@ def _run(session: Session, a: argparse.Namespace, only: list[str] | None = None)
     cancel = CancelToken()
     runner = Runner(
         session, backend, auto_approve=a.auto_approve, on_event=progress, cancel=cancel,
-        concurrency=a.concurrency, prompt_dir=a.prompts, budget_usd=a.budget,
+        concurrency=a.concurrency, prompt_dir=a.prompts, budget_usd=a.budget, **runner_options(a),
     )
     started = time.monotonic()
     try:
@@ -219,6 +227,7 @@ def cmd_run(a: argparse.Namespace) -> int:
     if (out_dir / "session.json").exists():
         raise CliError(f"{out_dir} already holds a session; use `papercoder resume {out_dir}`")
     backend = _backend(a)  # fail on a missing key before parsing anything
+    Budget(backend, usd=a.budget)  # and on a dollar budget it can't price, before writing anything
     paper = load_paper(a.source, progress=_paper_progress(a))
     if a.drop:
         known = {s.id for s in paper.sections}
@@ -391,6 +400,7 @@ def _model_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--timeout", type=float, help="seconds to wait for one model answer (default 600)")
     p.add_argument("--prompts", help="a folder of prompt templates that override the shipped ones")
     p.add_argument("--quiet", action="store_true", help="no progress output")
+    add_model_options(p)
 
 
 def _run_args(p: argparse.ArgumentParser) -> None:
@@ -399,6 +409,7 @@ def _run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--until", choices=[*STAGES, "plan", "architecture", "logic", "config"], help="stop after this stage")
     p.add_argument("--concurrency", type=int, default=4, help="parallel calls for per-file stages (default 4)")
     p.add_argument("--budget", type=float, help="stop before the run's list-price cost would exceed this many USD")
+    add_budget_options(p)
 
 
 def build_parser() -> argparse.ArgumentParser:

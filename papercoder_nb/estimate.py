@@ -3,9 +3,11 @@
 Output sizes are the typical ones of a real PaperCoder run (Claude 3.7 Sonnet on the
 Transformer paper: planning 7.7k output tokens over 4 calls, 1.6k per analysis, 4.1k
 per code file); inputs follow this project's prompt layout (system, paper, planning so
-far, per-file material). With a provider that caches prefixes, every call after the
-first reads the paper and the planning block from the cache; the estimate shows the
-cost both without and with that caching. It is a guide, not a quote.
+far, per-file material; a coding call carries every file coded before it). With a
+provider that caches prefixes, every call after the first reads the paper and the
+planning block from the cache, and each coding call the files the previous one carried;
+the estimate shows the cost both without and with that caching. It is a guide, not a
+quote.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ SYSTEM = 200
 PLANNING_OUT = {"plan": 2200, "architecture": 2300, "logic": 2400, "config": 800}
 ANALYSIS_OUT = 1650
 CODE_OUT = 4100
-DEPS_PER_FILE = 1.5  # files a file imports, on average in the measured run
 DEFAULT_FILES = 7
 CACHING_PROVIDERS = ("anthropic", "openai")
 
@@ -89,9 +90,9 @@ def estimate_run(paper: Paper, spec: str, files: int | None = None) -> RunEstima
     for _ in range(n):
         add(analysis, prefix + planning_total + 400, prefix + planning_total, ANALYSIS_OUT)
     coding = StageEstimate("coding")
-    for _ in range(n):
-        per_file = ANALYSIS_OUT + int(DEPS_PER_FILE * CODE_OUT) + 300
-        add(coding, prefix + planning_total + per_file, prefix + planning_total, CODE_OUT)
+    for k in range(n):  # file k reads the k files before it; the first k-1 were the last call's
+        inp = prefix + planning_total + k * CODE_OUT + ANALYSIS_OUT + 300
+        add(coding, inp, prefix + planning_total + max(0, k - 1) * CODE_OUT, CODE_OUT)
     est.stages = [planning, analysis, coding]
     return est
 

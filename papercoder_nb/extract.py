@@ -144,24 +144,23 @@ def extract_markdown(text: str) -> str:
 
 
 def trim_repetition(text: str, max_repeats: int = 3) -> tuple[str, bool]:
-    """Cut a looping tail: the same non-empty line more than ``max_repeats`` times in a row,
-    or a short phrase repeated over and over within one line."""
+    """Cut a looping tail: the text ends in the same non-empty line more than
+    ``max_repeats`` times in a row, or in a short phrase repeated over and over.
+
+    Only the tail: a looping model runs until it is stopped, so its repetition is at
+    the end. Repetition inside the text (a separator line of '=', rows of a table,
+    similar blocks of code) is content a strong model wrote, and stays."""
     lines = text.split("\n")
-    out: list[str] = []
-    run = 0
-    looped = False
-    for line in lines:
-        if out and line.strip() and line == out[-1]:
-            run += 1
-            if run >= max_repeats:
-                looped = True
-                break
-        else:
-            run = 0
-        out.append(line)
-    result = "\n".join(out)
-    m = re.search(r"(.{4,80}?)\1{8,}", result, re.S)
-    if m:
+    end = len(lines)
+    while end and not lines[end - 1].strip():
+        end -= 1
+    start = end
+    while start > 0 and lines[start - 1] == lines[end - 1] and lines[start - 1].strip():
+        start -= 1
+    looped = end - start > max_repeats
+    result = "\n".join(lines[: start + max_repeats]) if looped else text
+    m = re.search(r"(.{4,80}?)\1{8,}\s*\Z", result, re.S)
+    if m and m.end() - m.start() > 240:  # longer than any separator line
         result = result[: m.start() + len(m.group(1)) * 2]
         looped = True
     return result, looped

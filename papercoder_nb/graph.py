@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from .artifacts import PLANNING, Logic
 from .fsutil import sha256_text
+from .stages.coding_context import DependencyGraph, dependency_graph, outline
 from .store import Session
 from .templates import prompt_hash
 
@@ -29,12 +30,12 @@ PLANNING_INPUTS: dict[str, list[str]] = {
     "config": ["plan", "architecture", "logic"],
 }
 PROMPTS_FOR = {
-    "plan": ("system", "plan"),
-    "architecture": ("system", "architecture"),
-    "logic": ("system", "logic"),
-    "config": ("system", "config"),
-    "analysis": ("system", "analysis"),
-    "code": ("system", "code"),
+    "plan": ("system", "plan", "small"),
+    "architecture": ("system", "architecture", "small"),
+    "logic": ("system", "logic", "small"),
+    "config": ("system", "config", "config_small", "small"),
+    "analysis": ("system", "analysis", "small"),
+    "code": ("system", "code", "small", "continue"),
 }
 
 
@@ -42,6 +43,9 @@ PROMPTS_FOR = {
 class Node:
     id: str
     inputs: list[str]  # artifact ids (the paper is implicit)
+    # Inputs that count by their outline (earlier files a code file does not depend on):
+    # editing a function body there changes nothing for this artifact.
+    outline: frozenset[str] = frozenset()
 
 
 def load_logic(session: Session) -> Logic | None:
@@ -54,27 +58,42 @@ def load_logic(session: Session) -> Logic | None:
         return None
 
 
-def task_files(session: Session) -> list[str]:
-    """The repository files in task order, or [] while the logic design is missing or invalid."""
+def file_graph(session: Session) -> DependencyGraph | None:
+    """Declared dependencies plus the imports written so far, or None without a valid logic design."""
     logic = load_logic(session)
     if logic is None:
-        return []
+        return None
     try:
-        return logic.ordered_files()
+        logic.ordered_files()
     except ValueError:
-        return []
+        return None
+    code = {f: text for f in logic.task_list if (text := session.read(f"code:{f}")) is not None}
+    return dependency_graph(logic, code)
+
+
+def task_files(session: Session) -> list[str]:
+    """The repository files in coding order, or [] while the logic design is missing or invalid."""
+    graph = file_graph(session)
+    return graph.order if graph else []
 
 
 def nodes(session: Session) -> list[Node]:
-    """Every artifact in a topological order."""
+    """Every artifact in a topological order.
+
+    A file's code reads the code of every file before it in the coding order: its
+    dependencies in full, the others by their outline (see ``stages.coding_context``)."""
     out = [Node(a, list(PLANNING_INPUTS[a])) for a in PLANNING]
-    logic = load_logic(session)
-    files = task_files(session)
-    deps = logic.dependencies() if logic else {}
-    for f in files:
+    graph = file_graph(session)
+    if graph is None:
+        return out
+    for f in graph.order:
         out.append(Node(f"analysis:{f}", list(PLANNING)))
-    for f in files:
-        out.append(Node(f"code:{f}", [*PLANNING, f"analysis:{f}", *(f"code:{d}" for d in deps.get(f, []))]))
+    for f in graph.order:
+        deps = graph.deps.get(f, [])
+        others = [g for g in graph.earlier(f) if g not in deps]
+        out.append(Node(f"code:{f}", [*PLANNING, f"analysis:{f}", *(f"code:{d}" for d in deps),
+                                      *(f"code:{g}" for g in others)],
+                        frozenset(f"code:{g}" for g in others)))
     return out
 
 
@@ -96,7 +115,11 @@ def input_hash(session: Session, node: Node, by_id: dict[str, Node], prompt_dir:
     payload = {
         "id": node.id,
         "paper": session.selected_paper_hash(),
-        "inputs": {i: sha256_text(session.read(i) or "") for i in node.inputs},
+        "inputs": {
+            i: sha256_text(outline(text) if i in node.outline else text)
+            for i in node.inputs
+            for text in [session.read(i) or ""]
+        },
         "prompts": prompt_hash(PROMPTS_FOR[kind], prompt_dir),
         "answers": answers,
     }

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from .artifacts import PLANNING
+from .budget import Budget, BudgetExceeded, StageError  # the errors live beside the budget
 from .graph import nodes, statuses
 from .llm.base import (
     Backend,
@@ -31,7 +32,9 @@ from .llm.base import (
     Request,
     Usage,
 )
-from .llm.call import Throttle, call_model, cost_of
+from .llm.call import Throttle, backend_cost, call_model
+from .llm.continuation import MAX_CONTINUATIONS, continuation_request, stitch
+from .llm.limits import ModelLimits, limits_of
 from .paper.tokens import estimate_tokens
 from .stages import spec_for
 from .stages.context import build_request
@@ -40,6 +43,7 @@ from .store import ArtifactRecord, Session
 from .templates import load_prompt, render
 from .verify.hooks import record_check_findings
 
+__all__ = ["BudgetExceeded", "Event", "RunResult", "Runner", "StageError"]
 STAGES = ("planning", "analysis", "coding")
 EventKind = Literal["start", "token", "done", "error", "waiting", "retry", "info"]
 
@@ -54,12 +58,6 @@ class Event:
     at: float = field(default_factory=time.monotonic)
 
 
-class StageError(Exception):
-    """An artifact could not be produced; the session is intact and says why."""
-
-
-class BudgetExceeded(StageError):
-    pass
 
 
 @dataclass
@@ -112,6 +110,7 @@ class Runner:
         prompt_dir: str | None = None,
         budget_usd: float | None = None,
         max_attempts: int = 6,
+        budget_tokens: int | None = None,
     ) -> None:
         self.session = session
         self.backend = backend
@@ -121,7 +120,11 @@ class Runner:
         self.concurrency = max(1, concurrency if getattr(backend, "concurrent", True) else 1)
         self.prompt_dir = prompt_dir
         self.budget_usd = budget_usd
+        # Refuses a dollar budget it can't price before anything runs (see budget.py).
+        self.budget = Budget(backend, usd=budget_usd, tokens=budget_tokens)
+        self.limits: ModelLimits = limits_of(backend)
         self.max_attempts = max_attempts
+        self.runs_of: dict[str, int] = {}  # generations per artifact in this run (reordering guard)
         self.throttle = Throttle()
         self._cassette = [e for e in session.calls() if "response" in e and not e.get("error")]
         self._cassette_lock = threading.Lock()
@@ -151,19 +154,21 @@ class Runner:
         # Budgeting uses the model-independent estimate, not a backend's tokenizer, so the
         # same session builds the same prompts on any backend (replay depends on it).
         count = estimate_tokens
-        window = self.backend.context_window
+        limits = self.limits
         built = build_request(
-            self.session, spec, context_window=window, count=count, feedback=feedback, prompt_dir=self.prompt_dir
+            self.session, spec, limits=limits, count=count, feedback=feedback, prompt_dir=self.prompt_dir
         )
-        self._check_budget(built.request)
+        self.budget.check(self.session, built.request)
         self.on_event(Event("start", artifact_id, "; ".join(built.notes)))
         input_hash = self._input_hash(artifact_id)
         usage, cost, calls = Usage(), 0.0, 0
+        finish = "stop"
 
         def ask(request: Request) -> tuple[str, object]:
-            nonlocal usage, cost, calls
+            nonlocal usage, cost, calls, finish
             paid = self._paid_answer(artifact_id, request)
-            if paid is not None:
+            if paid is not None:  # an answer already paid for (a kill after the call): reuse it
+                finish = paid.finish_reason or "stop"
                 return paid.text, paid.parsed
             c = call_model(
                 self.backend,
@@ -177,14 +182,16 @@ class Runner:
             )
             calls += 1
             usage = usage + c.usage
-            k = cost_of(self.backend.spec, c.usage)
+            k = backend_cost(self.backend, c.usage)
             cost = None if (k is None or cost is None) else cost + k
+            finish = c.finish_reason
             if c.finish_reason == "length":
                 self.on_event(Event("info", artifact_id, "the answer hit the output token limit"))
             return c.text, c.parsed
 
         try:
             text, parsed_obj = ask(built.request)
+            text = self._continue_cut(ask, lambda: finish, built.request, text, artifact_id)
             error: str | None = None
             parsed: Parsed | None = None
             try:
@@ -194,9 +201,11 @@ class Runner:
                 error = str(e)
             if error:
                 self.on_event(Event("info", artifact_id, f"repairing: {error}"))
-                shown = text if len(text) < 12_000 else text[:12_000]
+                # The whole answer where the window allows (about a quarter of it).
+                cap = max(12_000, limits.context_window)
+                shown = text if len(text) < cap else text[:cap]
                 rebuilt = build_request(
-                    self.session, spec, context_window=window, count=count, feedback=feedback,
+                    self.session, spec, limits=limits, count=count, feedback=feedback,
                     prompt_dir=self.prompt_dir, reserve=count(shown) + 200,
                 )
                 repair = rebuilt.request.model_copy(
@@ -211,6 +220,7 @@ class Runner:
                     }
                 )
                 text2, parsed_obj2 = ask(repair)
+                text2 = self._continue_cut(ask, lambda: finish, repair, text2, artifact_id)
                 try:
                     parsed = spec.parse(text2, parsed_obj2)
                 except ValueError as e:
@@ -232,6 +242,9 @@ class Runner:
             self.on_event(Event("error", artifact_id, str(e)))
             raise
         assert parsed is not None
+        found = self._import_notes(spec.kind, spec.file, parsed.content)
+        for note in found:
+            self.on_event(Event("info", artifact_id, note))
         rec = self.session.write(
             artifact_id,
             parsed.content,
@@ -242,7 +255,7 @@ class Runner:
             cost_usd=cost,
             calls=calls,
             feedback=feedback,
-            warnings=[*built.notes, *parsed.warnings],
+            warnings=[*built.notes, *parsed.warnings, *found],
         )
         record_check_findings(self.session, artifact_id)  # static cross-file check
         if self.auto_approve:
@@ -264,18 +277,30 @@ class Runner:
         atomic_write_text(p, text)
         return str(p.relative_to(self.session.root))
 
-    def _check_budget(self, request: Request) -> None:
-        if self.budget_usd is None:
-            return
-        spent = self.session.state.cost_usd or 0.0
-        est = cost_of(
-            self.backend.spec, Usage(input_tokens=request.estimated_input_tokens(), output_tokens=request.max_tokens)
-        )
-        if est is not None and spent + est > self.budget_usd:
-            raise BudgetExceeded(
-                f"budget cap ${self.budget_usd:.2f} reached: ${spent:.4f} spent, the next call "
-                f"({request.artifact}) could cost up to ${est:.4f}; raise --budget to continue"
-            )
+    def _continue_cut(self, ask: Callable[[Request], tuple[str, object]], finish: Callable[[], str],
+                      request: Request, text: str, artifact_id: str) -> str:
+        """An answer the output limit cut is continued, not asked again from scratch."""
+        rounds = 0
+        while finish() == "length" and request.schema is None and rounds < MAX_CONTINUATIONS:
+            follow = continuation_request(request, text, load_prompt("continue", self.prompt_dir), self.limits,
+                                          estimate_tokens)
+            if follow is None:
+                break
+            rounds += 1
+            self.on_event(Event("info", artifact_id, f"asking for the rest of the cut answer ({rounds})"))
+            more, _ = ask(follow)
+            text = stitch(text, more)
+        return text
+
+    def _import_notes(self, kind: str, file: str | None, code: str) -> list[str]:
+        """A code file's written imports against the logic design's dependencies."""
+        if kind != "code" or not file:
+            return []
+        from .graph import file_graph
+        from .stages.coding_context import import_notes
+
+        graph = file_graph(self.session)
+        return import_notes(graph, file, code, graph.order) if graph else []
 
     # -- everything that can run -------------------------------------------------
     def run(self, until: str | None = None, only: list[str] | None = None) -> RunResult:
@@ -378,6 +403,8 @@ class Runner:
                         continue
                     if st[aid] not in ("missing", "stale") or aid in failed or aid in in_flight.values():
                         continue
+                    if self.runs_of.get(aid, 0) >= 2:  # reordered by its imports and still not settled
+                        continue
                     if any(i in failed for i in node.inputs):
                         continue
                     if len(in_flight) >= self.concurrency:
@@ -389,6 +416,7 @@ class Runner:
                     if blocked:
                         waiting.extend(b for b in blocked if st.get(b) in ("generated", "edited"))
                         continue
+                    self.runs_of[aid] = self.runs_of.get(aid, 0) + 1
                     in_flight[pool.submit(self.generate, aid)] = aid
                 if not in_flight:
                     result.waiting_for_approval = sorted(set(waiting))

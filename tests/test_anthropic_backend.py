@@ -23,6 +23,7 @@ from papercoder_nb.llm.base import (
     Request,
     RetryableError,
 )
+from papercoder_nb.llm.limits import limits_of
 
 KEY = "sk-ant-test-SECRET-0123456789"
 SCHEMA = {
@@ -573,3 +574,44 @@ def test_sdk_native_client_is_accepted_too() -> None:
     client = native.Client(transport=native.MockTransport(handler))
     b = AnthropicBackend("claude-haiku-4-5", http_client=client, api_key=KEY)
     assert b.execute(simple_request()).text == "native"
+
+
+def thinking_events(thought: str, pieces: list[str]) -> list[tuple[str, dict]]:
+    """A reply with an extended-thinking block (index 0) before the text (index 1)."""
+    text = text_events(pieces)
+    for _name, data in text:
+        if "index" in data:
+            data["index"] = 1
+    thinking = [
+        ("content_block_start", {"type": "content_block_start", "index": 0,
+                                 "content_block": {"type": "thinking", "thinking": "", "signature": ""}}),
+        ("content_block_delta", {"type": "content_block_delta", "index": 0,
+                                 "delta": {"type": "thinking_delta", "thinking": thought}}),
+        ("content_block_delta", {"type": "content_block_delta", "index": 0,
+                                 "delta": {"type": "signature_delta", "signature": "c2lnbmF0dXJl"}}),
+        ("content_block_stop", {"type": "content_block_stop", "index": 0}),
+    ]
+    return [text[0], *thinking, *text[1:]]
+
+
+def test_reasoning_sets_a_thinking_budget_on_top_of_the_answer() -> None:
+    server = Server(sse(SSE(thinking_events("Let me think about eq. 2 first.", ["The ", "answer"]))))
+    b = backend(server, reasoning="high")
+    completion = b.execute(simple_request(max_tokens=20_000))
+    assert completion.text == "The answer"  # the thinking is not part of the answer
+    body = server.bodies[0]
+    assert body["thinking"] == {"type": "enabled", "budget_tokens": 32_768}
+    assert body["max_tokens"] == 20_000 + 32_768  # the answer keeps all it was given
+    assert "temperature" not in body  # extended thinking takes the default only
+    limits = limits_of(b)
+    assert limits.max_output == 64_000 - 32_768 and not limits.small  # Sonnet 4.6: 64k output
+    with pytest.raises(BackendError, match="reasoning must be one of low, medium, high"):
+        backend(Server(), reasoning="extreme")
+
+
+def test_known_claude_limits() -> None:
+    assert (backend(Server()).context_window, backend(Server()).max_output) == (200_000, 64_000)
+    assert backend(Server(), model="claude-3-5-haiku-20241022").max_output == 8_192
+    assert backend(Server(), model="claude-sonnet-4-6", max_output=10_000).max_output == 10_000  # --max-output
+    no_thinking = backend(Server())
+    assert "thinking" not in no_thinking.params(simple_request())

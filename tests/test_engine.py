@@ -60,8 +60,14 @@ def test_prompt_order_is_stable_first_and_code_holds_its_dependencies(tmp_path: 
     _, backend = full_run(tmp_path)
     by_artifact = {r.artifact: r for r in backend.requests}
     main = by_artifact["code:main.py"]
-    assert sorted(files_in_prompt(main)) == ["data.py", "model.py", "train.py"]
+    # every file coded before it, in coding order; its dependencies marked as such
+    assert files_in_prompt(main) == ["utils.py", "model.py", "data.py", "train.py"]
+    assert "## Repository file utils.py\n" in main.messages[-1].text  # not a dependency, whole all the same
+    assert "It depends on train.py, model.py, data.py." in main.messages[-1].text
     assert files_in_prompt(by_artifact["code:utils.py"]) == []
+    # a cache breakpoint after the last file: the next coding call's files are these plus one
+    file_parts = [p for p in main.messages[1].parts if p.text.startswith("## Repository file")]
+    assert [p.cache for p in file_parts] == [False, False, False, True]
     # system first, then paper, then planning; the paper part is a cache breakpoint
     user = main.messages[1]
     assert main.messages[0].role == "system"
@@ -229,6 +235,15 @@ def test_looping_output_is_cut(tmp_path: Path) -> None:
     text = session.read("plan")
     assert text.count("The attention is attention.") <= 3
     assert "repeated itself" in session.record("plan").warnings[0]
+
+
+def test_repetition_inside_an_answer_is_content_not_a_loop() -> None:
+    from papercoder_nb.extract import trim_repetition
+
+    code = "# " + "=" * 78 + "\nROWS = [\n" + "    [0, 0, 0],\n" * 6 + "]\n# " + "-" * 78 + "\nx = 1\n"
+    assert trim_repetition(code) == (code, False)  # a separator and identical table rows are content
+    looping = "def f():\n    return 1\n" + "    return 1\n" * 30
+    assert trim_repetition(looping) == ("def f():\n    return 1\n    return 1\n    return 1", True)
 
 
 @pytest.mark.parametrize(

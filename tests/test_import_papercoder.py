@@ -14,6 +14,7 @@ from papercoder_nb.evaluate import evaluate_session
 from papercoder_nb.evaluate.cli import main as eval_main
 from papercoder_nb.evaluate.papercoder_import import (
     ImportError_,
+    import_losses,
     import_papercoder,
     read_design,
     reflow_mermaid,
@@ -49,12 +50,36 @@ def test_importing_the_real_papercoder_run(tmp_path: Path) -> None:
     deps = logic.dependencies()
     assert deps["config.py"] == [] and "train.py" in deps["main.py"] and "model.py" in deps["train.py"]
     assert logic.shared_knowledge.startswith("Several components")
-    # the cuts to our bounds are stated, not silent
-    assert any("logic.files[model.py].purpose cut from" in n for n in report.notes)
-    assert "logic.files[model.py].purpose cut" in " ".join(session.record("logic").warnings)
+    # nothing is cut: the whole class diagram, every file's whole logic analysis, every other section
+    assert len(arch.data_structures_and_interfaces) == 4411
+    assert "TransformerModel --> MultiHeadAttention" in arch.data_structures_and_interfaces
+    model = logic.file_logic("model.py").purpose
+    assert len(model) == 1755 and model.endswith("- utils (for mask creation)")
+    assert logic.other_sections == {"required other language third-party packages":
+                                    ["No third-party dependencies required"]}
+    assert "kept 1183 of 1183 content lines of the run (nothing lost)" in report.notes
+    losses = import_losses(PAPERCODER_RUN, session)
+    assert losses.total == losses.kept == 1183 and losses.lost == []
     assert session.read("config").lstrip().startswith("## config.yaml")
     assert "Positional Encoding" in session.read("analysis:model.py")
     assert any("imported from PaperCoder output" in n for n in session.state.notes)
+
+
+def test_an_imported_session_records_input_hashes_so_edits_stale_dependants(tmp_path: Path) -> None:
+    import_papercoder(PAPERCODER_RUN, tmp_path / "s", approve=True)
+    session = Session.open(tmp_path / "s")
+    assert all(session.record(a).input_hash for a in ("plan", "architecture", "logic", "config", "analysis:model.py"))
+    assert statuses(session)["analysis:model.py"] == "approved"
+    cfg = session.path("config")
+    cfg.write_text(cfg.read_text().replace("warmup_steps: 4000", "warmup_steps: 8000"))
+    st = statuses(session)
+    assert st["config"] == "edited" and st["plan"] == st["logic"] == "approved"
+    assert all(st[f"analysis:{f}"] == "stale" for f in TASKS)
+    # a lost line is found and named
+    session.path("analysis:model.py").write_text("rewritten by hand\n")
+    losses = import_losses(PAPERCODER_RUN, session)
+    assert losses.lost[0] == "planning_artifacts/1.4_config.yaml:33"  # the edited warmup line
+    assert losses.lost[1:] and all(x.startswith("analyzing_artifacts/model.py") for x in losses.lost[1:])
 
 
 def write_raw_run(root: Path, *, with_repo: bool = True) -> Path:
@@ -107,10 +132,11 @@ def test_importing_the_raw_json_form_with_code(tmp_path: Path) -> None:
     assert session.paper.title == "My Paper"
     arch = Architecture.model_validate_json(session.read("architecture"))
     assert arch.file_list == ["main.py", "model.py"]
-    assert len(arch.implementation_approach) == 4000
+    assert len(arch.implementation_approach) == 5000  # nothing cut
     notes = " ".join(report.notes)
     assert "'../evil.py'" in notes and "'README.md'" in notes
-    assert "implementation_approach cut from 5000 to 4000" in notes
+    # not used as repository files, but kept as written
+    assert arch.other_sections == {"file list: not Python modules": ["../evil.py", "README.md"]}
     logic = Logic.model_validate_json(session.read("logic"))
     assert logic.task_list == ["model.py", "main.py"] and logic.required_packages == ["numpy==1.26"]
     assert logic.dependencies() == {"model.py": [], "main.py": ["model.py"]}

@@ -23,6 +23,7 @@ from papercoder_nb.llm.base import (
     Request,
     RetryableError,
 )
+from papercoder_nb.llm.limits import limits_of
 from papercoder_nb.llm.openai import NO_KEY, OpenAIBackend, is_reasoning_model
 
 KEY = "sk-proj-test-SECRET-9876543210"
@@ -503,22 +504,49 @@ def test_context_window_from_llama_cpp_models_endpoint() -> None:
         "data": [{"id": "smollm2", "object": "model", "owned_by": "llamacpp",
                   "meta": {"n_vocab": 49152, "n_ctx_train": 8192 * 2, "n_embd": 576}}],
     }
-    server = Server(lambda r: httpx.Response(200, json=models), host="127.0.0.1")
+    no_props = lambda r: httpx.Response(404, json={"error": "not found"})  # noqa: E731  (an older server)
+    server = Server(no_props, lambda r: httpx.Response(200, json=models), host="127.0.0.1")
     b = backend(server, model="smollm2", base_url="http://127.0.0.1:8080/v1")
     assert b.context_window == 16384
     assert b.context_window == 16384
-    assert [r.url.path for r in server.requests] == ["/v1/models"]  # asked once
+    assert b.max_output == 16384  # a server's limit is its window
+    assert [r.url.path for r in server.requests] == ["/props", "/v1/models"]  # asked once
+
+
+def test_limits_from_llama_cpp_props() -> None:
+    """llama.cpp's /props has the window the server runs with (n_ctx), not the training one."""
+    props = {"default_generation_settings": {"n_ctx": 12288, "params": {"n_predict": 4096}}, "total_slots": 1}
+    server = Server(lambda r: httpx.Response(200, json=props), host="127.0.0.1")
+    b = backend(server, model="qwen2.5-coder-7b", base_url="http://127.0.0.1:8080/v1")
+    assert (b.context_window, b.max_output) == (12288, 4096)
+    assert [r.url.path for r in server.requests] == ["/props"]
+    limits = limits_of(b)
+    assert limits.small and limits.answer_cap("code") == 1100  # small window: tight caps
+    # told explicitly, nothing is asked
+    quiet = Server(host="127.0.0.1")
+    told = backend(quiet, model="qwen", base_url="http://127.0.0.1:8080/v1", context_window=65536, max_output=8192)
+    assert (told.context_window, told.max_output, quiet.requests) == (65536, 8192, [])
+    assert not limits_of(told).small and limits_of(told).answer_cap("code") == 8192
+
+
+def test_known_model_limits_and_reasoning_headroom() -> None:
+    assert (backend(Server()).context_window, backend(Server()).max_output) == (1_047_576, 32_768)
+    o3 = backend(Server(), model="o3", reasoning="high")
+    assert (o3.max_output, o3.reasoning_reserve) == (100_000, 32_768)
+    assert limits_of(o3).max_output == 100_000 - 32_768  # the answer's cap leaves the thinking room
+    assert backend(Server(), model="gpt-4o", max_output=4000).max_output == 4000  # --max-output
 
 
 def test_context_window_from_vllm_max_model_len() -> None:
     models = {"object": "list", "data": [{"id": "other", "max_model_len": 4096},
                                          {"id": "Qwen/Qwen2.5-7B", "max_model_len": 32768}]}
-    server = Server(lambda r: httpx.Response(200, json=models), host="127.0.0.1")
+    server = Server(lambda r: httpx.Response(404), lambda r: httpx.Response(200, json=models), host="127.0.0.1")
     assert backend(server, model="Qwen/Qwen2.5-7B", base_url="http://127.0.0.1:8000/v1").context_window == 32768
 
 
 def test_context_window_default_when_server_says_nothing() -> None:
-    server = Server(lambda r: httpx.Response(500, json={"error": "nope"}), host="127.0.0.1")
+    fail = lambda r: httpx.Response(500, json={"error": "nope"})  # noqa: E731
+    server = Server(fail, fail, host="127.0.0.1")
     assert backend(server, model="mystery", base_url="http://127.0.0.1:1234/v1").context_window == 8192
 
 

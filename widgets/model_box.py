@@ -65,6 +65,10 @@ class ModelBox:
         self.provider.add_class("pc-provider")
         self.model = W.Text(placeholder="model name")
         self.model.add_class("pc-model")
+        # Reasoning effort (OpenAI o-series, GPT-5) or extended-thinking budget (Claude).
+        self.reasoning = W.Dropdown(options=[("reasoning: default", ""), ("low", "low"), ("medium", "medium"),
+                                             ("high", "high")], value="", layout=W.Layout(width="170px"))
+        self.reasoning.add_class("pc-reasoning")
         self.keys = html("pc-keys")
         self.estimate = html("pc-estimate")
         self.set_spec(spec or fixed_backend_spec or _default_spec())
@@ -72,7 +76,9 @@ class ModelBox:
         if fixed_backend_spec:
             self.provider.disabled = True
             self.model.disabled = True
-        self.widget = box([box([self.provider, self.model], vertical=False), self.keys, self.estimate], "pc-model-box")
+            self.reasoning.disabled = True
+        self.widget = box([box([self.provider, self.model, self.reasoning], vertical=False), self.keys, self.estimate],
+                          "pc-model-box")
         self.update_keys()
 
     def set_spec(self, spec: str) -> None:
@@ -90,6 +96,10 @@ class ModelBox:
             return self.fixed
         model = self.model.value.strip()
         return f"{self.provider.value}:{model}" if model else str(self.provider.value)
+
+    def backend_options(self) -> dict[str, str]:
+        """Options for ``get_backend`` besides the spec (recorded with every call)."""
+        return {"reasoning": self.reasoning.value} if self.reasoning.value else {}
 
     def _provider_changed(self, change: dict) -> None:
         self.model.value = DEFAULT_MODELS.get(change["new"], "")

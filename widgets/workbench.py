@@ -248,12 +248,13 @@ class Workbench:
     def _get_backend(self) -> Backend:
         if self.backend is not None:
             return self.backend
-        spec = self.model_box.spec
-        if spec not in self._backends:
+        spec, options = self.model_box.spec, self.model_box.backend_options()
+        key = f"{spec}|{options.get('reasoning', '')}"
+        if key not in self._backends:
             from papercoder_nb.llm.registry import get_backend
 
-            self._backends[spec] = get_backend(spec)
-        return self._backends[spec]
+            self._backends[key] = get_backend(spec, **options)
+        return self._backends[key]
 
     get_backend = _get_backend  # public names for the step boxes (smoke_box, eval_box)
 

@@ -6,8 +6,11 @@ optionally ``coding_artifacts/<file>_coding.txt``, and the repository in a sibli
 ``<output>_repo`` folder. Its designs come in two shapes: the model's JSON inside
 ``[CONTENT]`` tags (with comments and trailing commas), or the same content already
 rendered as ``[Heading]`` blocks. Both are mapped onto our ``Architecture`` and ``Logic``
-models; fields longer than our bounds are cut and each cut is stated in the artifact's
-warnings. Whatever is absent (code, usually) stays missing, to be generated here.
+models without cutting anything: sections with no field of their own (PaperCoder's
+"Full API spec", non-Python entries of the file list) are kept word for word in
+``other_sections``, and ``import_losses`` checks that every content line of the run is
+in the session. Every artifact gets its input hash, so an edit stales what reads it, as
+in any session. Whatever is absent (code, usually) stays missing, to be generated here.
 
 The paper itself is not part of the output folder: pass it, or a ``*_cleaned.json``
 next to the output (PaperCoder's own input) is used; failing both the session gets a
@@ -28,11 +31,10 @@ from ..artifacts import Architecture, FileLogic, FileNameError, Logic, check_fil
 from ..extract import ExtractError, extract_code, extract_json, extract_yaml
 from ..paper import Paper, PaperMeta, load_paper
 from ..store import Session, now
+from .import_losses import import_losses
 
 _HEADING = re.compile(r"^\[([^\]\n]{2,80})\]\s*$", re.M)
 _SEPARATOR = re.compile(r"^-{10,}\s*$", re.M)
-# Our model bounds (artifacts.py): Long 4000, Medium 600, Short 200, lists as below.
-LONG, MEDIUM, SHORT = 4000, 600, 200
 
 
 class ImportError_(ValueError):  # noqa: N801 - not the builtin ImportError
@@ -104,37 +106,39 @@ class _Notes:
     def __init__(self) -> None:
         self.items: list[str] = []
 
-    def cut(self, text: Any, limit: int, what: str) -> str:
-        text = "" if text is None else (text if isinstance(text, str) else str(text))
-        if len(text) <= limit:
-            return text
-        self.items.append(f"{what} cut from {len(text)} to {limit} characters")
-        return text[: limit - 1] + "…"
-
-    def cap(self, items: list[Any], limit: int, what: str) -> list[Any]:
-        if len(items) <= limit:
-            return items
-        self.items.append(f"{what}: kept the first {limit} of {len(items)} items")
-        return items[:limit]
+    @staticmethod
+    def text(value: Any) -> str:
+        return "" if value is None else (value if isinstance(value, str) else str(value))
 
 
-def _files(names: list[Any], notes: _Notes, what: str) -> list[str]:
+def _files(names: list[Any], notes: _Notes, what: str, kept: dict[str, Any]) -> list[str]:
+    """The Python module paths; any other entry is kept as written under ``kept[what]``."""
     out: list[str] = []
+    other: list[str] = []
     for n in names:
         name = str(n).strip().strip("`'\"")
         try:
             name = check_file_name(name)
         except FileNameError as e:
-            notes.items.append(f"{what}: dropped {name!r} ({e})")
+            notes.items.append(f"{what}: {name!r} is not a repository module ({e}); kept in other_sections")
+            other.append(str(n))
             continue
         if name not in out:
             out.append(name)
-    return notes.cap(out, 16, what)
+    if other:
+        kept[f"{what}: not Python modules"] = other
+    return out
 
 
 # -- Mermaid: the rendered form lost its line breaks -------------------------------------
 def reflow_mermaid(text: str) -> str:
-    """Best-effort line breaks for a diagram flattened to one line (heuristic, lossless)."""
+    """Line breaks for a diagram flattened to one line; the text as given unless the
+    reflowed one differs from it in white space alone (so nothing is ever lost)."""
+    reflowed = _reflow(text)
+    return reflowed if re.sub(r"\s", "", reflowed) == re.sub(r"\s", "", text) else text.strip()
+
+
+def _reflow(text: str) -> str:
     text = text.strip()
     if "\n" in text.strip() or not text:
         return text
@@ -179,20 +183,28 @@ def reflow_mermaid(text: str) -> str:
 
 
 # -- mapping onto our models -------------------------------------------------------------
+ARCH_FIELDS = ("implementation approach", "file list", "data structures and interfaces", "program call flow",
+               "anything unclear")
+LOGIC_FIELDS = ("required packages", "logic analysis", "task list", "shared knowledge", "anything unclear")
+
+
+def _other(design: dict[str, Any], used: tuple[str, ...]) -> dict[str, Any]:
+    """The design's sections with no field of their own, word for word."""
+    return {k: v for k, v in design.items() if k not in used and v not in (None, "", [])}
+
+
 def to_architecture(design: dict[str, Any], notes: _Notes) -> Architecture:
-    files = _files(_as_list(design.get("file list")), notes, "architecture.file_list")
+    other = _other(design, ARCH_FIELDS)
+    files = _files(_as_list(design.get("file list")), notes, "file list", other)
     if not files:
         raise ImportError_("the architecture design has no usable Python file list")
     return Architecture(
-        implementation_approach=notes.cut(design.get("implementation approach"), LONG,
-                                          "architecture.implementation_approach"),
+        implementation_approach=notes.text(design.get("implementation approach")),
         file_list=files,
-        data_structures_and_interfaces=notes.cut(reflow_mermaid(str(design.get("data structures and interfaces") or "")),
-                                                 LONG, "architecture.data_structures_and_interfaces"),
-        program_call_flow=notes.cut(reflow_mermaid(str(design.get("program call flow") or "")), LONG,
-                                    "architecture.program_call_flow"),
-        unclear=[notes.cut(u, MEDIUM, "architecture.unclear item")
-                 for u in notes.cap(_as_list(design.get("anything unclear")), 8, "architecture.unclear")],
+        data_structures_and_interfaces=reflow_mermaid(notes.text(design.get("data structures and interfaces"))),
+        program_call_flow=reflow_mermaid(notes.text(design.get("program call flow"))),
+        unclear=[notes.text(u) for u in _as_list(design.get("anything unclear"))],
+        other_sections=other,
     )
 
 
@@ -209,41 +221,44 @@ def _depends(text: str, me: str, earlier: list[str]) -> list[str]:
 
 
 def to_logic(design: dict[str, Any], arch: Architecture | None, notes: _Notes) -> Logic:
-    tasks = _files(_as_list(design.get("task list")), notes, "logic.task_list")
+    other = _other(design, LOGIC_FIELDS)
+    tasks = _files(_as_list(design.get("task list")), notes, "task list", other)
     if not tasks and arch is not None:
         tasks = list(arch.file_list)
         notes.items.append("logic.task_list missing: the architecture's file list is used")
     if not tasks:
         raise ImportError_("the logic design has no usable task list")
     analyses: dict[str, str] = {}
+    unmatched: list[Any] = []
     for item in _as_list(design.get("logic analysis")):
-        if isinstance(item, list | tuple) and len(item) >= 2:
-            analyses[str(item[0]).strip()] = str(item[1])
+        if isinstance(item, list | tuple) and len(item) >= 2 and str(item[0]).strip() in tasks:
+            analyses[str(item[0]).strip()] = "\n".join(str(x) for x in item[1:])
+        else:
+            unmatched.append(item)
+    if unmatched:
+        other["logic analysis: entries for no task"] = unmatched
     files = []
     for i, f in enumerate(tasks):
         text = analyses.get(f, "")
         if not text:
             notes.items.append(f"logic: no logic analysis for {f}")
-        files.append(FileLogic(file=f, purpose=notes.cut(text or f"(no description for {f})", MEDIUM,
-                                                          f"logic.files[{f}].purpose"),
+        files.append(FileLogic(file=f, purpose=text or f"(no description for {f})",
                                depends_on=_depends(text, f, tasks[:i])))
-    packages = [notes.cut(p, SHORT, "logic.required_packages item") for p in _as_list(design.get("required packages"))
-                if str(p).strip() and not str(p).lower().startswith("no ")]
-    for dropped in ("full api spec", "required other language third-party packages"):
-        value = design.get(dropped)
-        if value and not (isinstance(value, str) and value.lower().startswith("- no ")) and \
-                not (isinstance(value, list) and all(str(v).lower().startswith("no ") for v in value)):
-            notes.items.append(f"logic: '{dropped}' has no place in our logic design and was left out")
+    packages, not_packages = [], []
+    for p in _as_list(design.get("required packages")):
+        (not_packages if not str(p).strip() or str(p).lower().startswith("no ") else packages).append(str(p))
+    if not_packages:
+        other["required packages: not packages"] = not_packages
     entry = "main.py" if "main.py" in tasks else tasks[-1]
     return Logic(
-        required_packages=notes.cap(packages, 20, "logic.required_packages"),
+        required_packages=packages,
         files=files,
         task_list=tasks,
-        shared_knowledge=notes.cut(design.get("shared knowledge"), LONG, "logic.shared_knowledge"),
-        unclear=[notes.cut(u, MEDIUM, "logic.unclear item")
-                 for u in notes.cap(_as_list(design.get("anything unclear")), 8, "logic.unclear")],
+        shared_knowledge=notes.text(design.get("shared knowledge")),
+        unclear=[notes.text(u) for u in _as_list(design.get("anything unclear"))],
         entry_point=entry,
         smoke_args=[],
+        other_sections=other,
     )
 
 
@@ -345,7 +360,24 @@ def import_papercoder(
     for f in files:
         code, _ = _find_code(output_dir, Path(repo) if repo else None, f)
         put(f"code:{f}", code, [], "")
+    _stamp_input_hashes(session)
+    losses = import_losses(output_dir, session)
+    report.notes.append(f"kept {losses.kept} of {losses.total} content lines of the run"
+                        + (f"; lost: {', '.join(losses.lost[:5])}" if losses.lost else " (nothing lost)"))
     session.state.notes.append(f"imported from PaperCoder output {output_dir} at {now()}")
     session.state.notes += report.notes
     session.save()
     return report
+
+
+def _stamp_input_hashes(session: Session) -> None:
+    """Each imported artifact records what it was made from, as a generated one does:
+    the import is its generation, so an edit upstream makes it stale."""
+    from ..graph import input_hash, nodes
+
+    graph = nodes(session)
+    by_id = {n.id: n for n in graph}
+    for n in graph:
+        rec = session.record(n.id)
+        if rec is not None and session.read(n.id) is not None:
+            rec.input_hash = input_hash(session, n, by_id)

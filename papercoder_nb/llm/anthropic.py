@@ -48,11 +48,12 @@ from .base import (
     Usage,
 )
 from .config import load_settings, require_key
+from .limits import check_reasoning, known_limits
 
 KEY_VARIABLE = "ANTHROPIC_API_KEY"
 MAX_BREAKPOINTS = 4
-# Longest prefix wins; 200k unless known larger (1M on older models is a beta opt-in).
-CONTEXT_WINDOWS = {"claude-": 200_000, "claude-opus-4-7": 1_000_000}
+# Extended thinking: the budget per --reasoning level (tokens, taken from max_tokens).
+THINKING_BUDGET = {"low": 4_096, "medium": 16_384, "high": 32_768}
 # Models known to accept ``temperature``; newer ones (Opus 4.7 on) reject it with a 400.
 SAMPLING_MODELS = (
     "claude-3",
@@ -128,6 +129,8 @@ class AnthropicBackend:
         base_url: str | None = None,
         timeout: float = 600.0,
         context_window: int | None = None,
+        max_output: int | None = None,
+        reasoning: str | None = None,
         structured: str = "prompt",
         **_: Any,
     ) -> None:
@@ -149,23 +152,26 @@ class AnthropicBackend:
             max_retries=0,  # llm.call retries, with backoff and the budget in view
             http_client=adapt_http_client(http_client, self._http),
         )
-        self.context_window = context_window or self._window(model)
+        known = known_limits(model) or (200_000, 32_000)
+        self.context_window = context_window or known[0]
+        self.max_output = max_output or known[1]
+        self.reasoning = check_reasoning(reasoning)
+        # The thinking budget comes out of max_tokens: the answer's cap is what is left.
+        self.reasoning_reserve = THINKING_BUDGET[self.reasoning] if self.reasoning else 0
         # Sent only where known to be accepted; dropped for good after a 400 naming it.
-        self.send_temperature = model.startswith(SAMPLING_MODELS)
-
-    @staticmethod
-    def _window(model: str) -> int:
-        matches = [p for p in CONTEXT_WINDOWS if model.startswith(p)]
-        return CONTEXT_WINDOWS[max(matches, key=len)] if matches else 200_000
+        # Extended thinking accepts no temperature either.
+        self.send_temperature = model.startswith(SAMPLING_MODELS) and not self.reasoning
 
     def params(self, request: Request) -> dict[str, Any]:
         """The ``messages.create`` arguments for a request (public for tests and logs)."""
         system, turns = build_messages(request.messages)
         params: dict[str, Any] = {
             "model": self.model,
-            "max_tokens": request.max_tokens,
+            "max_tokens": request.max_tokens + self.reasoning_reserve,
             "messages": turns,
         }
+        if self.reasoning:
+            params["thinking"] = {"type": "enabled", "budget_tokens": self.reasoning_reserve}
         if self.send_temperature:
             # extra_body: recent SDK releases dropped the keyword, the older API still takes it.
             params["extra_body"] = {"temperature": request.temperature}
@@ -188,7 +194,9 @@ class AnthropicBackend:
                     "input_schema": input_schema,
                 }
             ]
-            params["tool_choice"] = {"type": "tool", "name": name}
+            # With thinking on, the API takes only tool_choice "auto"; the answer falls back
+            # to JSON in the text when the model does not call the tool.
+            params["tool_choice"] = {"type": "auto"} if self.reasoning else {"type": "tool", "name": name}
         return params
 
     def _error(self, exc: Exception) -> BackendError:

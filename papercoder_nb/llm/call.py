@@ -26,6 +26,7 @@ from .base import (
     TokenCallback,
     Usage,
 )
+from .limits import limits_of
 
 Recorder = Callable[[dict[str, Any]], None]
 
@@ -62,13 +63,18 @@ class Throttle:
                 time.sleep(delay)
 
 
-def cost_of(spec: str, usage: Usage) -> float | None:
-    """List-price cost in USD; None when the model's price is unknown."""
+def cost_of(spec: str, usage: Usage, price: Any = None) -> float | None:
+    """List-price cost in USD (or at ``price``, a user's own); None when the price is unknown."""
     try:
         from .pricing import cost
     except ImportError:
         return 0.0 if spec.split(":")[0] in ("local", "replay", "scripted") else None
-    return cost(spec, usage)
+    return cost(spec, usage, price)
+
+
+def backend_cost(backend: Backend, usage: Usage) -> float | None:
+    """The cost of a call on this backend, at the price the user gave it if any (--price)."""
+    return cost_of(backend.spec, usage, getattr(backend, "price", None))
 
 
 def call_model(
@@ -128,6 +134,7 @@ def _record(
     if record is None:
         return
     usage = completion.usage if completion else Usage()
+    limits = limits_of(backend)
     entry: dict[str, Any] = {
         "at": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
         "artifact": request.artifact,
@@ -139,10 +146,14 @@ def _record(
         "max_tokens": request.max_tokens,
         "temperature": request.temperature,
         "context_window": backend.context_window,
+        # The limits the prompt was sized to: replay needs them to rebuild the same prompts.
+        "max_output": limits.max_output,
+        "small_model": limits.small,
+        "reasoning": getattr(backend, "reasoning", None),
         "attempt": attempt,
         "latency_s": round(latency, 4),
         "usage": usage.model_dump(),
-        "cost_usd": cost_of(backend.spec, usage),
+        "cost_usd": backend_cost(backend, usage),
     }
     if completion is not None:
         entry["response"] = completion.text

@@ -76,6 +76,8 @@ class LocalBackend:
         n_threads: int | None = None,
         repeat_penalty: float = 1.1,
         seed: int = 0,
+        max_output: int | None = None,
+        small_model: bool | None = None,
         **_: Any,
     ) -> None:
         if not model or model == "smollm2":
@@ -91,6 +93,8 @@ class LocalBackend:
         self.path = path
         self.spec = "local" if path == embedded_model_path() else f"local:{path}"
         self.context_window = n_ctx
+        self.max_output = max_output or n_ctx  # llama.cpp writes until the window is full
+        self.small_model = small_model  # None: decided by the window (small below 32k)
         self.n_threads = n_threads
         self.repeat_penalty = repeat_penalty
         self.seed = seed

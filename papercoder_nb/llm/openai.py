@@ -47,25 +47,14 @@ from .base import (
     Usage,
 )
 from .config import load_settings, require_key
+from .limits import check_reasoning, known_limits, server_limits
 from .schema import bound_schema
 
 KEY_VARIABLE = "OPENAI_API_KEY"
 NO_KEY = "sk-no-key-required"  # local servers ignore the key but the SDK insists on one
 DEFAULT_LOCAL_WINDOW = 8192
 DEFAULT_OPENAI_WINDOW = 128_000
-# Longest prefix wins.
-CONTEXT_WINDOWS = {
-    "gpt-4.1": 1_047_576,
-    "gpt-4o": 128_000,
-    "gpt-4-turbo": 128_000,
-    "gpt-4": 8_192,
-    "gpt-3.5-turbo": 16_385,
-    "gpt-5": 400_000,
-    "o1": 200_000,
-    "o1-mini": 128_000,
-    "o3": 200_000,
-    "o4-mini": 200_000,
-}
+DEFAULT_OPENAI_OUTPUT = 16_384
 # Hidden reasoning tokens count against max_completion_tokens; leave room for them so a
 # reasoning model does not spend the whole allowance thinking and return nothing.
 REASONING_HEADROOM = {"minimal": 1024, "low": 4096, "medium": 16384, "high": 32768}
@@ -79,11 +68,6 @@ _FINISH = {"stop": "stop", "length": "length", "tool_calls": "tool_use", "functi
 def is_reasoning_model(model: str) -> bool:
     name = model.rsplit("/", 1)[-1].lower()
     return name.startswith("gpt-5") or (len(name) > 1 and name[0] == "o" and name[1].isdigit())
-
-
-def _lookup(model: str) -> int | None:
-    matches = [p for p in CONTEXT_WINDOWS if model.startswith(p)]
-    return CONTEXT_WINDOWS[max(matches, key=len)] if matches else None
 
 
 def _import_sdk() -> Any:
@@ -116,7 +100,9 @@ class OpenAIBackend:
         base_url: str | None = None,
         timeout: float = 600.0,
         reasoning_effort: str | None = None,
+        reasoning: str | None = None,
         context_window: int | None = None,
+        max_output: int | None = None,
         **_: Any,
     ) -> None:
         if not model:
@@ -142,8 +128,10 @@ class OpenAIBackend:
             max_retries=0,  # llm.call retries, with backoff and the budget in view
             http_client=adapt_http_client(http_client, self._http),
         )
-        self.reasoning_effort = reasoning_effort
+        self.reasoning_effort = reasoning_effort or check_reasoning(reasoning)
+        self.reasoning = self.reasoning_effort  # recorded with every call
         self._window = context_window
+        self._max_output = max_output
         # What this server accepted so far; only ever downgraded.
         self.schema_mode = "json_schema"
         self.stream_usage = True
@@ -159,37 +147,58 @@ class OpenAIBackend:
 
     @property
     def context_window(self) -> int:
-        """From the option, the table, or (unknown model on a server) the server's /models."""
+        """From the option, the table, or (unknown model on a server) what the server says."""
         if self._window is None:
-            known = _lookup(self.model)
-            if known is not None:
-                self._window = known
-            elif self.official:
-                self._window = DEFAULT_OPENAI_WINDOW
-            else:
-                self._window = self._probe_window() or DEFAULT_LOCAL_WINDOW
+            self._resolve_limits()
+        assert self._window is not None
         return self._window
 
-    def _probe_window(self) -> int | None:
+    @property
+    def max_output(self) -> int:
+        """Output tokens the model may write (answer and hidden reasoning together)."""
+        if self._max_output is None:
+            self._resolve_limits()
+        assert self._max_output is not None
+        return self._max_output
+
+    @property
+    def reasoning_reserve(self) -> int:
+        """Output tokens kept for hidden reasoning: the answer's cap is the rest."""
+        if not is_reasoning_model(self.model):
+            return 0
+        return REASONING_HEADROOM.get(self.reasoning_effort or "medium", 16384)
+
+    def _resolve_limits(self) -> None:
+        known = known_limits(self.model)
+        window, out = known if known is not None else (None, None)
+        if known is None and not self.official:
+            window, out = self._probe_limits()
+            window = window or DEFAULT_LOCAL_WINDOW
+            out = out or window  # a server caps prompt + answer at its window, nothing less
+        elif known is None:
+            window, out = DEFAULT_OPENAI_WINDOW, DEFAULT_OPENAI_OUTPUT
+        if self._window is None:
+            self._window = window
+        if self._max_output is None:
+            self._max_output = min(out or self._window, self._window) if known is None else out
+
+    def _probe_limits(self) -> tuple[int | None, int | None]:
+        """llama.cpp's ``/props`` (the window it runs with), then ``/v1/models`` (vLLM and others)."""
+        client = self._client.with_options(timeout=5.0)
+        props = models = None
+        root = str(self._client.base_url).rstrip("/").removesuffix("/v1")
         try:
-            page = self._client.with_options(timeout=5.0).models.list()
-        except Exception:  # any failure just means "unknown": use the default
-            return None
-        models = list(getattr(page, "data", []) or [])
-        chosen = [m for m in models if getattr(m, "id", None) == self.model] or models[:1]
-        for m in chosen:
-            extra = dict(getattr(m, "model_extra", None) or {})
-            meta = extra.get("meta") if isinstance(extra.get("meta"), dict) else {}
-            for value in (
-                extra.get("max_model_len"),  # vLLM
-                extra.get("context_length"),  # LM Studio, OpenRouter
-                extra.get("max_context_length"),
-                meta.get("n_ctx"),
-                meta.get("n_ctx_train"),  # llama.cpp server
-            ):
-                if isinstance(value, int) and value > 0:
-                    return value
-        return None
+            props = client.get(f"{root}/props", cast_to=object)
+        except Exception:  # any failure just means "not llama.cpp": try the next source
+            props = None
+        window, out = server_limits(props, None, self.model)
+        if window is None:
+            try:
+                models = client.get("/models", cast_to=object)
+            except Exception:
+                models = None
+            window, _ = server_limits(None, models, self.model)
+        return window, out
 
     # -- request ----------------------------------------------------------------------
 

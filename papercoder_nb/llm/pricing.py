@@ -105,10 +105,21 @@ def price_for(spec: str) -> Price | None:
     return None
 
 
-def cost(spec: str, usage: Usage) -> float | None:
-    """USD for one call's usage; None when the price is unknown."""
+def parse_price(text: str) -> Price:
+    """``--price IN,OUT``: USD per million input and output tokens (no cache discount assumed)."""
     try:
-        price = price_for(spec)
+        inp, out = (float(x) for x in text.split(","))
+    except ValueError:
+        raise ValueError(f"--price takes IN,OUT in USD per million tokens, e.g. 0.5,1.5; got {text!r}") from None
+    if inp < 0 or out < 0:
+        raise ValueError(f"--price: prices can't be negative ({text!r})")
+    return Price(inp, out, inp, inp)
+
+
+def cost(spec: str, usage: Usage, price: Price | None = None) -> float | None:
+    """USD for one call's usage (at ``price`` when given); None when the price is unknown."""
+    try:
+        price = price or price_for(spec)
     except Exception:  # a cost display must never take a run down
         return None
     if price is None:

@@ -28,6 +28,8 @@ class ReplayBackend:
         self.spec = f"replay:{path}"
         self.path = path
         self.context_window = 200_000
+        self.max_output: int | None = None  # as recorded; older cassettes: the default
+        self.small_model: bool | None = None
         self.calls = 0
         self._answers: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self._lock = threading.Lock()
@@ -45,6 +47,8 @@ class ReplayBackend:
                 continue
             # Prompts are budgeted to the window, so replay must claim the recorded one.
             self.context_window = int(rec.get("context_window") or self.context_window)
+            self.max_output = rec.get("max_output") or self.max_output
+            self.small_model = rec.get("small_model", self.small_model)
             self._answers[rec["request_hash"]].append(rec)
         self._served: dict[str, int] = defaultdict(int)
 

@@ -26,10 +26,17 @@ class ScriptedBackend:
         answers: list[Answer] | None = None,
         context_window: int = 200_000,
         responder: Callable[[Request], str] | None = None,
+        max_output: int | None = None,
+        small_model: bool | None = None,
+        finish_reasons: list[str] | None = None,
         **_: Any,
     ) -> None:
         self.spec = f"scripted:{model or 'queue'}"
         self.context_window = context_window
+        self.max_output = max_output
+        self.small_model = small_model
+        # finish reason per answer, in order ("length" plays an answer cut by max_tokens)
+        self.finish_reasons: list[str] = list(finish_reasons or [])
         self.answers: list[Answer] = list(answers or [])
         self.responder = responder
         self.requests: list[Request] = []
@@ -53,6 +60,7 @@ class ScriptedBackend:
                 answer = self.responder
             else:
                 raise BackendError(f"scripted backend has no answer left for {request.artifact or 'this request'}")
+            finish = self.finish_reasons.pop(0) if self.finish_reasons else "stop"
         if isinstance(answer, BaseException):
             raise answer
         text = answer(request) if callable(answer) else answer
@@ -71,5 +79,6 @@ class ScriptedBackend:
             text=text,
             parsed=parsed,
             usage=Usage(input_tokens=request.estimated_input_tokens(), output_tokens=estimate_tokens(text)),
+            finish_reason=finish,
             model=self.spec,
         )

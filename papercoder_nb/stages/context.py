@@ -1,31 +1,36 @@
 """Building a prompt that fits the model's window, stable content first.
 
 Order: system text → paper → approved planning artifacts (and the user's answers) →
-per-file material → the task. That order lets provider prefix caches (and llama.cpp's
-KV cache) reuse everything up to the first part that differs.
+earlier repository files in coding order → the task. That order lets provider prefix
+caches (and llama.cpp's KV cache) reuse everything up to the first part that differs;
+coding calls run in order, so each one's files are the previous one's plus one.
 
-When the window is short, context is condensed in this stated order, never refused:
-1. the code of dependency files becomes an outline (imports, signatures, docstrings);
-2. the planning designs are re-serialised compactly, and the plan is cut;
-3. the paper is condensed (references, then appendices, then every section cut evenly);
-4. as a last resort the file's own analysis is cut.
+Every size comes from the model's limits (``llm.limits``): the answer gets all the room
+the window and the model's output limit allow, at least its reserve. When the window is
+short, context is condensed in this stated order, never refused:
+1. earlier files that are not dependencies become outlines, then are left out;
+2. the code of dependency files becomes an outline (imports, signatures, docstrings);
+3. the planning designs are re-serialised compactly, and the plan is cut;
+4. the paper is condensed (references, then appendices, then every section cut evenly);
+5. as a last resort the file's own analysis is cut.
 For windows under 32k tokens the paper gets a fixed share, so it is the same text in
 every call and the cached prefix survives.
 """
 
 from __future__ import annotations
 
-import ast
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..artifacts import PLANNING
-from ..graph import PLANNING_INPUTS, load_logic
+from ..graph import PLANNING_INPUTS, file_graph, load_logic
 from ..llm.base import Message, Part, Request
+from ..llm.limits import ModelLimits
 from ..paper.tokens import estimate_tokens
 from ..store import Session
 from ..templates import load_prompt, render
+from .coding_context import outline
 from .specs import ArtifactSpec
 
 PLANNING_TITLES = {
@@ -37,6 +42,8 @@ PLANNING_TITLES = {
 SMALL_WINDOW = 32_000
 PAPER_SHARE_SMALL = 0.38
 SAFETY_MARGIN = 160  # chat-template tokens and estimation error
+# How each earlier file is passed: whole, as an outline, or not at all.
+FULL, OUTLINE, LEFT_OUT = "full", "outline", "left out"
 
 
 @dataclass
@@ -45,31 +52,52 @@ class Built:
     notes: list[str] = field(default_factory=list)  # what was condensed, for the record
 
 
-def outline(code: str) -> str:
-    """Imports, class and function signatures with first docstring lines."""
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        return "\n".join(code.splitlines()[:40]) + "\n# … (cut)\n"
-    lines = code.splitlines()
-    out: list[str] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import | ast.ImportFrom) and node in tree.body:
-            out.append(ast.get_source_segment(code, node) or "")
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            out.append(lines[node.lineno - 1])
-            doc = ast.get_docstring(node)
-            if doc:
-                out.append(f'    """{doc.splitlines()[0]}"""')
-            if isinstance(node, ast.ClassDef):
-                for sub in node.body:
-                    if isinstance(sub, ast.FunctionDef | ast.AsyncFunctionDef):
-                        out.append(lines[sub.lineno - 1])
-            out.append("    ...")
-        elif isinstance(node, ast.Assign) and node.col_offset == 0:
-            out.append(lines[node.lineno - 1][:160])
-    return "\n".join(out) + "\n"
+@dataclass
+class RepoFiles:
+    """The earlier files of a coding call, in coding order, each with how it is passed."""
+
+    code: dict[str, str] = field(default_factory=dict)
+    deps: set[str] = field(default_factory=set)
+    form: dict[str, str] = field(default_factory=dict)
+
+    def parts(self) -> list[str]:
+        out = []
+        for path, code in self.code.items():
+            form = self.form[path]
+            if form == LEFT_OUT:
+                continue
+            body = (outline(code) if form == OUTLINE else code).rstrip()
+            # The same text in every call that passes the file the same way (no per-call
+            # labels): consecutive coding calls then share the whole block as a prefix.
+            label = "" if form == FULL else " (outline)"
+            out.append(f"## Repository file {path}{label}\n```python\n{body}\n```\n\n")
+        return out
+
+    def degrade(self, which: str, to: str) -> bool:
+        """Pass ``which`` files ("others" or "deps") one step smaller; False if nothing changed."""
+        changed = False
+        for path in self.code:
+            if (path in self.deps) == (which == "deps") and self.form[path] != to and \
+                    (to == LEFT_OUT or self.form[path] == FULL):
+                self.form[path] = to
+                changed = True
+        return changed
+
+
+def repo_files(session: Session, spec: ArtifactSpec) -> RepoFiles:
+    """Every file coded before this one; all in full to start with."""
+    if spec.kind != "code" or not spec.file:
+        return RepoFiles()
+    graph = file_graph(session)
+    if graph is None:
+        return RepoFiles()
+    files = RepoFiles(deps=set(graph.deps.get(spec.file, [])))
+    for g in graph.earlier(spec.file):
+        text = session.read(f"code:{g}")
+        if text is not None:
+            files.code[g] = text
+            files.form[g] = FULL
+    return files
 
 
 def _compact(artifact_id: str, text: str) -> str:
@@ -92,7 +120,7 @@ def build_request(
     session: Session,
     spec: ArtifactSpec,
     *,
-    context_window: int,
+    limits: ModelLimits,
     count: Callable[[str], int] = estimate_tokens,
     feedback: str | None = None,
     prompt_dir: str | None = None,
@@ -100,19 +128,15 @@ def build_request(
 ) -> Built:
     """``reserve`` keeps room for what a repair request appends (the bad answer)."""
     notes: list[str] = []
-    max_out = spec.max_tokens_for(context_window)
-    available = context_window - max_out - SAFETY_MARGIN - reserve
+    window = limits.context_window
+    available = window - limits.answer_reserve(spec.kind) - SAFETY_MARGIN - reserve
 
     system = load_prompt("system", prompt_dir).strip()
     planning = {a: session.read(a) or "" for a in planning_inputs(spec.id)}
     # Answers flow only downstream of the artifact that raised the question.
     answers = [a for a in session.state.answers if a.source in planning]
-    task = _task_text(session, spec, prompt_dir, feedback)
-    deps: dict[str, str] = {}
-    if spec.kind == "code" and spec.file:
-        logic = load_logic(session)
-        for d in (logic.dependencies().get(spec.file, []) if logic else []):
-            deps[d] = session.read(f"code:{d}") or ""
+    task = _task_text(session, spec, prompt_dir, feedback, limits.small)
+    repo = repo_files(session, spec)
 
     def planning_blocks(compact: bool, plan_cap: int | None) -> list[str]:
         """One block per planning artifact, so each can end a cached prefix."""
@@ -128,36 +152,26 @@ def build_request(
             blocks.append(f"\n## The researcher's answers to open questions\n{qa}\n")
         return blocks
 
-    def deps_text(as_outline: bool) -> str:
-        return "".join(
-            f"## Repository file {path}{' (outline)' if as_outline else ''}\n```python\n"
-            f"{(outline(code) if as_outline else code).rstrip()}\n```\n\n"
-            for path, code in deps.items()
-        )
-
     paper = session.selected_paper()
     full_paper = paper.to_prompt_text()
-    if context_window < SMALL_WINDOW:
-        paper_budget = int(context_window * PAPER_SHARE_SMALL)
-    else:
-        paper_budget = available
+    paper_budget = int(window * PAPER_SHARE_SMALL) if window < SMALL_WINDOW else available
     paper_text = paper.to_prompt_text(max_tokens=paper_budget) if count(full_paper) > paper_budget else full_paper
-
     plan_blocks = planning_blocks(False, None)
-    deps_block = deps_text(False)
 
     def total() -> int:
-        return sum(count(t) for t in (system, paper_text, *plan_blocks, deps_block, task)) + 24
+        return sum(count(t) for t in (system, paper_text, *plan_blocks, *repo.parts(), task)) + 24
 
-    if total() > available and deps:
-        deps_block = deps_text(True)
-        notes.append("dependency code passed as outlines")
+    for which, to, note in (("others", OUTLINE, "earlier files that are not dependencies passed as outlines"),
+                            ("others", LEFT_OUT, "outlines of earlier files left out"),
+                            ("deps", OUTLINE, "dependency code passed as outlines")):
+        if total() > available and repo.degrade(which, to):
+            notes.append(note)
     if total() > available and planning:
-        rest = available - sum(count(t) for t in (system, paper_text, deps_block, task))
+        rest = available - sum(count(t) for t in (system, paper_text, *repo.parts(), task))
         plan_blocks = planning_blocks(True, max(800, rest * 2))
         notes.append("planning artifacts compacted")
     if total() > available:
-        room = available - sum(count(t) for t in (system, *plan_blocks, deps_block, task)) - 24
+        room = available - sum(count(t) for t in (system, *plan_blocks, *repo.parts(), task)) - 24
         paper_text = paper.to_prompt_text(max_tokens=max(200, room))
         notes.append("paper condensed")
     if total() > available:
@@ -166,41 +180,53 @@ def build_request(
         notes.append("task material cut")
     if paper_text != full_paper and "paper condensed" not in notes:
         notes.append("paper condensed")
+    return Built(_assemble(spec, limits, system, paper_text, plan_blocks, bool(answers), repo.parts(), task,
+                           total() + reserve), notes)
 
+
+def _assemble(spec: ArtifactSpec, limits: ModelLimits, system: str, paper_text: str, plan_blocks: list[str],
+              has_answers: bool, repo_parts: list[str], task: str, input_tokens: int) -> Request:
     parts = [Part(text=f"# The paper\n\n{paper_text}", cache=True)]
     for i, block in enumerate(plan_blocks):
         # Answers come last and change more often than the designs: no breakpoint there.
-        is_answers = answers and i == len(plan_blocks) - 1
+        is_answers = has_answers and i == len(plan_blocks) - 1
         parts.append(Part(text=block, cache=not is_answers))
-    if deps_block:
-        parts.append(Part(text=f"\n# Code already written\n\n{deps_block}"))
+    if repo_parts:
+        # One part per file, a breakpoint after the last: the next coding call's files
+        # are these plus one, so it reads all of them from the cache.
+        parts.append(Part(text="\n# Code already written\n\n"))
+        parts += [Part(text=t) for t in repo_parts]
+        parts[-1] = Part(text=parts[-1].text, cache=True)
     parts.append(Part(text=f"\n# Your task\n\n{task}"))
-    request = Request(
+    return Request(
         messages=[Message.of("system", system), Message(role="user", parts=parts)],
-        schema=spec.schema,
+        schema=limits.schema(spec.schema_for(limits.small)),
         schema_name=spec.kind,
-        max_tokens=max_out,
+        max_tokens=limits.max_tokens(spec.kind, input_tokens, SAFETY_MARGIN),
         temperature=0.2,
         artifact=spec.id,
         kind=spec.kind,
     )
-    return Built(request, notes)
 
 
-def _task_text(session: Session, spec: ArtifactSpec, prompt_dir: str | None, feedback: str | None) -> str:
-    template = load_prompt(spec.kind, prompt_dir)
+def _task_text(session: Session, spec: ArtifactSpec, prompt_dir: str | None, feedback: str | None,
+               small: bool = False) -> str:
+    template = load_prompt(spec.prompt_name(small), prompt_dir)
     values: dict[str, str] = {}
     if spec.file:
+        graph = file_graph(session)
         logic = load_logic(session)
         fl = logic.file_logic(spec.file) if logic else None
         values = {
             "file": spec.file,
             "purpose": fl.purpose if fl else "(not described in the logic design)",
-            "depends_on": ", ".join(logic.dependencies().get(spec.file, [])) if logic else "",
+            "depends_on": ", ".join(graph.deps.get(spec.file, [])) if graph else "",
             "analysis": (session.read(f"analysis:{spec.file}") or "").strip() if spec.kind == "code" else "",
         }
         values["depends_on"] = values["depends_on"] or "none"
     text = render(template, **values).strip()
+    if small:  # brevity keeps a tiny model from looping; strong models get the full request
+        text += "\n\n" + load_prompt("small", prompt_dir).strip()
     if feedback:
         previous = session.read(spec.id)
         if previous:

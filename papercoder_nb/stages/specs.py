@@ -11,12 +11,11 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from ..artifacts import Architecture, ConfigDesign, Logic, parse_config, schema_for
+from ..config_yaml import trace_problem
 from ..extract import extract_code, extract_json, extract_markdown, extract_yaml, trim_repetition
 
-# Output limits for models with room, and for small windows (under 32k tokens), where
-# every output token is taken from the context and small models tend to loop.
-MAX_TOKENS = {"plan": 3000, "architecture": 3000, "logic": 3000, "config": 1500, "analysis": 2500, "code": 6000}
-SMALL_MAX_TOKENS = {"plan": 800, "architecture": 700, "logic": 900, "config": 400, "analysis": 600, "code": 1100}
+# Warnings that earn an answer one repair request (it is kept if the repair fails too).
+REPAIRABLE = ("does not compile", "untraced config values")
 
 
 @dataclass
@@ -32,11 +31,15 @@ class ArtifactSpec:
     file: str | None  # the repository file, for analysis and code
     schema: dict[str, Any] | None
     parse: Callable[[str, Any], Parsed]
+    # The schema in small-model mode, where it differs (config: flat entries, not YAML).
+    small_schema: dict[str, Any] | None = None
 
-    def max_tokens_for(self, context_window: int) -> int:
-        if context_window < 32_000:
-            return min(SMALL_MAX_TOKENS[self.kind], max(256, context_window // 6))
-        return MAX_TOKENS[self.kind]
+    def schema_for(self, small: bool) -> dict[str, Any] | None:
+        return self.small_schema if small and self.small_schema is not None else self.schema
+
+    def prompt_name(self, small: bool) -> str:
+        """The task template: the kind's own, or its small-model form where one exists."""
+        return f"{self.kind}_small" if small and self.small_schema is not None else self.kind
 
 
 def _markdown(text: str, _parsed: Any) -> Parsed:
@@ -64,7 +67,10 @@ def _design(model: type[BaseModel]) -> Callable[[str, Any], Parsed]:
 
 
 def _config(text: str, parsed: Any) -> Parsed:
-    """Entries as JSON (the schema asked for) become YAML; plain YAML is accepted too."""
+    """YAML as written (any depth), or a small model's entries (JSON) rendered as YAML.
+
+    It must parse to a mapping (else refused); a value without a source comment is a
+    warning that earns one repair request."""
     data: Any = parsed
     if not isinstance(data, dict):
         try:
@@ -80,7 +86,8 @@ def _config(text: str, parsed: Any) -> Parsed:
     else:
         body = extract_yaml(text)
     parse_config(body)
-    return Parsed(body)
+    problem = trace_problem(body)
+    return Parsed(body if body.endswith("\n") else body + "\n", [problem] if problem else [])
 
 
 def _code(text: str, _parsed: Any) -> Parsed:
@@ -107,7 +114,7 @@ def spec_for(artifact_id: str) -> ArtifactSpec:
     if kind == "logic":
         return ArtifactSpec(artifact_id, kind, None, schema_for(Logic), _design(Logic))
     if kind == "config":
-        return ArtifactSpec(artifact_id, kind, None, schema_for(ConfigDesign), _config)
+        return ArtifactSpec(artifact_id, kind, None, None, _config, small_schema=schema_for(ConfigDesign))
     if kind == "analysis" and file:
         return ArtifactSpec(artifact_id, kind, file, None, _markdown)
     if kind == "code" and file:
@@ -116,5 +123,6 @@ def spec_for(artifact_id: str) -> ArtifactSpec:
 
 
 def code_needs_repair(parsed: Parsed) -> str | None:
-    """The compile error that earns code one repair request, if any."""
-    return next((w for w in parsed.warnings if w.startswith("does not compile")), None)
+    """The problem that earns an answer one repair request, if any: code that does not
+    compile, config values with no source."""
+    return next((w for w in parsed.warnings if w.startswith(REPAIRABLE)), None)

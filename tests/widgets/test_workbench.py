@@ -468,3 +468,25 @@ def test_the_same_paper_in_the_same_work_folder_reopens_the_latest_session(tmp_p
     again.new_session = True  # what a "New session" choice sets
     fresh = again._create_session(str(TRANSFORMER_JSON), lambda _e: None)
     assert fresh.root != first.session.root and not again.new_session
+
+
+def test_the_reasoning_picker_reaches_the_backend_and_calls_jsonl(tmp_path: Path) -> None:
+    from papercoder_nb.llm import registry
+
+    made: list[dict] = []
+
+    def factory(model: str, **options: object) -> ScriptedBackend:
+        made.append(options)
+        backend = scripted()
+        backend.reasoning = options.get("reasoning")  # as the Anthropic and OpenAI backends keep it
+        return backend
+
+    registry.register("thinker", factory)
+    wb = Workbench(TRANSFORMER_JSON, workdir=tmp_path / "s")
+    wb.model_box.set_spec("thinker:deep")
+    assert [v for _, v in wb.model_box.reasoning.options] == ["", "low", "medium", "high"]
+    wb.model_box.reasoning.value = "high"
+    wb.run_button.click()
+    assert wb.wait_idle(20)
+    assert made == [{"reasoning": "high"}]
+    assert wb.session.calls()[0]["reasoning"] == "high"
