@@ -39,19 +39,20 @@ KINDS = ("plan", "architecture", "logic", "config", "analysis", "code")
 TASK = "# Your task\n\n"
 
 
-def _opening(kind: str) -> re.Pattern[str]:
-    first = load_prompt(kind).strip().splitlines()[0]
+def _opening(kind: str, template: str | None = None) -> re.Pattern[str]:
+    first = load_prompt(template or kind).strip().splitlines()[0]
     pieces = re.split(r"\{\{\s*\w+\s*\}\}", first)
     return re.compile("(.+?)".join(re.escape(p) for p in pieces))
 
 
-OPENINGS = {kind: _opening(kind) for kind in KINDS}
+# A model of unknown limits gets the small-model config prompt: both openings are config.
+OPENINGS = [(kind, _opening(kind)) for kind in KINDS] + [("config", _opening("config", "config_small"))]
 
 
 def classify(prompt: str) -> Request:
     """The request's kind and artifact, read back from its task section."""
     task = prompt[prompt.rindex(TASK) + len(TASK):] if TASK in prompt else prompt
-    for kind, pattern in OPENINGS.items():
+    for kind, pattern in OPENINGS:
         m = pattern.match(task)
         if m:
             artifact = f"{kind}:{m.group(1)}" if kind in ("analysis", "code") else kind
