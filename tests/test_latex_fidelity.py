@@ -14,6 +14,7 @@ import pytest
 from conftest import PAPERS, ROOT
 
 from papercoder_nb.cli import main
+from papercoder_nb.llm.limits import ModelLimits
 from papercoder_nb.paper import load_paper
 from papercoder_nb.paper.latex import load_latex
 from papercoder_nb.paper.model import Paper
@@ -139,7 +140,7 @@ def test_paper_prompt_prints_what_the_prompt_carries(tmp_path: Path, capsys: pyt
     printed = capsys.readouterr().out
     assert r"\frac{QK^T}{\sqrt{d_k}}" in printed  # rich markup would have eaten nothing either
     session = Session.create(tmp_path / "s", load_paper(TRANSFORMER_TEX), TRANSFORMER_TEX)
-    built = build_request(session, spec_for("plan"), context_window=200_000)
+    built = build_request(session, spec_for("plan"), limits=ModelLimits(context_window=200_000, max_output=32_000, small=False))
     parts = [p.text for m in built.request.messages for p in m.parts]
     assert f"# The paper\n\n{printed}" in parts
 
