@@ -190,8 +190,8 @@ def _stage_export(session: Session, folder: Path) -> dict[str, Any]:
 
 
 def _stage_smoke(session: Session, repo: Path, timeout_s: float) -> dict[str, Any]:
-    from .. import sandbox
     from ..graph import load_logic
+    from ..verify import sandbox
 
     logic = load_logic(session)
     entry = logic.entry_point if logic else None
@@ -246,7 +246,7 @@ def run_paper(
             try:
                 status["stages"]["smoke"] = _stage_smoke(session, repo, smoke_timeout_s)
             except ImportError:
-                status["stages"]["smoke"] = {"ok": None, "skipped": "papercoder_nb.sandbox is not available"}
+                status["stages"]["smoke"] = {"ok": None, "skipped": "papercoder_nb.verify.sandbox is not available"}
         stage = "eval"
         say(entry.id, "eval")
         result = evaluate_session(session, judge, gold=entry.gold, rubric=entry.rubric, samples=samples,

@@ -1,13 +1,12 @@
 """``papercoder eval``, ``papercoder batch`` and ``papercoder import-papercoder``.
 
-``add_commands(subparsers)`` registers them on the main parser; ``main(argv)`` runs them
-on their own (same error handling: a non-zero exit and one line saying why).
+``add_commands(subparsers)`` registers them on the one parser of ``papercoder_nb.cli``,
+whose one error handler turns any failure into a non-zero exit and one line saying why.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
 from rich.console import Console
@@ -169,31 +168,3 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--repo", help="the generated repository (default: OUTPUT_DIR_repo or coding_artifacts/)")
     p.add_argument("--approve", action="store_true", help="approve the imported artifacts")
     p.set_defaults(fn=cmd_import)
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="papercoder")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks")
-    add_commands(parser.add_subparsers(dest="command", required=True))
-    return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    from ..llm.base import BackendError
-    from ..paper import PaperError
-    from ..runner import StageError
-    from ..store import SessionError
-
-    a = build_parser().parse_args(argv)
-    try:
-        return int(a.fn(a) or 0)
-    except (PaperError, SessionError, BackendError, StageError, ValueError, OSError) as e:
-        if a.debug:
-            raise
-        msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        err.print(f"[red]error:[/] {msg}")
-        return 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,7 +1,7 @@
 """Static facts about a generated repository, shown next to the judge's opinion.
 
 Files and functions generated, files that compile (``compile()`` parses, nothing runs),
-modules that import (in the sandbox's contained subprocesses when ``papercoder_nb.sandbox``
+modules that import (in the sandbox's contained subprocesses when ``papercoder_nb.verify.sandbox``
 is present; otherwise compile-only, and the result says so), the session's smoke-run
 result if it has one, and the config keys the code reads versus those config.yaml defines.
 """
@@ -175,7 +175,7 @@ def config_facts(config_text: str | None, code: list[CodeFile]) -> ConfigFacts:
 
 # -- imports ----------------------------------------------------------------------------
 def _sandbox_imports(code: list[CodeFile], config_text: str | None, timeout_s: float) -> dict[str, tuple[bool | None, str | None]]:
-    from .. import sandbox  # another module's API: read defensively
+    from ..verify import sandbox  # another module's API: read defensively
 
     with tempfile.TemporaryDirectory(prefix="papercoder-eval-") as tmp:
         root = Path(tmp)
@@ -218,7 +218,7 @@ def static_facts(
         try:
             imported = _sandbox_imports(code, config_text, import_timeout_s)
         except ImportError:
-            facts.import_check = "py_compile only (papercoder_nb.sandbox is not available)"
+            facts.import_check = "py_compile only (papercoder_nb.verify.sandbox is not available)"
         except Exception as e:  # the sandbox is someone else's code: a fault there is a note here
             facts.import_check = f"py_compile only (the sandbox failed: {type(e).__name__}: {e})"
         else:

@@ -28,15 +28,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import PurePosixPath
 from typing import Any, Literal
 
-from .extract import fenced_blocks
-from .graph import load_logic, statuses, task_files
-from .llm.base import Backend, CancelToken, Message, Part, Request, Usage
-from .llm.call import call_model, cost_of
-from .paper.tokens import estimate_tokens
+from ..extract import fenced_blocks
+from ..graph import load_logic, statuses, task_files
+from ..llm.base import Backend, CancelToken, Message, Part, Request, Usage
+from ..llm.call import call_model, cost_of
+from ..paper.tokens import estimate_tokens
+from ..stages.context import PLANNING_TITLES, SAFETY_MARGIN, _compact, outline
+from ..store import Session, SessionError, now
+from ..templates import load_prompt, render
 from .sandbox import SmokeResult
-from .stages.context import PLANNING_TITLES, SAFETY_MARGIN, _compact, outline
-from .store import Session, SessionError, now
-from .templates import load_prompt, render
 
 REPAIRS_LOG = "smoke/repairs.jsonl"
 TRACEBACK_CHARS = 6000  # the tail of a traceback is where the error is
@@ -129,8 +129,8 @@ def smoke_session(session: Session, **options: Any) -> SmokeResult:
 
     ``options`` go to ``smoke_run`` (timeout_s, memory_mb, network, use_bwrap, python...).
     """
-    from .export.smoke import smoke_bundle
-    from .session_export import bundle_from_session
+    from ..session_export import bundle_from_session
+    from .smoke import smoke_bundle
 
     bundle = bundle_from_session(session)
     if not bundle.files:

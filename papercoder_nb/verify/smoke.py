@@ -6,10 +6,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from ..safety import scan_code
-from ..sandbox import SmokeResult, smoke_run
-from .bundle import ExportBundle
-from .repo import write_repo
+from ..export.bundle import ExportBundle
+from ..export.repo import write_repo
+from .safety import scan_code
+from .sandbox import SmokeResult, smoke_run
 
 
 def smoke_bundle(bundle: ExportBundle, **options: Any) -> SmokeResult:
