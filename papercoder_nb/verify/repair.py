@@ -37,6 +37,7 @@ from ..stages.context import PLANNING_TITLES, SAFETY_MARGIN, _compact, outline
 from ..store import Session, SessionError, now
 from ..templates import load_prompt, render
 from .sandbox import SmokeResult
+from .tracebacks import deepest_repo_frame
 
 REPAIRS_LOG = "smoke/repairs.jsonl"
 TRACEBACK_CHARS = 6000  # the tail of a traceback is where the error is
@@ -46,7 +47,6 @@ _EDIT_BLOCK = re.compile(
     r"^[ \t]*<{5,9}[ \t]*SEARCH[ \t]*\n(.*?)^[ \t]*={5,9}[ \t]*\n(.*?)^[ \t]*>{5,9}[ \t]*REPLACE[ \t]*$",
     re.M | re.S,
 )
-_FRAME = re.compile(r'File "([^"]+)", line (\d+)')
 
 
 class FixError(ValueError):
@@ -152,17 +152,6 @@ def last_smoke(session: Session) -> SmokeResult | None:
 # -- which file to fix ----------------------------------------------------------------
 
 
-def _deepest_repo_frame(traceback: str, files: list[str]) -> tuple[str | None, int | None]:
-    """The last traceback frame inside the repository, whatever the sandbox's root was."""
-    found: tuple[str | None, int | None] = (None, None)
-    for m in _FRAME.finditer(traceback or ""):
-        path = m.group(1)
-        for f in files:
-            if path == f or path.endswith("/repo/" + f):
-                found = (f, int(m.group(2)))
-    return found
-
-
 def _tail(text: str, limit: int = TRACEBACK_CHARS) -> str:
     text = (text or "").strip()
     return text if len(text) <= limit else "…" + text[-limit:]
@@ -181,7 +170,7 @@ def find_target(result: SmokeResult, files: list[str]) -> Target | None:
             return Target(record.path, record.error or "does not compile", _tail(record.traceback or ""))
     for record in records:
         if record.imported is False:
-            where, line = _deepest_repo_frame(record.traceback or "", files)
+            where, line = deepest_repo_frame(record.traceback or "", files=files)
             return Target(
                 where or record.path,
                 record.error or "import failed",
@@ -189,7 +178,7 @@ def find_target(result: SmokeResult, files: list[str]) -> Target | None:
                 line,
             )
     if result.entry_point in files and (result.ran is False or result.timed_out):
-        where, line = _deepest_repo_frame(run_output, files)
+        where, line = deepest_repo_frame(run_output, files=files)
         error = result.error or f"exit code {result.returncode}"
         return Target(where or result.entry_point, error, run_output or error, line)
     return None
