@@ -22,6 +22,7 @@ from ..paper import PaperError
 from ..runner import StageError
 from ..store import SessionError
 from ..verify.cli import add_commands as add_check_commands
+from ..verify.smoke import SmokeRefused
 from ..verify.smoke_cli import add_commands as add_smoke_commands
 from . import generate, review, session
 
@@ -59,7 +60,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _report_error(e: Exception) -> int:
     """One line naming the problem (and, where known, the fix); no traceback."""
-    known = (CliError, PaperError, SessionError, BackendError, StageError, ExportError, ValueError, OSError)
+    known = (CliError, PaperError, SessionError, BackendError, StageError, ExportError, SmokeRefused,
+             ValueError, OSError)
     # One line, whatever the exception carried (a listing of paths becomes a list).
     msg = " ".join(str(e).split()) or type(e).__name__
     if not isinstance(e, known):

@@ -11,6 +11,8 @@ from typing import Any
 
 from rich.console import Console
 
+from ..verify.smoke_cli import add_allow_unsandboxed
+
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
 
@@ -30,7 +32,7 @@ def cmd_eval(a: argparse.Namespace) -> int:
     err.print(f"[dim]judging {session.root} with {backend.spec}…[/]")
     result = evaluate_session(
         session, backend, gold=a.gold, rubric=a.rubric, samples=a.samples, max_tokens=a.max_tokens,
-        prompt_dir=a.prompts, check_imports=not a.no_imports,
+        prompt_dir=a.prompts, check_imports=not a.no_imports, allow_unsandboxed=a.allow_unsandboxed,
     )
     saved = list_results(session.root)[-1]
     if a.json:
@@ -95,7 +97,7 @@ def cmd_batch(a: argparse.Namespace) -> int:
             err.print(f"[cyan]{pid}[/] {msg}")
 
     res = run_batch(a.manifest, a.out, model=a.model, judge_model=a.judge_model, concurrency=a.concurrency,
-                    samples=a.samples, redo=a.redo, on_event=on_event)
+                    samples=a.samples, redo=a.redo, on_event=on_event, allow_unsandboxed=a.allow_unsandboxed)
     from rich.table import Table
 
     t = Table(title=f"batch: {len(res.done)} done, {len(res.failed)} failed, {len(res.skipped)} skipped")
@@ -140,6 +142,7 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--max-tokens", type=int, help="output tokens per judge answer")
     p.add_argument("--prompts", help="a folder of prompt templates that override the shipped ones")
     p.add_argument("--no-imports", action="store_true", help="skip the sandboxed import check")
+    add_allow_unsandboxed(p)
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(fn=cmd_eval)
 
@@ -155,6 +158,7 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--concurrency", type=int, default=2, help="papers at the same time (default 2)")
     p.add_argument("--samples", type=int, default=1, help="judge samples per paper")
     p.add_argument("--redo", action="store_true", help="run papers again even if done")
+    add_allow_unsandboxed(p)
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(fn=cmd_batch)
 

@@ -37,6 +37,7 @@ from ..stages.context import PLANNING_TITLES, SAFETY_MARGIN, _compact, outline
 from ..store import Session, SessionError, now
 from ..templates import load_prompt, render
 from .sandbox import SmokeResult
+from .smoke import SmokeRefused, smoke_bundle
 from .tracebacks import deepest_repo_frame
 
 REPAIRS_LOG = "smoke/repairs.jsonl"
@@ -127,10 +128,11 @@ class RepairEvent:
 def smoke_session(session: Session, **options: Any) -> SmokeResult:
     """Smoke-run the session's code; the result lands in ``session.state.smoke``.
 
-    ``options`` go to ``smoke_run`` (timeout_s, memory_mb, network, use_bwrap, python...).
+    ``options`` go to ``smoke_bundle`` (allow_unsandboxed) and ``smoke_run`` (timeout_s,
+    memory_mb, network, use_bwrap, python...). Raises ``SmokeRefused`` for high-risk code
+    without isolation unless allowed.
     """
     from ..session_export import bundle_from_session
-    from .smoke import smoke_bundle
 
     bundle = bundle_from_session(session)
     if not bundle.files:
@@ -427,6 +429,31 @@ def repairs(session: Session) -> list[dict[str, Any]]:
 # -- the loop ---------------------------------------------------------------------------
 
 
+def _rerun_after_fix(
+    session: Session, fix: Fix, n: int, opts: dict[str, Any], report: RepairReport,
+    emit: Callable[[RepairEvent], None],
+) -> SmokeResult | None:
+    """Smoke-run the fixed code and record the attempt; None when the fixed code may not
+    run (high-risk without isolation): the fix stays applied, the loop ends."""
+    try:
+        result = smoke_session(session, **opts)
+    except SmokeRefused as e:
+        attempt = Attempt(n, fix.file, "applied", f"{fix.mode} applied to {fix.file}; not re-run: {e}",
+                          fix.error, fix.diff)
+        report.attempts.append(attempt)
+        record_attempt(session, attempt)
+        emit(RepairEvent("error", str(e), n, fix=fix))
+        return None
+    attempt = Attempt(
+        n, fix.file, "applied", f"{fix.mode} applied to {fix.file}", fix.error, fix.diff,
+        result.ok, result.summary(),
+    )
+    report.attempts.append(attempt)
+    record_attempt(session, attempt)
+    emit(RepairEvent("applied", result.summary(), n, fix=fix, result=result))
+    return result
+
+
 def repair_loop(
     session: Session,
     backend: Backend,
@@ -487,14 +514,10 @@ def repair_loop(
             break
         apply_fix(session, fix)
         feedback = None
-        result = smoke_session(session, **opts)
-        attempt = Attempt(
-            n, fix.file, "applied", f"{fix.mode} applied to {fix.file}", fix.error, fix.diff,
-            result.ok, result.summary(),
-        )
-        report.attempts.append(attempt)
-        record_attempt(session, attempt)
-        emit(RepairEvent("applied", result.summary(), n, fix=fix, result=result))
+        rerun = _rerun_after_fix(session, fix, n, opts, report, emit)
+        if rerun is None:
+            break
+        result = rerun
     report.final = result
     changed = {f for f, text in before.items() if session.read(f"code:{f}") != text}
     if changed:

@@ -41,16 +41,6 @@ def print_safety(files: dict[str, str]) -> list[SafetyFlag]:
     return flags
 
 
-def refuse_unsandboxed(files: dict[str, str], a: argparse.Namespace) -> None:
-    """Stop before running high-risk code without isolation unless --allow-unsandboxed."""
-    from .gate import unsandboxed_refusal
-
-    isolated = bwrap_status(sys.executable)[0]
-    msg = unsandboxed_refusal(scan_code(files), isolated, getattr(a, "allow_unsandboxed", False))
-    if msg:
-        raise CliError(msg)
-
-
 def print_isolation(network: bool) -> None:
     works, reason = bwrap_status(sys.executable)
     if network:
@@ -104,7 +94,9 @@ def print_result(result: SmokeResult) -> None:
 
 
 def _smoke_options(a: argparse.Namespace) -> dict[str, Any]:
-    return {"timeout_s": a.timeout, "memory_mb": a.memory_mb, "network": a.network}
+    """The engine refuses high-risk code without isolation unless --allow-unsandboxed."""
+    return {"timeout_s": a.timeout, "memory_mb": a.memory_mb, "network": a.network,
+            "allow_unsandboxed": a.allow_unsandboxed}
 
 
 def _code_files(session: Session) -> dict[str, str]:
@@ -124,8 +116,6 @@ def cmd_smoke(a: argparse.Namespace) -> int:
     if not a.json:
         print_safety(files)
         print_isolation(a.network)
-    refuse_unsandboxed(files, a)
-    if not a.json:
         err.print(f"[dim]smoke-running {len(files)} file(s)…[/]")
     result = smoke_session(session, **_smoke_options(a))
     if a.json:
@@ -208,7 +198,6 @@ def cmd_repair(a: argparse.Namespace) -> int:
     backend = get_backend(_backend_spec(a, session), **opts)  # fails early on a missing key
     print_safety(files)
     print_isolation(a.network)
-    refuse_unsandboxed(files, a)
     report = repair_loop(
         session,
         backend,
@@ -232,13 +221,18 @@ def cmd_repair(a: argparse.Namespace) -> int:
 # -- registration -----------------------------------------------------------------------
 
 
+def add_allow_unsandboxed(p: argparse.ArgumentParser) -> None:
+    """``--allow-unsandboxed``, for every command that runs generated code."""
+    p.add_argument("--allow-unsandboxed", action="store_true",
+                   help="run code with high-risk safety flags even without isolation (this run only)")
+
+
 def _sandbox_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("dir", help="the session folder")
     p.add_argument("--timeout", type=float, default=120, metavar="S", help="seconds per import and for the run (default 120)")
     p.add_argument("--memory-mb", type=int, default=2048, metavar="N", help="address-space limit per process in MB (default 2048)")
     p.add_argument("--network", action="store_true", help="allow network access (default: isolated where bubblewrap works)")
-    p.add_argument("--allow-unsandboxed", action="store_true",
-                   help="run code with high-risk safety flags even without isolation (this run only)")
+    add_allow_unsandboxed(p)
 
 
 def add_commands(subparsers: Any) -> None:
