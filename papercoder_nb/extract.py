@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 _FENCE = re.compile(r"```[ \t]*([\w.+-]*)[^\n]*\n(.*?)(?:```|\Z)", re.S)
@@ -94,29 +95,40 @@ def _loads_lenient(s: str) -> Any:
     return json.loads(cleaned, strict=False)
 
 
-def extract_json(text: str) -> dict[str, Any]:
-    """The JSON object in a model's answer."""
+def _json_values(text: str, errors: list[str]) -> Iterator[Any]:
+    """Every JSON value the answer holds, most deliberate first: ``[CONTENT]`` tags, JSON
+    fences, the whole answer; each as written, then its first balanced ``{...}``."""
     candidates: list[str] = []
     m = re.search(r"\[CONTENT\](.*?)\[/CONTENT\]", text, re.S)
     if m:
         candidates.append(m.group(1))
     candidates += [body for lang, body in fenced_blocks(text) if lang in ("json", "json5", "")]
     candidates.append(text)
-    errors = []
     for cand in candidates:
         for piece in (cand.strip(), _balanced_object(cand)):
             if not piece:
                 continue
             try:
-                data = _loads_lenient(piece)
+                yield _loads_lenient(piece)
             except ValueError as e:
                 errors.append(str(e))
-                continue
-            if isinstance(data, dict):
-                return data
-            errors.append(f"found JSON {type(data).__name__}, expected an object")
+
+
+def extract_json(text: str) -> dict[str, Any]:
+    """The JSON object in a model's answer."""
+    errors: list[str] = []
+    for data in _json_values(text, errors):
+        if isinstance(data, dict):
+            return data
+        errors.append(f"found JSON {type(data).__name__}, expected an object")
     detail = errors[-1] if errors else "no '{' in the answer"
     raise ExtractError(f"no JSON object found in the answer ({detail})")
+
+
+def find_json(text: str) -> Any | None:
+    """The first JSON value in an answer (an object, a list, a number...), or None: for
+    callers that check the value against a schema themselves."""
+    return next(_json_values(text, []), None)
 
 
 def extract_yaml(text: str) -> str:

@@ -10,8 +10,8 @@ import pytest
 import yaml
 from eval_helpers import PAPER_MD, judging_responder, write_paper
 
+from papercoder_nb.cli import main
 from papercoder_nb.evaluate.batch import ManifestError, load_manifest, run_batch
-from papercoder_nb.evaluate.cli import main as eval_main
 from papercoder_nb.llm import registry
 from papercoder_nb.llm.scripted import ScriptedBackend
 
@@ -120,14 +120,14 @@ def test_cli_batch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pyte
     shared = ScriptedBackend("cli", responder=judging_responder(3))
     monkeypatch.setitem(registry._FACTORIES, "batchtest", lambda model, **_: shared)
     manifest = three_papers(tmp_path)
-    code = eval_main(["batch", str(manifest), "--out", str(tmp_path / "out"), "--model", "batchtest:x",
+    code = main(["batch", str(manifest), "--out", str(tmp_path / "out"), "--model", "batchtest:x",
                       "--concurrency", "3", "--quiet"])
     outp = capsys.readouterr()
     assert code == 1  # one paper failed: the exit code says so, the others finished
     assert "batch: 2 done, 1 failed, 0 skipped" in outp.out
     assert "1 paper(s) failed (broken)" in outp.err
     assert (tmp_path / "out" / "summary.csv").exists() and (tmp_path / "out" / "summary.md").exists()
-    assert eval_main(["batch", str(tmp_path / "missing.yaml"), "--out", str(tmp_path / "o2")]) == 1
+    assert main(["batch", str(tmp_path / "missing.yaml"), "--out", str(tmp_path / "o2")]) == 1
     assert "manifest" in capsys.readouterr().err
 
 

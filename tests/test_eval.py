@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from eval_helpers import judgement, judging_responder, make_session
 
+from papercoder_nb.cli import main
 from papercoder_nb.evaluate import (
     EvalError,
     evaluate_session,
@@ -17,7 +18,6 @@ from papercoder_nb.evaluate import (
     parse_judgement,
     static_facts,
 )
-from papercoder_nb.evaluate.cli import main as eval_main
 from papercoder_nb.evaluate.codebase import CodeFile, allocate, pack_code, rank_files
 from papercoder_nb.llm import registry
 from papercoder_nb.llm.base import BackendError
@@ -216,34 +216,34 @@ def judge_provider(monkeypatch: pytest.MonkeyPatch):
 
 
 def test_cli_eval_shows_and_stores_the_result(session, judge_provider, capsys: pytest.CaptureFixture) -> None:
-    code = eval_main(["eval", str(session.root), "--model", "evaltest:5", "--samples", "2", "--no-imports"])
+    code = main(["eval", str(session.root), "--model", "evaltest:5", "--samples", "2", "--no-imports"])
     outp = capsys.readouterr()
     assert code == 0, outp.err
     assert "reference-free score 5.00/5" in outp.out and "attention is not implemented" in outp.out
     assert "saved:" in outp.out and len(list_results(session.root)) == 1
-    code = eval_main(["eval", str(session.root), "--model", "evaltest:2", "--json", "--no-imports"])
+    code = main(["eval", str(session.root), "--model", "evaltest:2", "--json", "--no-imports"])
     data = json.loads(capsys.readouterr().out)
     assert code == 0 and data["score"] == 2.0 and data["static"]["n_files"] == 5
     assert len(list_results(session.root)) == 2
 
 
 def test_cli_eval_errors_are_one_line(session, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    assert eval_main(["eval", str(tmp_path / "not-a-session"), "--model", "scripted:x"]) == 1
+    assert main(["eval", str(tmp_path / "not-a-session"), "--model", "scripted:x"]) == 1
     err = capsys.readouterr().err
     assert "not a session folder" in err and len(err.strip().splitlines()) == 1
     # a scripted judge with no answers: every sample fails, which is an error, not a crash
-    assert eval_main(["eval", str(session.root), "--model", "scripted:empty", "--no-imports"]) == 1
+    assert main(["eval", str(session.root), "--model", "scripted:empty", "--no-imports"]) == 1
     err = capsys.readouterr().err
     error_lines = [ln for ln in err.splitlines() if ln.startswith("error:")]
     assert len(error_lines) == 1 and "no valid judge answer" in error_lines[0]
-    assert eval_main(["eval", str(session.root), "--model", "scripted:x", "--samples", "0"]) == 1
+    assert main(["eval", str(session.root), "--model", "scripted:x", "--samples", "0"]) == 1
     assert "at least 1" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("command", ["eval", "batch", "import-papercoder"])
 def test_cli_help(command: str, capsys: pytest.CaptureFixture) -> None:
     with pytest.raises(SystemExit) as e:
-        eval_main([command, "--help"])
+        main([command, "--help"])
     assert e.value.code == 0
     assert "usage:" in capsys.readouterr().out
 

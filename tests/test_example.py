@@ -19,9 +19,9 @@ from nbclient import NotebookClient
 from papercoder_nb.artifacts import Architecture, Logic, parse_config
 from papercoder_nb.export import write_notebook, write_repo
 from papercoder_nb.graph import statuses
-from papercoder_nb.repair import smoke_session
 from papercoder_nb.session_export import bundle_from_session
 from papercoder_nb.store import Session
+from papercoder_nb.verify.repair import smoke_session
 
 EXAMPLE = ROOT / "examples" / "neural-audio-style-transfer"
 SESSION = EXAMPLE / "session"

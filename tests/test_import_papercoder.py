@@ -10,8 +10,8 @@ from eval_helpers import PAPERCODER_RUN, judgement
 
 from papercoder_nb import Session
 from papercoder_nb.artifacts import Architecture, Logic
+from papercoder_nb.cli import main
 from papercoder_nb.evaluate import evaluate_session
-from papercoder_nb.evaluate.cli import main as eval_main
 from papercoder_nb.evaluate.papercoder_import import (
     ImportError_,
     import_losses,
@@ -169,10 +169,10 @@ def test_bad_folders_and_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture) 
     with pytest.raises(ImportError_, match="not a PaperCoder output folder"):
         import_papercoder(tmp_path, tmp_path / "s")
     assert not (tmp_path / "s").exists()
-    assert eval_main(["import-papercoder", str(tmp_path / "nothing"), "--out", str(tmp_path / "s2")]) == 1
+    assert main(["import-papercoder", str(tmp_path / "nothing"), "--out", str(tmp_path / "s2")]) == 1
     assert "not a PaperCoder output folder" in capsys.readouterr().err
     out = write_raw_run(tmp_path / "run", with_repo=False)
-    code = eval_main(["import-papercoder", str(out), "--out", str(tmp_path / "s3")])
+    code = main(["import-papercoder", str(out), "--out", str(tmp_path / "s3")])
     outp = capsys.readouterr()
     assert code == 0, outp.err
     assert "missing (generate them with `papercoder resume" in outp.out and "code:model.py" in outp.out
@@ -184,4 +184,4 @@ def test_bad_folders_and_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture) 
     data = json.loads((tmp_path / "s3" / "session.json").read_text())
     assert data["artifacts"]["plan"]["by"] == "import"
     # importing into an existing session is refused
-    assert eval_main(["import-papercoder", str(out), "--out", str(tmp_path / "s3")]) == 1
+    assert main(["import-papercoder", str(out), "--out", str(tmp_path / "s3")]) == 1

@@ -20,7 +20,7 @@ from repair_helpers import (
 from papercoder_nb.graph import statuses
 from papercoder_nb.llm.base import BackendError
 from papercoder_nb.llm.scripted import ScriptedBackend
-from papercoder_nb.repair import (
+from papercoder_nb.verify.repair import (
     REPAIRS_LOG,
     FixError,
     apply_edits,
@@ -33,7 +33,7 @@ from papercoder_nb.repair import (
     repairs,
     smoke_session,
 )
-from papercoder_nb.sandbox import FileRecord, SmokeResult, bwrap_status
+from papercoder_nb.verify.sandbox import FileRecord, SmokeResult, bwrap_status
 
 SMOKE = {"timeout_s": 60}
 

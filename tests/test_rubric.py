@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from eval_helpers import RUBRICS, judging_responder, leaf_answer, make_session
 
+from papercoder_nb.cli import main
 from papercoder_nb.evaluate import (
     RubricError,
     aggregate,
@@ -17,7 +18,6 @@ from papercoder_nb.evaluate import (
     load_rubric,
     parse_rubric,
 )
-from papercoder_nb.evaluate.cli import main as eval_main
 from papercoder_nb.evaluate.rubric import parse_leaf, write_rubric
 from papercoder_nb.llm import registry
 from papercoder_nb.llm.base import Request
@@ -177,12 +177,12 @@ def test_cli_eval_with_a_real_rubric(session, monkeypatch: pytest.MonkeyPatch, c
     monkeypatch.setitem(registry._FACTORIES, "evaltest",
                         lambda model, **_: ScriptedBackend("evaltest", responder=judging_responder()))
     rubric = RUBRICS / "semantic-self-consistency.rubric.json"
-    code = eval_main(["eval", str(session.root), "--rubric", str(rubric), "--model", "evaltest:x", "--no-imports"])
+    code = main(["eval", str(session.root), "--rubric", str(rubric), "--model", "evaltest:x", "--no-imports"])
     outp = capsys.readouterr()
     assert code == 0, outp.err
     assert "rubric score 100.0%: 77/77 leaves passed" in outp.out
     assert "Code Development" in outp.out
     bad = session.root / "bad.json"
     bad.write_text("[]")
-    assert eval_main(["eval", str(session.root), "--rubric", str(bad), "--model", "evaltest:x"]) == 1
+    assert main(["eval", str(session.root), "--rubric", str(bad), "--model", "evaltest:x"]) == 1
     assert "bad.json" in capsys.readouterr().err

@@ -18,8 +18,9 @@ from pathlib import Path
 import pytest
 from export_helpers import make_bundle
 
-from papercoder_nb.export import FileEntry, smoke_bundle, write_repo
-from papercoder_nb.sandbox import SmokeResult, bwrap_status, minimal_env, smoke_run
+from papercoder_nb.export import FileEntry, write_repo
+from papercoder_nb.verify.sandbox import SmokeResult, bwrap_status, minimal_env, smoke_run
+from papercoder_nb.verify.smoke import smoke_bundle
 
 MAIN_GUARD = 'if __name__ == "__main__":\n    main()\n'
 
@@ -366,7 +367,7 @@ def test_smoke_bundle_exports_scans_and_runs(bwrap_works: None) -> None:
 
 
 def test_automatic_fallback_says_why(tmp_path: Path, monkeypatch) -> None:
-    import papercoder_nb.sandbox as sandbox
+    import papercoder_nb.verify.sandbox as sandbox
 
     monkeypatch.setattr(sandbox.shutil, "which", lambda name: None)
     assert sandbox.bwrap_status.__wrapped__(sys.executable) == (False, "bwrap not installed")

@@ -1,4 +1,4 @@
-"""``papercoder smoke`` and ``papercoder repair`` through an argparse parser, as cli.py wires them."""
+"""``papercoder smoke`` and ``papercoder repair`` through an argparse parser, as the CLI package wires them."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from repair_helpers import SEARCH_REPLACE_FIX, UTIL_BROKEN, UTIL_FIXED, broken_session
 
-from papercoder_nb.cli import CliError
+from papercoder_nb.errors import CliError
 from papercoder_nb.llm import registry
 from papercoder_nb.llm.scripted import ScriptedBackend
-from papercoder_nb.repair import repairs
-from papercoder_nb.smoke_cli import add_commands
 from papercoder_nb.store import Session
+from papercoder_nb.verify.repair import repairs
+from papercoder_nb.verify.smoke_cli import add_commands
 
 HOSTILE_MAIN = '''"""Reads a key and opens a socket: the scan must say so before anything runs."""
 import os

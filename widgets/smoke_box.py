@@ -12,8 +12,8 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING, Any, Protocol
 
-from papercoder_nb import repair
 from papercoder_nb.runner import Event
+from papercoder_nb.verify import repair
 
 from .errors import describe
 from .report_views import patch_html, safety_html, smoke_html
@@ -22,8 +22,8 @@ from .views import esc
 
 if TYPE_CHECKING:
     from papercoder_nb.llm.base import Backend, CancelToken
-    from papercoder_nb.sandbox import SmokeResult
     from papercoder_nb.store import Session
+    from papercoder_nb.verify.sandbox import SmokeResult
 
     from .worker import Emit, Finished
 
@@ -102,7 +102,7 @@ class SmokeBox:
         files = code_files(session)
         digest = hashlib.sha256("\0".join(f"{p}\0{t}" for p, t in sorted(files.items())).encode()).hexdigest()
         if self._scanned != (self._root, digest):
-            from papercoder_nb.safety import scan_code
+            from papercoder_nb.verify.safety import scan_code
 
             self.flags = [f.to_dict() for f in scan_code(files)]
             self._scanned = (self._root, digest)

@@ -35,6 +35,7 @@ def evaluate_session(
     temperature: float | None = None,
     prompt_dir: str | None = None,
     check_imports: bool = True,
+    allow_unsandboxed: bool = False,
     cancel: CancelToken | None = None,
     save: bool = True,
 ) -> EvalResult:
@@ -47,7 +48,7 @@ def evaluate_session(
         tree = rubric if isinstance(rubric, RubricNode) else load_rubric(rubric)
         if gold is not None:
             raise EvalError("--rubric and --gold are separate modes; pass one of them")
-    facts = session_static_facts(session, check_imports=check_imports)
+    facts = session_static_facts(session, check_imports=check_imports, allow_unsandboxed=allow_unsandboxed)
     if tree is not None:
         code = session_code(session)
         if not code:

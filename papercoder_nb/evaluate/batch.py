@@ -189,19 +189,17 @@ def _stage_export(session: Session, folder: Path) -> dict[str, Any]:
     return {"repo": str(repo), "messages": list(getattr(report, "messages", []) or [])}
 
 
-def _stage_smoke(session: Session, repo: Path, timeout_s: float) -> dict[str, Any]:
-    from .. import sandbox
-    from ..graph import load_logic
+def _stage_smoke(session: Session, timeout_s: float, allow_unsandboxed: bool) -> dict[str, Any]:
+    """The engine's one smoke path: safety scan, and no high-risk code without isolation
+    unless allowed (a refusal is recorded as a skipped smoke run, not a failed paper)."""
+    from ..verify.repair import smoke_session
+    from ..verify.smoke import SmokeRefused
 
-    logic = load_logic(session)
-    entry = logic.entry_point if logic else None
-    args = list(logic.smoke_args) if logic else []
-    res = sandbox.smoke_run(repo, entry_point=entry, args=args, timeout_s=timeout_s)
-    data = res.to_dict() if hasattr(res, "to_dict") else dict(vars(res))
-    with session.lock:
-        session.state.smoke = data
-        session.save()
-    return {"ok": data.get("ok"), "ran": data.get("ran"), "error": data.get("error")}
+    try:
+        res = smoke_session(session, timeout_s=timeout_s, allow_unsandboxed=allow_unsandboxed)
+    except SmokeRefused as e:
+        return {"ok": None, "skipped": str(e)}
+    return {"ok": res.ok, "ran": res.ran, "error": res.error}
 
 
 def run_paper(
@@ -215,6 +213,7 @@ def run_paper(
     cancel: CancelToken | None = None,
     concurrency: int = 2,
     on_event: EventFn | None = None,
+    allow_unsandboxed: bool = False,
 ) -> dict[str, Any]:
     """Run one paper through every stage; never raises for the paper's own failures."""
     from .api import evaluate_session
@@ -240,17 +239,13 @@ def run_paper(
         except ImportError:
             status["stages"]["export"] = {"ok": None, "skipped": "papercoder_nb.export is not available"}
         stage = "smoke"
-        repo = folder / "repo"
-        if repo.is_dir():
+        if (folder / "repo").is_dir():
             say(entry.id, "smoke")
-            try:
-                status["stages"]["smoke"] = _stage_smoke(session, repo, smoke_timeout_s)
-            except ImportError:
-                status["stages"]["smoke"] = {"ok": None, "skipped": "papercoder_nb.sandbox is not available"}
+            status["stages"]["smoke"] = _stage_smoke(session, smoke_timeout_s, allow_unsandboxed)
         stage = "eval"
         say(entry.id, "eval")
         result = evaluate_session(session, judge, gold=entry.gold, rubric=entry.rubric, samples=samples,
-                                  cancel=cancel)
+                                  cancel=cancel, allow_unsandboxed=allow_unsandboxed)
         status["stages"]["eval"] = {"ok": True, "kind": result.kind, "score": result.score,
                                     "valid_samples": result.valid_samples, "samples": result.samples_requested}
         status["eval"] = result.model_dump(mode="json", include={"kind", "score", "score_scale", "valid_samples",
@@ -290,6 +285,7 @@ def run_batch(
     redo: bool = False,
     cancel: CancelToken | None = None,
     on_event: EventFn | None = None,
+    allow_unsandboxed: bool = False,
 ) -> BatchResult:
     entries = manifest if isinstance(manifest, list) else load_manifest(manifest)
     out = Path(out)
@@ -315,7 +311,7 @@ def run_batch(
 
     def one(e: BatchEntry) -> None:
         st = run_paper(e, out, backend, judge, samples=samples, smoke_timeout_s=smoke_timeout_s,
-                       cancel=cancel, on_event=on_event)
+                       cancel=cancel, on_event=on_event, allow_unsandboxed=allow_unsandboxed)
         with lock:
             (result.done if st["status"] == "done" else result.failed).append(e.id)
 

@@ -1,16 +1,17 @@
 """``papercoder eval``, ``papercoder batch`` and ``papercoder import-papercoder``.
 
-``add_commands(subparsers)`` registers them on the main parser; ``main(argv)`` runs them
-on their own (same error handling: a non-zero exit and one line saying why).
+``add_commands(subparsers)`` registers them on the one parser of ``papercoder_nb.cli``,
+whose one error handler turns any failure into a non-zero exit and one line saying why.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
 from rich.console import Console
+
+from ..verify.smoke_cli import add_allow_unsandboxed
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
@@ -31,7 +32,7 @@ def cmd_eval(a: argparse.Namespace) -> int:
     err.print(f"[dim]judging {session.root} with {backend.spec}…[/]")
     result = evaluate_session(
         session, backend, gold=a.gold, rubric=a.rubric, samples=a.samples, max_tokens=a.max_tokens,
-        prompt_dir=a.prompts, check_imports=not a.no_imports,
+        prompt_dir=a.prompts, check_imports=not a.no_imports, allow_unsandboxed=a.allow_unsandboxed,
     )
     saved = list_results(session.root)[-1]
     if a.json:
@@ -96,7 +97,7 @@ def cmd_batch(a: argparse.Namespace) -> int:
             err.print(f"[cyan]{pid}[/] {msg}")
 
     res = run_batch(a.manifest, a.out, model=a.model, judge_model=a.judge_model, concurrency=a.concurrency,
-                    samples=a.samples, redo=a.redo, on_event=on_event)
+                    samples=a.samples, redo=a.redo, on_event=on_event, allow_unsandboxed=a.allow_unsandboxed)
     from rich.table import Table
 
     t = Table(title=f"batch: {len(res.done)} done, {len(res.failed)} failed, {len(res.skipped)} skipped")
@@ -141,6 +142,7 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--max-tokens", type=int, help="output tokens per judge answer")
     p.add_argument("--prompts", help="a folder of prompt templates that override the shipped ones")
     p.add_argument("--no-imports", action="store_true", help="skip the sandboxed import check")
+    add_allow_unsandboxed(p)
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(fn=cmd_eval)
 
@@ -156,6 +158,7 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--concurrency", type=int, default=2, help="papers at the same time (default 2)")
     p.add_argument("--samples", type=int, default=1, help="judge samples per paper")
     p.add_argument("--redo", action="store_true", help="run papers again even if done")
+    add_allow_unsandboxed(p)
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(fn=cmd_batch)
 
@@ -169,31 +172,3 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--repo", help="the generated repository (default: OUTPUT_DIR_repo or coding_artifacts/)")
     p.add_argument("--approve", action="store_true", help="approve the imported artifacts")
     p.set_defaults(fn=cmd_import)
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="papercoder")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks")
-    add_commands(parser.add_subparsers(dest="command", required=True))
-    return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    from ..llm.base import BackendError
-    from ..paper import PaperError
-    from ..runner import StageError
-    from ..store import SessionError
-
-    a = build_parser().parse_args(argv)
-    try:
-        return int(a.fn(a) or 0)
-    except (PaperError, SessionError, BackendError, StageError, ValueError, OSError) as e:
-        if a.debug:
-            raise
-        msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        err.print(f"[red]error:[/] {msg}")
-        return 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

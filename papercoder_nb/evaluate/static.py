@@ -1,9 +1,9 @@
 """Static facts about a generated repository, shown next to the judge's opinion.
 
 Files and functions generated, files that compile (``compile()`` parses, nothing runs),
-modules that import (in the sandbox's contained subprocesses when ``papercoder_nb.sandbox``
-is present; otherwise compile-only, and the result says so), the session's smoke-run
-result if it has one, and the config keys the code reads versus those config.yaml defines.
+modules that import (through the one smoke path, ``verify.smoke.smoke_checked``: safety
+scan, no high-risk code without isolation unless allowed, contained subprocesses; when it
+cannot run, compile-only and the result says why), the session's smoke-run result if it has one, and the config keys the code reads versus those config.yaml defines.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 
 from ..graph import load_logic, task_files
 from ..store import Session
+from ..verify.smoke import SmokeRefused, smoke_checked
 from .codebase import CodeFile
 
 # Names of variables that usually hold configuration (cfg, config, hparams, settings, ...).
@@ -174,9 +175,9 @@ def config_facts(config_text: str | None, code: list[CodeFile]) -> ConfigFacts:
 
 
 # -- imports ----------------------------------------------------------------------------
-def _sandbox_imports(code: list[CodeFile], config_text: str | None, timeout_s: float) -> dict[str, tuple[bool | None, str | None]]:
-    from .. import sandbox  # another module's API: read defensively
-
+def _sandbox_imports(
+    code: list[CodeFile], config_text: str | None, timeout_s: float, allow_unsandboxed: bool = False,
+) -> dict[str, tuple[bool | None, str | None]]:
     with tempfile.TemporaryDirectory(prefix="papercoder-eval-") as tmp:
         root = Path(tmp)
         for f in code:
@@ -185,12 +186,9 @@ def _sandbox_imports(code: list[CodeFile], config_text: str | None, timeout_s: f
             p.write_text(f.text, encoding="utf-8")
         if config_text is not None and not (root / "config.yaml").exists():
             (root / "config.yaml").write_text(config_text, encoding="utf-8")
-        result = sandbox.smoke_run(root, entry_point=None, timeout_s=timeout_s)
-    out: dict[str, tuple[bool | None, str | None]] = {}
-    for rec in getattr(result, "files", []) or []:
-        out[getattr(rec, "path", "")] = (getattr(rec, "imported", None),
-                                          getattr(rec, "error", None) or getattr(rec, "note", None))
-    return out
+        result = smoke_checked(root, {f.path: f.text for f in code}, entry_point=None,
+                               allow_unsandboxed=allow_unsandboxed, timeout_s=timeout_s)
+    return {rec.path: (rec.imported, rec.error or rec.note) for rec in result.files}
 
 
 def static_facts(
@@ -201,6 +199,7 @@ def static_facts(
     smoke: dict[str, Any] | None = None,
     check_imports: bool = True,
     import_timeout_s: float = 60,
+    allow_unsandboxed: bool = False,
 ) -> StaticFacts:
     py = [f for f in code if f.path.endswith(".py")]
     facts = StaticFacts(files=[file_facts(f) for f in py])
@@ -216,10 +215,10 @@ def static_facts(
         facts.import_check = "py_compile only (no Python files)"
     else:
         try:
-            imported = _sandbox_imports(code, config_text, import_timeout_s)
-        except ImportError:
-            facts.import_check = "py_compile only (papercoder_nb.sandbox is not available)"
-        except Exception as e:  # the sandbox is someone else's code: a fault there is a note here
+            imported = _sandbox_imports(code, config_text, import_timeout_s, allow_unsandboxed)
+        except SmokeRefused as e:
+            facts.import_check = f"py_compile only ({e})"
+        except Exception as e:  # a fault of the sandbox itself (no Python there...) is a note here
             facts.import_check = f"py_compile only (the sandbox failed: {type(e).__name__}: {e})"
         else:
             facts.import_check = "sandbox"
@@ -237,11 +236,12 @@ def static_facts(
     return facts
 
 
-def session_static_facts(session: Session, check_imports: bool = True) -> StaticFacts:
+def session_static_facts(session: Session, check_imports: bool = True, allow_unsandboxed: bool = False) -> StaticFacts:
     code = session_code(session)
     expected = task_files(session)
     facts = static_facts(code, config_text=session.read("config"), expected_files=expected,
-                         smoke=session.state.smoke, check_imports=check_imports)
+                         smoke=session.state.smoke, check_imports=check_imports,
+                         allow_unsandboxed=allow_unsandboxed)
     logic = load_logic(session)
     if logic is None and session.read("logic") is not None:
         facts.notes.append("the logic design does not validate: expected files unknown")

@@ -6,7 +6,6 @@ from .notebook import build_notebook, write_notebook
 from .paths import UnsafePathError, safe_relpath
 from .repo import ExportConflict, ExportError, RepoReport, write_repo
 from .requirements import RequirementsReport, check_requirements
-from .smoke import smoke_bundle
 
 __all__ = [
     "ExportBundle",
@@ -19,7 +18,6 @@ __all__ = [
     "build_notebook",
     "check_requirements",
     "safe_relpath",
-    "smoke_bundle",
     "write_notebook",
     "write_repo",
 ]

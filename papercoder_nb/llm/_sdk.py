@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import email.utils
 import json
-import re
 import time
 from collections.abc import Iterator, Mapping
 from types import ModuleType
@@ -182,28 +181,6 @@ def map_sdk_error(
     if err_type in _RETRYABLE_TYPES or not err_type:
         return RetryableError(f"{where}: error during the stream: {message}")
     return BackendError(f"{where}: {err_type}: {message}")
-
-
-_FENCE = re.compile(r"^\s*```[a-zA-Z0-9_-]*\s*\n(.*?)\n?```\s*$", re.S)
-
-
-def extract_json(text: str) -> Any | None:
-    """The JSON value in an answer: bare, fenced, or the outermost ``{...}`` in prose."""
-    text = text.strip()
-    fenced = _FENCE.match(text)
-    if fenced:
-        text = fenced.group(1).strip()
-    try:
-        return json.loads(text)
-    except ValueError:
-        pass
-    start, end = text.find("{"), text.rfind("}")
-    if 0 <= start < end:
-        try:
-            return json.loads(text[start : end + 1])
-        except ValueError:
-            return None
-    return None
 
 
 def conforms(value: Any, schema: Mapping[str, Any]) -> bool:

@@ -28,10 +28,10 @@ from typing import Any
 
 from ..extract import ExtractError
 from ..extract import extract_json as extract_object
+from ..extract import find_json as extract_json
 from ._sdk import (
     adapt_http_client,
     conforms,
-    extract_json,
     map_sdk_error,
     schema_instruction,
     sdk_http_module,

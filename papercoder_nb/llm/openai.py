@@ -26,11 +26,11 @@ from urllib.parse import urlparse
 
 from ..extract import ExtractError
 from ..extract import extract_json as extract_object
+from ..extract import find_json as extract_json
 from ..paper.tokens import estimate_tokens
 from ._sdk import (
     adapt_http_client,
     conforms,
-    extract_json,
     map_sdk_error,
     one_line,
     schema_instruction,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from papercoder_nb.safety import SafetyFlag
+from .safety import SafetyFlag
 
 
 def unsandboxed_refusal(flags: list[SafetyFlag], isolated: bool, allow: bool) -> str | None:

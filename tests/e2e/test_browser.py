@@ -34,7 +34,7 @@ from papercoder_nb import Runner, Session, load_paper
 from papercoder_nb.evaluate import evaluate_session
 from papercoder_nb.llm.base import Request
 from papercoder_nb.llm.scripted import ScriptedBackend
-from papercoder_nb.repair import apply_fix, propose_fix, smoke_session
+from papercoder_nb.verify.repair import apply_fix, propose_fix, smoke_session
 
 pytestmark = pytest.mark.browser
 

@@ -24,7 +24,7 @@ from repair_helpers import (
 
 from papercoder_nb.llm.base import Request
 from papercoder_nb.llm.scripted import ScriptedBackend
-from papercoder_nb.repair import repairs
+from papercoder_nb.verify.repair import repairs
 
 # Reads a secret and the home directory at import time: the scan must flag both.
 MAIN_NOSY = MAIN_PY.replace("import argparse\n", 'import argparse\nimport os\n\nTOKEN = os.environ.get("HF_TOKEN")\nHOME = os.path.expanduser("~")\n')

@@ -28,15 +28,17 @@ from dataclasses import asdict, dataclass, field
 from pathlib import PurePosixPath
 from typing import Any, Literal
 
-from .extract import fenced_blocks
-from .graph import load_logic, statuses, task_files
-from .llm.base import Backend, CancelToken, Message, Part, Request, Usage
-from .llm.call import call_model, cost_of
-from .paper.tokens import estimate_tokens
+from ..extract import fenced_blocks
+from ..graph import load_logic, statuses, task_files
+from ..llm.base import Backend, CancelToken, Message, Part, Request, Usage
+from ..llm.call import call_model, cost_of
+from ..paper.tokens import estimate_tokens
+from ..stages.context import PLANNING_TITLES, SAFETY_MARGIN, _compact, outline
+from ..store import Session, SessionError, now
+from ..templates import load_prompt, render
 from .sandbox import SmokeResult
-from .stages.context import PLANNING_TITLES, SAFETY_MARGIN, _compact, outline
-from .store import Session, SessionError, now
-from .templates import load_prompt, render
+from .smoke import SmokeRefused, smoke_bundle
+from .tracebacks import deepest_repo_frame
 
 REPAIRS_LOG = "smoke/repairs.jsonl"
 TRACEBACK_CHARS = 6000  # the tail of a traceback is where the error is
@@ -46,7 +48,6 @@ _EDIT_BLOCK = re.compile(
     r"^[ \t]*<{5,9}[ \t]*SEARCH[ \t]*\n(.*?)^[ \t]*={5,9}[ \t]*\n(.*?)^[ \t]*>{5,9}[ \t]*REPLACE[ \t]*$",
     re.M | re.S,
 )
-_FRAME = re.compile(r'File "([^"]+)", line (\d+)')
 
 
 class FixError(ValueError):
@@ -127,10 +128,11 @@ class RepairEvent:
 def smoke_session(session: Session, **options: Any) -> SmokeResult:
     """Smoke-run the session's code; the result lands in ``session.state.smoke``.
 
-    ``options`` go to ``smoke_run`` (timeout_s, memory_mb, network, use_bwrap, python...).
+    ``options`` go to ``smoke_bundle`` (allow_unsandboxed) and ``smoke_run`` (timeout_s,
+    memory_mb, network, use_bwrap, python...). Raises ``SmokeRefused`` for high-risk code
+    without isolation unless allowed.
     """
-    from .export.smoke import smoke_bundle
-    from .session_export import bundle_from_session
+    from ..session_export import bundle_from_session
 
     bundle = bundle_from_session(session)
     if not bundle.files:
@@ -152,17 +154,6 @@ def last_smoke(session: Session) -> SmokeResult | None:
 # -- which file to fix ----------------------------------------------------------------
 
 
-def _deepest_repo_frame(traceback: str, files: list[str]) -> tuple[str | None, int | None]:
-    """The last traceback frame inside the repository, whatever the sandbox's root was."""
-    found: tuple[str | None, int | None] = (None, None)
-    for m in _FRAME.finditer(traceback or ""):
-        path = m.group(1)
-        for f in files:
-            if path == f or path.endswith("/repo/" + f):
-                found = (f, int(m.group(2)))
-    return found
-
-
 def _tail(text: str, limit: int = TRACEBACK_CHARS) -> str:
     text = (text or "").strip()
     return text if len(text) <= limit else "…" + text[-limit:]
@@ -181,7 +172,7 @@ def find_target(result: SmokeResult, files: list[str]) -> Target | None:
             return Target(record.path, record.error or "does not compile", _tail(record.traceback or ""))
     for record in records:
         if record.imported is False:
-            where, line = _deepest_repo_frame(record.traceback or "", files)
+            where, line = deepest_repo_frame(record.traceback or "", files=files)
             return Target(
                 where or record.path,
                 record.error or "import failed",
@@ -189,7 +180,7 @@ def find_target(result: SmokeResult, files: list[str]) -> Target | None:
                 line,
             )
     if result.entry_point in files and (result.ran is False or result.timed_out):
-        where, line = _deepest_repo_frame(run_output, files)
+        where, line = deepest_repo_frame(run_output, files=files)
         error = result.error or f"exit code {result.returncode}"
         return Target(where or result.entry_point, error, run_output or error, line)
     return None
@@ -438,6 +429,31 @@ def repairs(session: Session) -> list[dict[str, Any]]:
 # -- the loop ---------------------------------------------------------------------------
 
 
+def _rerun_after_fix(
+    session: Session, fix: Fix, n: int, opts: dict[str, Any], report: RepairReport,
+    emit: Callable[[RepairEvent], None],
+) -> SmokeResult | None:
+    """Smoke-run the fixed code and record the attempt; None when the fixed code may not
+    run (high-risk without isolation): the fix stays applied, the loop ends."""
+    try:
+        result = smoke_session(session, **opts)
+    except SmokeRefused as e:
+        attempt = Attempt(n, fix.file, "applied", f"{fix.mode} applied to {fix.file}; not re-run: {e}",
+                          fix.error, fix.diff)
+        report.attempts.append(attempt)
+        record_attempt(session, attempt)
+        emit(RepairEvent("error", str(e), n, fix=fix))
+        return None
+    attempt = Attempt(
+        n, fix.file, "applied", f"{fix.mode} applied to {fix.file}", fix.error, fix.diff,
+        result.ok, result.summary(),
+    )
+    report.attempts.append(attempt)
+    record_attempt(session, attempt)
+    emit(RepairEvent("applied", result.summary(), n, fix=fix, result=result))
+    return result
+
+
 def repair_loop(
     session: Session,
     backend: Backend,
@@ -498,14 +514,10 @@ def repair_loop(
             break
         apply_fix(session, fix)
         feedback = None
-        result = smoke_session(session, **opts)
-        attempt = Attempt(
-            n, fix.file, "applied", f"{fix.mode} applied to {fix.file}", fix.error, fix.diff,
-            result.ok, result.summary(),
-        )
-        report.attempts.append(attempt)
-        record_attempt(session, attempt)
-        emit(RepairEvent("applied", result.summary(), n, fix=fix, result=result))
+        rerun = _rerun_after_fix(session, fix, n, opts, report, emit)
+        if rerun is None:
+            break
+        result = rerun
     report.final = result
     changed = {f for f, text in before.items() if session.read(f"code:{f}") != text}
     if changed:

@@ -15,20 +15,14 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
+from ..errors import CliError
+from ..store import Session
 from .repair import RepairEvent, repair_loop, smoke_session
 from .safety import SafetyFlag, scan_code
 from .sandbox import SmokeResult, bwrap_status
-from .store import Session
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
-
-
-def _fail(message: str) -> Exception:
-    """The main CLI's one-line error (imported late: cli.py imports this module)."""
-    from .cli import CliError
-
-    return CliError(message)
 
 
 # -- shared printing --------------------------------------------------------------------
@@ -45,16 +39,6 @@ def print_safety(files: dict[str, str]) -> list[SafetyFlag]:
         color = "red" if f.severity == "high" else "yellow"
         out.print(f"  [{color}]{f.category:>12}[/] {escape(f.file)}:{f.line}  {escape(f.message)}")
     return flags
-
-
-def refuse_unsandboxed(files: dict[str, str], a: argparse.Namespace) -> None:
-    """Stop before running high-risk code without isolation unless --allow-unsandboxed."""
-    from .verify.gate import unsandboxed_refusal
-
-    isolated = bwrap_status(sys.executable)[0]
-    msg = unsandboxed_refusal(scan_code(files), isolated, getattr(a, "allow_unsandboxed", False))
-    if msg:
-        raise _fail(msg)
 
 
 def print_isolation(network: bool) -> None:
@@ -110,11 +94,13 @@ def print_result(result: SmokeResult) -> None:
 
 
 def _smoke_options(a: argparse.Namespace) -> dict[str, Any]:
-    return {"timeout_s": a.timeout, "memory_mb": a.memory_mb, "network": a.network}
+    """The engine refuses high-risk code without isolation unless --allow-unsandboxed."""
+    return {"timeout_s": a.timeout, "memory_mb": a.memory_mb, "network": a.network,
+            "allow_unsandboxed": a.allow_unsandboxed}
 
 
 def _code_files(session: Session) -> dict[str, str]:
-    from .graph import task_files
+    from ..graph import task_files
 
     return {f: session.read(f"code:{f}") or "" for f in task_files(session) if session.read(f"code:{f}") is not None}
 
@@ -126,12 +112,10 @@ def cmd_smoke(a: argparse.Namespace) -> int:
     session = Session.open(a.dir)
     files = _code_files(session)
     if not files:
-        raise _fail(f"{a.dir} has no code yet; run the coding stage first (`papercoder resume {a.dir}`)")
+        raise CliError(f"{a.dir} has no code yet; run the coding stage first (`papercoder resume {a.dir}`)")
     if not a.json:
         print_safety(files)
         print_isolation(a.network)
-    refuse_unsandboxed(files, a)
-    if not a.json:
         err.print(f"[dim]smoke-running {len(files)} file(s)…[/]")
     result = smoke_session(session, **_smoke_options(a))
     if a.json:
@@ -188,7 +172,7 @@ def ask_tty(prompt: str = "apply this fix? [y/N] ") -> Callable[[str], bool]:
 
 def _backend_spec(a: argparse.Namespace, session: Session) -> str | None:
     """--model, else the session's model when it names a backend (not e.g. 'hand-written')."""
-    from .llm.registry import providers
+    from ..llm.registry import providers
 
     if a.model:
         return a.model
@@ -198,23 +182,22 @@ def _backend_spec(a: argparse.Namespace, session: Session) -> str | None:
 
 def cmd_repair(a: argparse.Namespace) -> int:
     if not a.auto_approve and not sys.stdin.isatty():
-        raise _fail(
+        raise CliError(
             "repair asks before applying each fix, but there is no terminal to ask on; "
             "run it in a terminal, or pass --auto-approve to apply fixes unreviewed"
         )
     if a.attempts < 1:
-        raise _fail("--attempts must be at least 1")
-    from .llm.registry import get_backend
+        raise CliError("--attempts must be at least 1")
+    from ..llm.registry import get_backend
 
     session = Session.open(a.dir)
     files = _code_files(session)
     if not files:
-        raise _fail(f"{a.dir} has no code yet; run the coding stage first (`papercoder resume {a.dir}`)")
+        raise CliError(f"{a.dir} has no code yet; run the coding stage first (`papercoder resume {a.dir}`)")
     opts: dict[str, Any] = {"base_url": a.base_url} if a.base_url else {}
     backend = get_backend(_backend_spec(a, session), **opts)  # fails early on a missing key
     print_safety(files)
     print_isolation(a.network)
-    refuse_unsandboxed(files, a)
     report = repair_loop(
         session,
         backend,
@@ -238,13 +221,18 @@ def cmd_repair(a: argparse.Namespace) -> int:
 # -- registration -----------------------------------------------------------------------
 
 
+def add_allow_unsandboxed(p: argparse.ArgumentParser) -> None:
+    """``--allow-unsandboxed``, for every command that runs generated code."""
+    p.add_argument("--allow-unsandboxed", action="store_true",
+                   help="run code with high-risk safety flags even without isolation (this run only)")
+
+
 def _sandbox_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("dir", help="the session folder")
     p.add_argument("--timeout", type=float, default=120, metavar="S", help="seconds per import and for the run (default 120)")
     p.add_argument("--memory-mb", type=int, default=2048, metavar="N", help="address-space limit per process in MB (default 2048)")
     p.add_argument("--network", action="store_true", help="allow network access (default: isolated where bubblewrap works)")
-    p.add_argument("--allow-unsandboxed", action="store_true",
-                   help="run code with high-risk safety flags even without isolation (this run only)")
+    add_allow_unsandboxed(p)
 
 
 def add_commands(subparsers: Any) -> None:

@@ -32,6 +32,8 @@ import traceback as tb
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from .tracebacks import deepest_repo_frame, last_error_line
+
 try:
     import resource
 except ImportError:  # not on Windows: limits cannot be set there
@@ -506,7 +508,7 @@ def _check_files(repo: Path, entry_point: str | None, runner: _Runner, result: S
             record.error = f"TimeoutError: importing took longer than {runner.timeout_s:g}s"
             record.traceback = proc.stderr or None
         elif not record.imported:
-            record.error = _last_error_line(proc.stderr) or f"exit code {proc.returncode}"
+            record.error = last_error_line(proc.stderr) or f"exit code {proc.returncode}"
             record.traceback = proc.stderr
             if _MEMORY_PATTERN.search(proc.stderr):
                 result.memory_exceeded = True
@@ -530,33 +532,10 @@ def _run_entry(
             f"TimeoutError: the run took longer than {runner.timeout_s:g}s and was killed"
         )
     elif not result.ran:
-        result.error = _last_error_line(proc.stderr) or f"exit code {proc.returncode}"
+        result.error = last_error_line(proc.stderr) or f"exit code {proc.returncode}"
         if proc.returncode is not None and proc.returncode < 0:
             sig = signal.Signals(-proc.returncode).name
             result.notes.append(f"the run was killed by {sig}")
     if _MEMORY_PATTERN.search(proc.stderr):
         result.memory_exceeded = True
-    result.failing_file, result.failing_line = _failing_frame(proc.stderr, runner.repo_root)
-
-
-def _last_error_line(stderr: str) -> str | None:
-    for line in reversed(stderr.strip().splitlines()):
-        if line and not line.startswith(" "):
-            return line.strip()
-    return None
-
-
-_FRAME = re.compile(r'File "([^"]+)", line (\d+)')
-
-
-def _failing_frame(stderr: str, repo_root: str) -> tuple[str | None, int | None]:
-    """The deepest traceback frame inside the repository: the file a repair should edit."""
-    found: tuple[str | None, int | None] = (None, None)
-    prefix = repo_root.rstrip("/") + "/"
-    for match in _FRAME.finditer(stderr):
-        path, line = match.group(1), int(match.group(2))
-        if path.startswith(prefix):
-            found = (path[len(prefix) :], line)
-        elif not os.path.isabs(path) and not path.startswith("<"):
-            found = (path, line)
-    return found
+    result.failing_file, result.failing_line = deepest_repo_frame(proc.stderr, root=runner.repo_root)

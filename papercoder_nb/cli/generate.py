@@ -1,0 +1,265 @@
+"""Commands that read a paper and generate: paper, estimate, run, resume, regen."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+
+from ..budget import Budget
+from ..errors import CliError
+from ..llm.base import CancelToken
+from ..llm.registry import get_backend
+from ..model_options import (
+    add_budget_options,
+    add_model_options,
+    backend_options,
+    configure_backend,
+    runner_options,
+)
+from ..paper import load_paper
+from ..runner import STAGES, Runner, RunResult
+from ..store import Session
+from .progress import Progress, paper_progress
+from .session import export_session
+
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False)
+
+
+def cmd_paper(a: argparse.Namespace) -> int:
+    paper = load_paper(a.source, progress=paper_progress(a))
+    if a.json:
+        out.print_json(paper.model_dump_json())
+        return 0
+    if a.prompt:  # plain stdout: rich markup would eat LaTeX's [brackets]
+        sys.stdout.write(paper.to_prompt_text())
+        return 0
+    out.print(f"[bold]{escape(paper.title)}[/]")
+    if paper.authors:
+        out.print(escape(", ".join(paper.authors)))
+    m = paper.meta
+    out.print(f"source: {m.source_type} {escape(str(m.source))}  pages: {m.pages or '-'}  tokens ≈ {m.token_estimate}")
+    for s in paper.sections:
+        out.print(f"  {'  ' * (s.level - 1)}{s.number or ''} {escape(s.title)}  [dim]{{#{escape(s.id)}}} {s.kind} ≈{s.tokens} tok[/]")
+    out.print(f"equations {len(paper.equations)}, figures {len(paper.figures)}, tables {len(paper.tables)}, references {len(paper.references)}")
+    for w in m.warnings:
+        out.print(f"[yellow]warning:[/] {escape(w)}")
+    return 0
+
+
+def _backend(a: argparse.Namespace, session: Session | None = None) -> Any:
+    """The backend for the flags, defaulting to the server the session recorded.
+
+    A session that talked to a local server keeps talking to it: without ``--base-url`` the
+    recorded address is used, so the OpenAI client can never fall back to its public endpoint.
+    """
+    spec = getattr(a, "model", None) or (session.state.model if session else None) or None
+    opts: dict[str, Any] = backend_options(a)
+    recorded = session.state.base_url if session else ""
+    same_provider = bool(session and spec and spec.partition(":")[0] == session.state.model.partition(":")[0])
+    url = getattr(a, "base_url", None) or (recorded if same_provider else "")
+    if url:
+        opts["base_url"] = url
+    if recorded and getattr(a, "base_url", None) and a.base_url != recorded:
+        err.print(escape(f"note: this session talked to {recorded}; now using {a.base_url} (recorded for later runs)"))
+    if getattr(a, "timeout", None):
+        opts["timeout"] = a.timeout
+    return configure_backend(get_backend(spec, **opts), a)
+
+
+def _run(session: Session, a: argparse.Namespace, only: list[str] | None = None) -> int:
+    backend = _backend(a, session)
+    if not a.quiet:
+        _print_estimate(session, backend.spec)
+    progress = Progress(quiet=a.quiet)
+    cancel = CancelToken()
+    runner = Runner(
+        session, backend, auto_approve=a.auto_approve, on_event=progress, cancel=cancel,
+        concurrency=a.concurrency, prompt_dir=a.prompts, budget_usd=a.budget, **runner_options(a),
+    )
+    started = time.monotonic()
+    try:
+        result = runner.run(until=a.until, only=only)
+    except KeyboardInterrupt:
+        cancel.cancel()
+        progress.close()
+        raise CliError(
+            f"interrupted; the session in {session.root} is consistent: `papercoder resume {session.root}` continues"
+        ) from None
+    finally:
+        progress.close()
+    return _report(session, result, time.monotonic() - started)
+
+
+def _report(session: Session, result: RunResult, seconds: float) -> int:
+    st = session.state
+    cost = "cost unknown" if st.cost_usd is None else f"${st.cost_usd:.4f}"
+    err.print(
+        f"generated {len(result.generated)} artifacts in {seconds:.1f}s; session total "
+        f"{st.usage.input_tokens} input / {st.usage.output_tokens} output tokens, {cost}"
+    )
+    out.print(escape(f"session: {session.root}"))
+    if result.failed:
+        for msg in result.failed.values():
+            err.print(f"[red]failed[/] {escape(msg)}")
+        raise CliError(f"{len(result.failed)} artifact(s) failed; fix them by hand or `papercoder regen {session.root} ARTIFACT --feedback ...`")
+    if result.cancelled:
+        raise CliError(f"cancelled; `papercoder resume {session.root}` continues")
+    if result.waiting_for_approval:
+        out.print(escape(
+            f"waiting for review: {', '.join(result.waiting_for_approval)} — read them in {session.root}, "
+            f"then `papercoder approve {session.root} ARTIFACT` and `papercoder resume {session.root}`"
+        ))
+    return 0
+
+
+def cmd_estimate(a: argparse.Namespace) -> int:
+    from ..estimate import estimate_run, format_estimate
+    from ..graph import task_files
+
+    files = a.files
+    if (Path(a.source) / "session.json").is_file():
+        session = Session.open(a.source)
+        paper = session.selected_paper()
+        files = files or len(task_files(session)) or None
+        spec = a.model or session.state.model or None
+    else:
+        paper = load_paper(a.source, progress=paper_progress(a))
+        spec = a.model
+    from ..llm.registry import default_spec
+
+    spec = spec or default_spec()
+    out.print(escape(f"pre-flight estimate for {paper.title!r} with {spec}:"))
+    for line in format_estimate(estimate_run(paper, spec, files)):
+        out.print(escape(line), soft_wrap=True)
+    return 0
+
+
+def _print_estimate(session: Session, spec: str) -> None:
+    from ..estimate import estimate_run
+    from ..graph import task_files
+    from ..llm.pricing import format_cost
+
+    t = estimate_run(session.selected_paper(), spec, len(task_files(session)) or None).total()
+    cost = format_cost(t.cost_usd) + (f", {format_cost(t.cost_cached_usd)} with caching" if t.cached_input_tokens else "")
+    err.print(f"[dim]estimate for a full run: {t.calls} calls, ≈{t.input_tokens:,} input / "
+              f"≈{t.output_tokens:,} output tokens, {cost} (`papercoder estimate` for stages)[/]", soft_wrap=True)
+
+
+def cmd_run(a: argparse.Namespace) -> int:
+    out_dir = Path(a.out)
+    if (out_dir / "session.json").exists():
+        raise CliError(f"{out_dir} already holds a session; use `papercoder resume {out_dir}`")
+    backend = _backend(a)  # fail on a missing key before parsing anything
+    Budget(backend, usd=a.budget)  # and on a dollar budget it can't price, before writing anything
+    paper = load_paper(a.source, progress=paper_progress(a))
+    if a.drop:
+        known = {s.id for s in paper.sections}
+        unknown = [d for d in a.drop if d not in known]
+        if unknown:
+            raise CliError(f"unknown section(s) {', '.join(unknown)} for --drop; `papercoder paper {a.source}` lists the ids")
+    session = _create_session(out_dir, paper, a, backend)
+    for w in paper.meta.warnings:
+        err.print(f"[yellow]paper:[/] {escape(w)}")
+    code = _run(session, a)
+    if a.repo and code == 0:
+        export_session(session, Path(a.repo), make_zip=False, notebook=None)
+    return code
+
+
+def _create_session(out_dir: Path, paper: Any, a: argparse.Namespace, backend: Any) -> Session:
+    """Create the session folder, or leave nothing behind if that fails half-way."""
+    fresh = not out_dir.exists()
+    try:
+        session = Session.create(out_dir, paper, a.source, model=backend.spec,
+                                 base_url=str(getattr(backend, "base_url", None) or ""))
+        if a.drop:
+            session.set_dropped_sections(a.drop)
+        return session
+    except BaseException:
+        if fresh:
+            import shutil
+
+            shutil.rmtree(out_dir, ignore_errors=True)
+        raise
+
+
+def cmd_resume(a: argparse.Namespace) -> int:
+    session = Session.open(a.dir)
+    if not a.model:
+        a.model = session.state.model or None
+    return _run(session, a)
+
+
+def cmd_regen(a: argparse.Namespace) -> int:
+    session = Session.open(a.dir)
+    backend = _backend(a, session)
+    progress = Progress(quiet=a.quiet)
+    try:
+        for aid in a.artifacts:
+            Runner(session, backend, on_event=progress, prompt_dir=a.prompts).generate(aid, feedback=a.feedback)
+    finally:
+        progress.close()
+    out.print(escape(f"regenerated {', '.join(a.artifacts)}; everything downstream is now stale"))
+    return 0
+
+
+
+def _model_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", help="provider:model, e.g. local, anthropic:claude-sonnet-4-6, openai:gpt-4.1-mini, replay:SESSION")
+    p.add_argument("--base-url", help="OpenAI-compatible server URL (vLLM, Ollama, llama.cpp, LM Studio)")
+    p.add_argument("--timeout", type=float, help="seconds to wait for one model answer (default 600)")
+    p.add_argument("--prompts", help="a folder of prompt templates that override the shipped ones")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+    add_model_options(p)
+
+
+def _run_args(p: argparse.ArgumentParser) -> None:
+    _model_args(p)
+    p.add_argument("--auto-approve", action="store_true", help="approve each artifact as it is generated (batch work)")
+    p.add_argument("--until", choices=[*STAGES, "plan", "architecture", "logic", "config"], help="stop after this stage")
+    p.add_argument("--concurrency", type=int, default=4, help="parallel calls for per-file stages (default 4)")
+    p.add_argument("--budget", type=float, help="stop before the run's list-price cost would exceed this many USD")
+    add_budget_options(p)
+
+
+def add_commands(sub: Any) -> None:
+    """Register ``paper``, ``estimate``, ``run``, ``resume`` and ``regen``."""
+    p = sub.add_parser("paper", help="parse a paper and summarise it")
+    p.add_argument("source", help="PDF, LaTeX file/folder/archive, s2orc JSON, Markdown, or arxiv:<id>")
+    p.add_argument("--json", action="store_true", help="print the parsed paper as JSON")
+    p.add_argument("--prompt", action="store_true", help="print exactly the paper text the model reads")
+    p.set_defaults(fn=cmd_paper)
+
+    p = sub.add_parser("estimate", help="pre-flight estimate of calls, tokens and cost per stage")
+    p.add_argument("source", help="a paper (any supported source) or a session folder")
+    p.add_argument("--model", help="provider:model to price (default: the session's or the configured model)")
+    p.add_argument("--files", type=int, help="number of repository files (default: the logic design's, else 7)")
+    p.set_defaults(fn=cmd_estimate)
+
+    p = sub.add_parser("run", help="start a session: planning → analysis → coding")
+    p.add_argument("source", help="PDF, LaTeX file/folder/archive, s2orc JSON, Markdown, or arxiv:<id>")
+    p.add_argument("--out", required=True, help="the new session folder")
+    p.add_argument("--drop", action="append", metavar="SECTION_ID", help="leave a section out of every prompt (repeatable)")
+    p.add_argument("--repo", help="export the repository here when the run completes")
+    _run_args(p)
+    p.set_defaults(fn=cmd_run)
+
+    p = sub.add_parser("resume", help="continue a session: generate what is missing or stale")
+    p.add_argument("dir")
+    _run_args(p)
+    p.set_defaults(fn=cmd_resume)
+
+    p = sub.add_parser("regen", help="regenerate artifacts, optionally with feedback for the model")
+    p.add_argument("dir")
+    p.add_argument("artifacts", nargs="+")
+    p.add_argument("--feedback", help="what to change, added to the prompt")
+    _model_args(p)
+    p.set_defaults(fn=cmd_regen)
+

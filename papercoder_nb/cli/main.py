@@ -1,0 +1,76 @@
+"""The ``papercoder`` command: one parser, one error handler, for every command.
+
+Each room registers its own commands (``add_commands(subparsers)``) and raises
+``papercoder_nb.errors.CliError`` (or an engine error) for a problem the user can fix; the
+handler here turns any failure into a non-zero exit and one line saying what went wrong
+and what to do. Tracebacks are for ``--debug``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from rich.console import Console
+from rich.markup import escape
+
+from ..errors import CliError
+from ..evaluate.cli import add_commands as add_eval_commands
+from ..export.repo import ExportError
+from ..llm.base import BackendError
+from ..paper import PaperError
+from ..runner import StageError
+from ..store import SessionError
+from ..verify.cli import add_commands as add_check_commands
+from ..verify.smoke import SmokeRefused
+from ..verify.smoke_cli import add_commands as add_smoke_commands
+from . import generate, review, session
+
+err = Console(stderr=True, highlight=False)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="papercoder", description="Turn a machine-learning paper into a runnable repository, one reviewed stage at a time.")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    sub = parser.add_subparsers(dest="command", required=True)
+    generate.add_commands(sub)
+    session.add_commands(sub)
+    add_smoke_commands(sub)
+    add_check_commands(sub)
+    review.add_commands(sub)
+    add_eval_commands(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    a = parser.parse_args(argv)
+    try:
+        return int(a.fn(a) or 0)
+    except KeyboardInterrupt:
+        if a.debug:
+            raise
+        err.print("[red]error:[/] interrupted", soft_wrap=True)
+        return 130
+    except Exception as e:  # the one error handler: every command, every failure
+        if a.debug:
+            raise
+        return _report_error(e)
+
+
+def _report_error(e: Exception) -> int:
+    """One line naming the problem (and, where known, the fix); no traceback."""
+    known = (CliError, PaperError, SessionError, BackendError, StageError, ExportError, SmokeRefused,
+             ValueError, OSError)
+    # One line, whatever the exception carried (a listing of paths becomes a list).
+    msg = " ".join(str(e).split()) or type(e).__name__
+    if not isinstance(e, known):
+        msg = f"{type(e).__name__}: {msg} (unexpected; rerun with --debug for the traceback and report it)"
+    err.print(f"[red]error:[/] {escape(msg)}", soft_wrap=True)
+    return 1
+
+
+
+
+if __name__ == "__main__":
+    sys.exit(main())
