@@ -19,12 +19,16 @@ from repair_helpers import (
 
 from papercoder_nb.graph import statuses
 from papercoder_nb.llm.base import BackendError
+from papercoder_nb.llm.limits import ModelLimits
 from papercoder_nb.llm.scripted import ScriptedBackend
+from papercoder_nb.paper.tokens import estimate_tokens
 from papercoder_nb.verify.repair import (
     REPAIRS_LOG,
     FixError,
+    Target,
     apply_edits,
     apply_fix,
+    build_repair_request,
     find_target,
     fix_from_answer,
     parse_edits,
@@ -114,6 +118,24 @@ def test_the_prompt_is_stable_first_and_labels_the_files(tmp_path: Path) -> None
     # A whole-file answer is a fix too.
     assert (fix.file, fix.mode, fix.new_text) == ("main.py", "whole", MAIN_PY)
     assert "+    print(\"total\", sum(scale([1, 2, 3], 2)))" in fix.diff
+
+
+def test_a_short_window_is_condensed_by_the_stages_prompt_builder(tmp_path: Path) -> None:
+    """Repair budgets like a coding call: related files become outlines, the failing file
+    stays whole, and the request fits the window with the answer's room."""
+    helpers = "".join(f'\n\ndef helper_{i}(x):\n    """Helper {i}."""\n    y = x + {i}\n    return y * {i}\n'
+                      for i in range(120))
+    session = broken_session(tmp_path / "s", util=UTIL_FIXED + helpers, main=MAIN_BROKEN)
+    target = Target("main.py", "TypeError: scale() missing 1 required positional argument: 'k'", "Traceback ...", 9)
+    wide = build_repair_request(session, target, limits=ModelLimits(200_000, 32_000, small=False))
+    assert "## Repository file util.py\n" in wide.messages[1].text and "y * 119" in wide.messages[1].text
+    short = build_repair_request(session, target, limits=ModelLimits(6_000, 2_000, small=True))
+    text = short.messages[1].text
+    assert "## Repository file util.py (outline)" in text and "y * 119" not in text
+    assert f"## The failing file main.py (current version)\n```python\n{MAIN_BROKEN.rstrip()}\n```" in text
+    used = estimate_tokens(short.messages[0].text) + estimate_tokens(text)
+    assert used + short.max_tokens <= 6_000
+    assert (short.kind, short.artifact) == ("repair", "repair:main.py")
 
 
 def test_a_search_that_does_not_match_changes_nothing_and_costs_an_attempt(tmp_path: Path) -> None:

@@ -20,12 +20,13 @@ from .schema import bound_schema
 SMALL_WINDOW = 32_000  # below this a model is treated as small unless told otherwise
 CHARS_PER_TOKEN = 4
 # Small models: answer caps per artifact kind (a looping 135M model stops here).
-SMALL_MAX_TOKENS = {"plan": 800, "architecture": 700, "logic": 900, "config": 400, "analysis": 600, "code": 1100}
+SMALL_MAX_TOKENS = {"plan": 800, "architecture": 700, "logic": 900, "config": 400, "analysis": 600, "code": 1100,
+                    "repair": 1100}  # a repair may answer with the whole file
 SMALL_STRING_CAP, SMALL_LIST_CAP = 240, 6
 # Large models: the least room the prompt must leave the answer, per kind. The answer's
 # cap is then everything the window and the model's output limit allow.
 ANSWER_RESERVE = {"plan": 8_000, "architecture": 8_000, "logic": 8_000, "config": 4_000,
-                  "analysis": 8_000, "code": 16_000}
+                  "analysis": 8_000, "code": 16_000, "repair": 16_000}
 REASONING_LEVELS = ("low", "medium", "high")
 
 # (context window, maximum output tokens); longest matching prefix wins. Public figures

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..artifacts import PLANNING
 from ..graph import PLANNING_INPUTS, file_graph, load_logic
@@ -59,6 +60,7 @@ class RepoFiles:
     code: dict[str, str] = field(default_factory=dict)
     deps: set[str] = field(default_factory=set)
     form: dict[str, str] = field(default_factory=dict)
+    pinned: list[str] = field(default_factory=list)  # blocks passed whole, after the files
 
     def parts(self) -> list[str]:
         out = []
@@ -71,7 +73,7 @@ class RepoFiles:
             # labels): consecutive coding calls then share the whole block as a prefix.
             label = "" if form == FULL else " (outline)"
             out.append(f"## Repository file {path}{label}\n```python\n{body}\n```\n\n")
-        return out
+        return out + self.pinned
 
     def degrade(self, which: str, to: str) -> bool:
         """Pass ``which`` files ("others" or "deps") one step smaller; False if nothing changed."""
@@ -116,6 +118,22 @@ def planning_inputs(artifact_id: str) -> list[str]:
     return list(PLANNING)
 
 
+@dataclass
+class Prompt:
+    """What a request is made of, before it is fitted to the window: the stages and repair
+    both build one, so both get the same order, cache breakpoints and condensing."""
+
+    artifact: str
+    kind: str
+    system: str
+    planning: dict[str, str]  # artifact id -> text, in prompt order
+    answers: list[Any]  # the researcher's answers that flow into this call
+    repo: RepoFiles
+    task: str
+    schema: dict[str, Any] | None = None
+    repo_heading: str = "Code already written"
+
+
 def build_request(
     session: Session,
     spec: ArtifactSpec,
@@ -127,36 +145,58 @@ def build_request(
     reserve: int = 0,
 ) -> Built:
     """``reserve`` keeps room for what a repair request appends (the bad answer)."""
+    planning = {a: session.read(a) or "" for a in planning_inputs(spec.id)}
+    prompt = Prompt(
+        artifact=spec.id,
+        kind=spec.kind,
+        system=load_prompt("system", prompt_dir).strip(),
+        planning=planning,
+        answers=answers_for(session, planning),
+        repo=repo_files(session, spec),
+        task=_task_text(session, spec, prompt_dir, feedback, limits.small),
+        schema=spec.schema_for(limits.small),
+    )
+    return fit_request(session, prompt, limits=limits, count=count, reserve=reserve)
+
+
+def answers_for(session: Session, planning: dict[str, str]) -> list[Any]:
+    """Answers flow only downstream of the artifact that raised the question."""
+    return [a for a in session.state.answers if a.source in planning]
+
+
+def _planning_blocks(prompt: Prompt, compact: bool, plan_cap: int | None) -> list[str]:
+    """One block per planning artifact, so each can end a cached prefix."""
+    blocks = []
+    for a, text in prompt.planning.items():
+        body = _compact(a, text) if compact else text
+        if a == "plan" and plan_cap is not None and len(body) > plan_cap:
+            body = body[:plan_cap].rsplit("\n", 1)[0] + "\n[…plan cut to fit the context window]\n"
+        head = "\n# Planning so far\n\n" if not blocks else "\n"
+        blocks.append(f"{head}## {PLANNING_TITLES[a]}\n{body.strip()}\n")
+    if prompt.answers:
+        qa = "\n".join(f"- Q: {a.question}\n  A: {a.answer}" for a in prompt.answers)
+        blocks.append(f"\n## The researcher's answers to open questions\n{qa}\n")
+    return blocks
+
+
+def fit_request(
+    session: Session,
+    prompt: Prompt,
+    *,
+    limits: ModelLimits,
+    count: Callable[[str], int] = estimate_tokens,
+    reserve: int = 0,
+) -> Built:
+    """The request for ``prompt``, condensed in the stated order until it fits."""
     notes: list[str] = []
     window = limits.context_window
-    available = window - limits.answer_reserve(spec.kind) - SAFETY_MARGIN - reserve
-
-    system = load_prompt("system", prompt_dir).strip()
-    planning = {a: session.read(a) or "" for a in planning_inputs(spec.id)}
-    # Answers flow only downstream of the artifact that raised the question.
-    answers = [a for a in session.state.answers if a.source in planning]
-    task = _task_text(session, spec, prompt_dir, feedback, limits.small)
-    repo = repo_files(session, spec)
-
-    def planning_blocks(compact: bool, plan_cap: int | None) -> list[str]:
-        """One block per planning artifact, so each can end a cached prefix."""
-        blocks = []
-        for a, text in planning.items():
-            body = _compact(a, text) if compact else text
-            if a == "plan" and plan_cap is not None and len(body) > plan_cap:
-                body = body[:plan_cap].rsplit("\n", 1)[0] + "\n[…plan cut to fit the context window]\n"
-            head = "\n# Planning so far\n\n" if not blocks else "\n"
-            blocks.append(f"{head}## {PLANNING_TITLES[a]}\n{body.strip()}\n")
-        if answers:
-            qa = "\n".join(f"- Q: {a.question}\n  A: {a.answer}" for a in answers)
-            blocks.append(f"\n## The researcher's answers to open questions\n{qa}\n")
-        return blocks
-
+    available = window - limits.answer_reserve(prompt.kind) - SAFETY_MARGIN - reserve
+    system, repo, task = prompt.system, prompt.repo, prompt.task
     paper = session.selected_paper()
     full_paper = paper.to_prompt_text()
     paper_budget = int(window * PAPER_SHARE_SMALL) if window < SMALL_WINDOW else available
     paper_text = paper.to_prompt_text(max_tokens=paper_budget) if count(full_paper) > paper_budget else full_paper
-    plan_blocks = planning_blocks(False, None)
+    plan_blocks = _planning_blocks(prompt, False, None)
 
     def total() -> int:
         return sum(count(t) for t in (system, paper_text, *plan_blocks, *repo.parts(), task)) + 24
@@ -166,9 +206,9 @@ def build_request(
                             ("deps", OUTLINE, "dependency code passed as outlines")):
         if total() > available and repo.degrade(which, to):
             notes.append(note)
-    if total() > available and planning:
+    if total() > available and prompt.planning:
         rest = available - sum(count(t) for t in (system, paper_text, *repo.parts(), task))
-        plan_blocks = planning_blocks(True, max(800, rest * 2))
+        plan_blocks = _planning_blocks(prompt, True, max(800, rest * 2))
         notes.append("planning artifacts compacted")
     if total() > available:
         room = available - sum(count(t) for t in (system, *plan_blocks, *repo.parts(), task)) - 24
@@ -180,32 +220,31 @@ def build_request(
         notes.append("task material cut")
     if paper_text != full_paper and "paper condensed" not in notes:
         notes.append("paper condensed")
-    return Built(_assemble(spec, limits, system, paper_text, plan_blocks, bool(answers), repo.parts(), task,
-                           total() + reserve), notes)
+    return Built(_assemble(prompt, limits, paper_text, plan_blocks, repo.parts(), task, total() + reserve), notes)
 
 
-def _assemble(spec: ArtifactSpec, limits: ModelLimits, system: str, paper_text: str, plan_blocks: list[str],
-              has_answers: bool, repo_parts: list[str], task: str, input_tokens: int) -> Request:
+def _assemble(prompt: Prompt, limits: ModelLimits, paper_text: str, plan_blocks: list[str],
+              repo_parts: list[str], task: str, input_tokens: int) -> Request:
     parts = [Part(text=f"# The paper\n\n{paper_text}", cache=True)]
     for i, block in enumerate(plan_blocks):
         # Answers come last and change more often than the designs: no breakpoint there.
-        is_answers = has_answers and i == len(plan_blocks) - 1
+        is_answers = bool(prompt.answers) and i == len(plan_blocks) - 1
         parts.append(Part(text=block, cache=not is_answers))
     if repo_parts:
         # One part per file, a breakpoint after the last: the next coding call's files
         # are these plus one, so it reads all of them from the cache.
-        parts.append(Part(text="\n# Code already written\n\n"))
+        parts.append(Part(text=f"\n# {prompt.repo_heading}\n\n"))
         parts += [Part(text=t) for t in repo_parts]
         parts[-1] = Part(text=parts[-1].text, cache=True)
     parts.append(Part(text=f"\n# Your task\n\n{task}"))
     return Request(
-        messages=[Message.of("system", system), Message(role="user", parts=parts)],
-        schema=limits.schema(spec.schema_for(limits.small)),
-        schema_name=spec.kind,
-        max_tokens=limits.max_tokens(spec.kind, input_tokens, SAFETY_MARGIN),
+        messages=[Message.of("system", prompt.system), Message(role="user", parts=parts)],
+        schema=limits.schema(prompt.schema),
+        schema_name=prompt.kind,
+        max_tokens=limits.max_tokens(prompt.kind, input_tokens, SAFETY_MARGIN),
         temperature=0.2,
-        artifact=spec.id,
-        kind=spec.kind,
+        artifact=prompt.artifact,
+        kind=prompt.kind,
     )
 
 

@@ -30,10 +30,11 @@ from typing import Any, Literal
 
 from ..extract import fenced_blocks
 from ..graph import load_logic, statuses, task_files
-from ..llm.base import Backend, CancelToken, Message, Part, Request, Usage
+from ..llm.base import Backend, CancelToken, Request, Usage
 from ..llm.call import call_model, cost_of
+from ..llm.limits import ModelLimits, limits_of
 from ..paper.tokens import estimate_tokens
-from ..stages.context import PLANNING_TITLES, SAFETY_MARGIN, _compact, outline
+from ..stages.context import FULL, PLANNING_TITLES, Prompt, RepoFiles, answers_for, fit_request
 from ..store import Session, SessionError, now
 from ..templates import load_prompt, render
 from .sandbox import SmokeResult
@@ -222,25 +223,26 @@ def build_repair_request(
     session: Session,
     target: Target,
     *,
-    context_window: int,
+    limits: ModelLimits,
     feedback: str | None = None,
     prompt_dir: str | None = None,
     count: Callable[[str], int] = estimate_tokens,
 ) -> Request:
-    """system → paper → planning → related files → the failing file → the task.
-
-    The same stable-first order as the stages, so prefix caches hit; when the window is
-    short, related files become outlines, the planning is compacted, then the paper is
-    condensed (it is never refused).
+    """system → paper → planning → related files → the failing file → the task, built and
+    condensed by the stages' prompt builder (``stages.context.fit_request``): the same
+    stable-first order and cache breakpoints as the coding calls, so prefix caches hit;
+    when the window is short, related files become outlines, the planning is compacted,
+    then the paper is condensed (it is never refused). The failing file stays whole.
     """
     files = task_files(session)
     code = session.read(f"code:{target.file}") or ""
-    max_out = min(6000, max(1024, int(count(code) * 1.3) + 400))
-    if context_window < 32_000:
-        max_out = min(max_out, max(512, context_window // 4))
-    available = context_window - max_out - SAFETY_MARGIN
-
-    system = load_prompt("system", prompt_dir).strip()
+    related = related_files(session, target.file, files)
+    repo = RepoFiles(
+        code={f: session.read(f"code:{f}") or "" for f in related},
+        deps=set(related),
+        form=dict.fromkeys(related, FULL),
+        pinned=[f"## The failing file {target.file} (current version)\n```python\n{code.rstrip()}\n```\n"],
+    )
     values = {
         "file": target.file,
         "error": target.error,
@@ -249,52 +251,18 @@ def build_repair_request(
             f"\n## Your previous answer could not be used\n{feedback.strip()}\n" if feedback else ""
         ),
     }
-    task = render(load_prompt("repair_code", prompt_dir), **values).strip()
-    current = f"## The failing file {target.file} (current version)\n```python\n{code.rstrip()}\n```\n"
-    related = {f: session.read(f"code:{f}") or "" for f in related_files(session, target.file, files)}
     planning = {a: session.read(a) or "" for a in PLANNING_TITLES}
-
-    def related_text(as_outline: bool) -> str:
-        return "".join(
-            f"## Repository file {p}{' (outline)' if as_outline else ''}\n```python\n"
-            f"{(outline(c) if as_outline else c).rstrip()}\n```\n\n"
-            for p, c in related.items()
-        )
-
-    def planning_text(compact: bool) -> str:
-        blocks = [
-            f"## {PLANNING_TITLES[a]}\n{(_compact(a, t) if compact else t).strip()}\n"
-            for a, t in planning.items()
-            if t.strip()
-        ]
-        return ("# Planning\n\n" + "\n".join(blocks)) if blocks else ""
-
-    paper = session.selected_paper()
-    rel, plan = related_text(False), planning_text(False)
-
-    def used(paper_tokens: int = 0) -> int:
-        return sum(count(t) for t in (system, plan, rel, current, task)) + paper_tokens + 24
-
-    if used() > available * 0.8 and related:
-        rel = related_text(True)
-    if used() > available * 0.8:
-        plan = planning_text(True)
-    paper_budget = max(200, available - used())
-    full = paper.to_prompt_text()
-    paper_text = full if count(full) <= paper_budget else paper.to_prompt_text(max_tokens=paper_budget)
-
-    parts = [Part(text=f"# The paper\n\n{paper_text}", cache=True)]
-    if plan:
-        parts.append(Part(text=f"\n{plan}", cache=True))
-    parts.append(Part(text=f"\n# The repository files involved\n\n{rel}{current}"))
-    parts.append(Part(text=f"\n# Your task\n\n{task}"))
-    return Request(
-        messages=[Message.of("system", system), Message(role="user", parts=parts)],
-        max_tokens=max_out,
-        temperature=0.2,
+    prompt = Prompt(
         artifact=f"repair:{target.file}",
         kind="repair",
+        system=load_prompt("system", prompt_dir).strip(),
+        planning=planning,
+        answers=answers_for(session, planning),
+        repo=repo,
+        task=render(load_prompt("repair_code", prompt_dir), **values).strip(),
+        repo_heading="The repository files involved",
     )
+    return fit_request(session, prompt, limits=limits, count=count).request
 
 
 # -- the answer -------------------------------------------------------------------------
@@ -376,7 +344,7 @@ def propose_fix(
     if target is None:
         raise FixError("the smoke run has no failure in a repository file to repair")
     request = build_repair_request(
-        session, target, context_window=backend.context_window, feedback=feedback,
+        session, target, limits=limits_of(backend), feedback=feedback,
         prompt_dir=prompt_dir, count=getattr(backend, "count_tokens", None) or estimate_tokens,
     )
     completion = call_model(backend, request, record=session.log_call, cancel=cancel)
