@@ -52,6 +52,8 @@ class ArtifactRecord(BaseModel):
     calls: int = 0
     feedback: str | None = None
     warnings: list[str] = Field(default_factory=list)
+    # Static-check findings on this file ("file:line: problem (expected: ...)"); empty = passes.
+    check_findings: list[str] = Field(default_factory=list)
     error: str | None = None  # the last failed attempt, if any
 
 
