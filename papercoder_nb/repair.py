@@ -37,6 +37,7 @@ from .sandbox import SmokeResult
 from .stages.context import PLANNING_TITLES, SAFETY_MARGIN, _compact, outline
 from .store import Session, SessionError, now
 from .templates import load_prompt, render
+from .verify.hooks import findings_block
 
 REPAIRS_LOG = "smoke/repairs.jsonl"
 TRACEBACK_CHARS = 6000  # the tail of a traceback is where the error is
@@ -261,6 +262,9 @@ def build_repair_request(
     task = render(load_prompt("repair_code", prompt_dir), **values).strip()
     current = f"## The failing file {target.file} (current version)\n```python\n{code.rstrip()}\n```\n"
     related = {f: session.read(f"code:{f}") or "" for f in related_files(session, target.file, files)}
+    checks = findings_block(session, [target.file, *related],
+                            "The static checker found these problems (file:line) in these files")
+    current += f"\n{checks}" if checks else ""
     planning = {a: session.read(a) or "" for a in PLANNING_TITLES}
 
     def related_text(as_outline: bool) -> str:

@@ -194,3 +194,10 @@ def test_coding_call_marks_failing_file_in_status_and_export(tmp_path, capsys):
     readme = (tmp_path / "repo" / "README.md").read_text()
     assert "## Static check" in readme and "in 1 file(s) (`model.py`)" in readme
     assert "static check: findings in model.py" in capsys.readouterr().err
+    # regenerating the failing file tells the model what the checker found
+    backend.enqueue("```python\nfrom utils import run as base\n\n\ndef run():\n    return base()\n```")
+    Runner(session, backend).generate("code:model.py")
+    task = backend.requests[-1].messages[-1].text.split("# Your task", 1)[1]
+    assert "static checker found these problems in the current model.py" in task
+    assert f"- {finding}" in task
+    assert Session.open(session.root).record("code:model.py").check_findings == []

@@ -109,6 +109,9 @@ def test_the_prompt_is_stable_first_and_labels_the_files(tmp_path: Path) -> None
     assert "Time Domain Neural Audio Style Transfer" in text
     assert "TypeError: scale() missing 1 required positional argument: 'k'" in text
     assert 'File "/sandbox/repo/main.py"' in text  # the traceback itself
+    # the static checker's findings on the files involved ride along
+    assert "The static checker found these problems" in text
+    assert "- main.py:11: call of scale missing argument(s) k" in text
     assert "<<<<<<< SEARCH" in text and "```python" in text  # both answer forms explained
     assert request.messages[1].parts[0].cache  # the paper ends a cacheable prefix
     # A whole-file answer is a fix too.

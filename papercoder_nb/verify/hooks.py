@@ -52,3 +52,14 @@ def refresh_check_findings(session: Any) -> dict[str, list[str]]:
 def record_check_findings(session: Any, artifact_id: str) -> list[str]:
     """Refresh every code record after ``artifact_id`` changed; its own findings back."""
     return refresh_check_findings(session).get(artifact_id, [])
+
+
+def findings_block(session: Any, files: list[str], heading: str) -> str:
+    """The live findings on ``files`` as a Markdown block for a prompt ('' when none).
+
+    Why: a regenerated or repaired file should not repeat the seam mistakes the checker
+    already found (a wrong name, arity or config key).
+    """
+    found = findings_by_artifact(session)
+    lines = [f"- {f}" for file in files for f in found.get(f"code:{file}", [])]
+    return f"## {heading}\n" + "\n".join(lines) + "\n" if lines else ""
