@@ -37,7 +37,9 @@ from .sandbox import SmokeResult
 from .stages.context import PLANNING_TITLES, SAFETY_MARGIN, _compact, outline
 from .store import Session, SessionError, now
 from .templates import load_prompt, render
-from .verify.hooks import findings_block
+from .verify.environment import EnvProblem, environment_problems
+from .verify.hooks import findings_block, refresh_check_findings
+from .verify.session_env import InstallResult, existing_env_python
 
 REPAIRS_LOG = "smoke/repairs.jsonl"
 TRACEBACK_CHARS = 6000  # the tail of a traceback is where the error is
@@ -52,6 +54,10 @@ _FRAME = re.compile(r'File "([^"]+)", line (\d+)')
 
 class FixError(ValueError):
     """The model's answer cannot be applied; nothing was changed."""
+
+
+class EnvironmentFault(FixError):
+    """The run failed for want of a package or a data file: not something to fix in code."""
 
 
 @dataclass
@@ -94,6 +100,7 @@ class RepairReport:
     final: SmokeResult
     attempts: list[Attempt] = field(default_factory=list)
     stale: list[str] = field(default_factory=list)  # artifacts made stale by the fixes
+    environment: list[EnvProblem] = field(default_factory=list)  # what stopped it, if that
 
     @property
     def ok(self) -> bool:
@@ -106,6 +113,9 @@ class RepairReport:
     def summary(self) -> str:
         if self.initial.ok:
             return "the smoke run passed; nothing to repair"
+        if self.environment and not self.ok:
+            return (f"not repaired: {len(self.environment)} environment problem(s) (missing package "
+                    "or data), which are not code faults; fix them and run again")
         state = "passes" if self.ok else "still fails"
         return (
             f"{len(self.attempts)} attempt(s), {len(self.applied)} fix(es) applied; "
@@ -115,7 +125,8 @@ class RepairReport:
 
 @dataclass
 class RepairEvent:
-    kind: Literal["smoke", "target", "proposal", "applied", "refused", "invalid", "error"]
+    kind: Literal["smoke", "target", "proposal", "applied", "refused", "invalid", "error", "install",
+                  "environment"]
     text: str = ""
     attempt: int = 0
     fix: Fix | None = None
@@ -129,6 +140,8 @@ def smoke_session(session: Session, **options: Any) -> SmokeResult:
     """Smoke-run the session's code; the result lands in ``session.state.smoke``.
 
     ``options`` go to ``smoke_run`` (timeout_s, memory_mb, network, use_bwrap, python...).
+    The session's own environment (``<session>/.venv``, made by ``--install``) is the
+    default interpreter once it exists.
     """
     from .export.smoke import smoke_bundle
     from .session_export import bundle_from_session
@@ -139,6 +152,9 @@ def smoke_session(session: Session, **options: Any) -> SmokeResult:
             f"{session.root} has no code yet; run the coding stage first "
             f"(`papercoder resume {session.root}`)"
         )
+    own = existing_env_python(session.root)
+    if own and "python" not in options:
+        options = {**options, "python": own}
     result = smoke_bundle(bundle, **options)
     with session.lock:
         session.state.smoke = result.to_dict()
@@ -148,6 +164,42 @@ def smoke_session(session: Session, **options: Any) -> SmokeResult:
 
 def last_smoke(session: Session) -> SmokeResult | None:
     return SmokeResult.from_dict(session.state.smoke) if session.state.smoke else None
+
+
+def environment_of(session: Session, result: SmokeResult) -> list[EnvProblem]:
+    """Missing packages and data behind ``result``: never sent to the model as code faults."""
+    logic = load_logic(session)
+    return environment_problems(result, task_files(session), list(logic.required_packages) if logic else [])
+
+
+Installer = Callable[[list[str]], InstallResult]
+
+
+def settle_environment(
+    session: Session,
+    result: SmokeResult,
+    install: Installer | None,
+    smoke_options: dict[str, Any],
+    emit: Callable[[RepairEvent], None],
+) -> tuple[SmokeResult, list[EnvProblem]]:
+    """Install missing packages (when allowed) and re-run until none is left or it stops helping.
+
+    Returns the latest result and the environment problems still standing.
+    """
+    tried: set[str] = set()
+    while True:
+        problems = environment_of(session, result)
+        wanted = [p.requirement for p in problems if p.kind == "package" and p.requirement not in tried]
+        if install is None or not wanted:
+            return result, problems
+        tried.update(wanted)
+        done = install(wanted)
+        emit(RepairEvent("install", f"{'installed' if done.ok else 'could not install'} "
+                         f"{', '.join(wanted)}: {done.command}" + ("" if done.ok else f"\n{done.output}")))
+        if not done.ok:
+            return result, problems
+        result = smoke_session(session, **smoke_options)
+        emit(RepairEvent("smoke", result.summary(), result=result))
 
 
 # -- which file to fix ----------------------------------------------------------------
@@ -384,6 +436,9 @@ def propose_fix(
     cancel: CancelToken | None = None,
 ) -> Fix:
     """Ask the model to fix the failing file of ``result``; nothing is written."""
+    problems = environment_of(session, result)
+    if problems:
+        raise EnvironmentFault("; ".join(p.describe(result.python) for p in problems))
     files = task_files(session)
     target = find_target(result, files)
     if target is None:
@@ -420,6 +475,7 @@ def apply_fix(session: Session, fix: Fix) -> None:
         feedback=f"repair after a failed smoke run: {fix.error}"[:600],
         warnings=[f"repaired ({fix.mode}) after: {fix.error}"[:300]],
     )
+    refresh_check_findings(session)  # a fix is a coding call: its callers may change state
 
 
 def record_attempt(session: Session, attempt: Attempt) -> None:
@@ -454,12 +510,15 @@ def repair_loop(
     prompt_dir: str | None = None,
     cancel: CancelToken | None = None,
     initial: SmokeResult | None = None,
+    install: Installer | None = None,
 ) -> RepairReport:
     """Smoke-run, then up to ``max_attempts`` model fixes, each approved and re-run.
 
     ``approve(diff) -> bool`` sees each fix's unified diff (``on_event`` gets the whole
     ``Fix`` first, with the model's explanation); a refusal ends the loop with the file
     untouched. ``initial`` skips the first smoke run when the caller just made one.
+    A missing package or data file stops the loop as an environment problem, unless
+    ``install(requirements)`` is given and installing the packages makes it go away.
     """
     if approve is None and not auto_approve:
         raise ValueError("repair_loop needs approve=callback or auto_approve=True")
@@ -468,10 +527,16 @@ def repair_loop(
     result = initial or smoke_session(session, **opts)
     report = RepairReport(initial=result, final=result)
     emit(RepairEvent("smoke", result.summary(), result=result))
+    result, env = settle_environment(session, result, install, opts, emit)
     feedback: str | None = None
     before = {f: session.read(f"code:{f}") for f in task_files(session)}
     for n in range(1, max(0, max_attempts) + 1):
         if result.ok:
+            break
+        if env:  # never a request to change code
+            report.environment = env
+            for p in env:
+                emit(RepairEvent("environment", p.describe(result.python), n))
             break
         target = find_target(result, task_files(session))
         if target is None:
@@ -503,6 +568,7 @@ def repair_loop(
         apply_fix(session, fix)
         feedback = None
         result = smoke_session(session, **opts)
+        result, env = settle_environment(session, result, install, opts, emit)
         attempt = Attempt(
             n, fix.file, "applied", f"{fix.mode} applied to {fix.file}", fix.error, fix.diff,
             result.ok, result.summary(),
@@ -520,6 +586,7 @@ def repair_loop(
 __all__ = [
     "REPAIRS_LOG",
     "Attempt",
+    "EnvironmentFault",
     "Fix",
     "FixError",
     "RepairEvent",
@@ -528,6 +595,7 @@ __all__ = [
     "apply_edits",
     "apply_fix",
     "build_repair_request",
+    "environment_of",
     "find_target",
     "fix_from_answer",
     "last_smoke",
@@ -536,6 +604,7 @@ __all__ = [
     "related_files",
     "repair_loop",
     "repairs",
+    "settle_environment",
     "smoke_session",
     "unified_diff",
 ]

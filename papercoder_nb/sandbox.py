@@ -137,11 +137,14 @@ class SmokeResult:
 @functools.lru_cache(maxsize=8)
 def _python_roots(python: str) -> tuple[str, ...]:
     """Directories the interpreter needs (prefixes of the venv and its base install)."""
-    code = "import sys,json;print(json.dumps([sys.prefix,sys.base_prefix,sys.exec_prefix]))"
+    # -I, not -S: site runs, so site-packages a .pth adds (a session venv seeing its parent)
+    # count; only site-packages, never e.g. an editable install's source tree (it may hold keys).
+    code = ("import sys,json;print(json.dumps([sys.prefix,sys.base_prefix,sys.exec_prefix,*[p for p in "
+            "sys.path if p.endswith(('site-packages','dist-packages'))]]))")
     roots = {str(Path(python).resolve().parent.parent), str(Path(python).absolute().parent.parent)}
     try:
         out = subprocess.run(
-            [python, "-S", "-c", code],
+            [python, "-I", "-c", code],
             capture_output=True,
             text=True,
             timeout=30,
@@ -151,7 +154,7 @@ def _python_roots(python: str) -> tuple[str, ...]:
     except (OSError, ValueError, subprocess.SubprocessError):
         pass
     # Drop roots already covered by /usr or by another root.
-    keep = sorted(r for r in roots if r and r != "/" and not r.startswith("/usr/"))
+    keep = sorted(r for r in roots if r and r != "/" and not r.startswith("/usr/") and os.path.isdir(r))
     return tuple(r for r in keep if not any(r != o and r.startswith(o + "/") for o in keep))
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from .repair import RepairEvent, repair_loop, smoke_session
+from .repair import RepairEvent, environment_of, repair_loop, settle_environment, smoke_session
 from .safety import SafetyFlag, scan_code
 from .sandbox import SmokeResult, bwrap_status
 from .store import Session
@@ -113,6 +113,24 @@ def _smoke_options(a: argparse.Namespace) -> dict[str, Any]:
     return {"timeout_s": a.timeout, "memory_mb": a.memory_mb, "network": a.network}
 
 
+def _installer(a: argparse.Namespace, session: Session) -> Any:
+    """With --install, pip installs into <session>/.venv; without, None (report only)."""
+    if not getattr(a, "install", False):
+        return None
+    from .verify.session_env import install
+
+    def run(requirements: list[str]) -> Any:
+        err.print(f"[dim]installing {escape(', '.join(requirements))} into {escape(str(session.root))}/.venv…[/]")
+        return install(session.root, requirements)
+
+    return run
+
+
+def print_environment(session: Session, result: SmokeResult) -> None:
+    for p in environment_of(session, result):
+        err.print(f"[yellow]environment:[/] {escape(p.describe(result.python))}", soft_wrap=True)
+
+
 def _code_files(session: Session) -> dict[str, str]:
     from .graph import task_files
 
@@ -134,10 +152,13 @@ def cmd_smoke(a: argparse.Namespace) -> int:
     if not a.json:
         err.print(f"[dim]smoke-running {len(files)} file(s)…[/]")
     result = smoke_session(session, **_smoke_options(a))
+    result, _ = settle_environment(session, result, _installer(a, session), _smoke_options(a),
+                                   lambda e: None if a.json else _on_event(e))
     if a.json:
         out.print_json(json.dumps(result.to_dict()))
     else:
         print_result(result)
+        print_environment(session, result)
         out.print(f"[dim]stored in {escape(str(session.root))}/session.json (`papercoder status` shows it)[/]")
     return 0 if result.ok else 1
 
@@ -170,6 +191,8 @@ def _on_event(e: RepairEvent) -> None:
     elif e.kind == "applied":
         color = "green" if e.result and e.result.ok else "yellow"
         out.print(f"[{color}]applied {escape(tag)}[/] re-run: {escape(e.text)}", soft_wrap=True)
+    elif e.kind in ("install", "environment"):
+        err.print(f"[yellow]{e.kind}:[/] {escape(e.text)}", soft_wrap=True)
     elif e.kind == "invalid":
         err.print(f"[yellow]unusable answer {escape(tag)}[/] {escape(e.text)}", soft_wrap=True)
     else:
@@ -224,6 +247,7 @@ def cmd_repair(a: argparse.Namespace) -> int:
         on_event=_on_event,
         smoke_options=_smoke_options(a),
         prompt_dir=a.prompts,
+        install=_installer(a, session),
     )
     if not report.final.ok:
         print_result(report.final)
@@ -245,6 +269,9 @@ def _sandbox_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--network", action="store_true", help="allow network access (default: isolated where bubblewrap works)")
     p.add_argument("--allow-unsandboxed", action="store_true",
                    help="run code with high-risk safety flags even without isolation (this run only)")
+    p.add_argument("--install", action="store_true",
+                   help="pip-install missing packages into the session's own environment (<dir>/.venv, "
+                   "which then runs the code); without it they are reported with the command")
 
 
 def add_commands(subparsers: Any) -> None:
