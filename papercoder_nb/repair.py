@@ -50,6 +50,8 @@ _EDIT_BLOCK = re.compile(
     re.M | re.S,
 )
 _FRAME = re.compile(r'File "([^"]+)", line (\d+)')
+# "FILE: util.py" before edit blocks: they edit that file (a fix across a seam).
+_FILE_LINE = re.compile(r"^[ \t]*(?:\*\*)?FILE:?(?:\*\*)?[ \t]*`?([\w./-]+\.py)`?[ \t]*$", re.M | re.I)
 
 
 class FixError(ValueError):
@@ -69,8 +71,18 @@ class Target:
 
 
 @dataclass
-class Fix:
+class FileChange:
+    """One file's part of a fix: shown and approved on its own."""
+
     file: str
+    old_text: str
+    new_text: str
+    diff: str
+
+
+@dataclass
+class Fix:
+    file: str  # the first changed file (the failing one when it changed)
     new_text: str
     diff: str  # unified diff, a/<file> → b/<file>
     explanation: str
@@ -80,6 +92,10 @@ class Fix:
     usage: Usage = field(default_factory=Usage)
     cost_usd: float | None = 0.0
     model: str = ""
+    changes: list[FileChange] = field(default_factory=list)  # every changed file, ``file`` first
+
+    def all_changes(self) -> list[FileChange]:
+        return self.changes or [FileChange(self.file, self.old_text, self.new_text, self.diff)]
 
 
 @dataclass
@@ -92,6 +108,7 @@ class Attempt:
     diff: str = ""
     smoke_ok: bool | None = None  # the re-run after an applied fix
     smoke_summary: str = ""
+    files: list[str] = field(default_factory=list)  # every file the fix changed (or proposed)
 
 
 @dataclass
@@ -277,6 +294,17 @@ def related_files(session: Session, file: str, files: list[str]) -> list[str]:
     return [f for f in files if f in wanted]
 
 
+def traceback_files(traceback: str, files: list[str]) -> list[str]:
+    """Repository files on the traceback's frames (the callers of a failing callee)."""
+    out: list[str] = []
+    for m in _FRAME.finditer(traceback or ""):
+        path = m.group(1)
+        for f in files:
+            if (path == f or path.endswith("/repo/" + f)) and f not in out:
+                out.append(f)
+    return out
+
+
 # -- the prompt -------------------------------------------------------------------------
 
 
@@ -313,7 +341,8 @@ def build_repair_request(
     }
     task = render(load_prompt("repair_code", prompt_dir), **values).strip()
     current = f"## The failing file {target.file} (current version)\n```python\n{code.rstrip()}\n```\n"
-    related = {f: session.read(f"code:{f}") or "" for f in related_files(session, target.file, files)}
+    involved = related_files(session, target.file, files) + traceback_files(target.traceback, files)
+    related = {f: session.read(f"code:{f}") or "" for f in files if f in involved and f != target.file}
     checks = findings_block(session, [target.file, *related],
                             "The static checker found these problems (file:line) in these files")
     current += f"\n{checks}" if checks else ""
@@ -387,6 +416,16 @@ def apply_edits(text: str, edits: list[tuple[str, str]], file: str = "the file")
     return text
 
 
+def parse_file_edits(answer: str, default: str) -> dict[str, list[tuple[str, str]]]:
+    """Edit blocks by file: a ``FILE: path`` line before blocks names their file (else ``default``)."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    heads = [(m.start(), m.group(1)) for m in _FILE_LINE.finditer(answer)]
+    for m in _EDIT_BLOCK.finditer(answer):
+        named = [name for at, name in heads if at < m.start()]
+        out.setdefault(named[-1] if named else default, []).append((m.group(1), m.group(2)))
+    return out
+
+
 def _explanation(answer: str) -> str:
     text = _EDIT_BLOCK.sub("", answer)
     text = re.sub(r"```.*?(```|\Z)", "", text, flags=re.S)
@@ -404,11 +443,31 @@ def unified_diff(old: str, new: str, file: str) -> str:
     )
 
 
-def fix_from_answer(answer: str, file: str, old: str) -> Fix:
-    """Turn the model's answer into a checked, in-memory fix (or raise ``FixError``)."""
-    edits = parse_edits(answer)
-    if edits:
-        new, mode = apply_edits(old, edits, file), "edits"
+def _checked_change(file: str, old: str, new: str) -> FileChange:
+    try:
+        ast.parse(new)
+    except SyntaxError as e:
+        raise FixError(f"the fixed {file} would not compile: {e.msg} (line {e.lineno})") from e
+    return FileChange(file, old, new, unified_diff(old, new, file))
+
+
+def fix_from_answer(answer: str, file: str, old: str, others: dict[str, str] | None = None) -> Fix:
+    """Turn the model's answer into a checked, in-memory fix (or raise ``FixError``).
+
+    ``others`` are the files shown beside the failing one ({path: text}); edit blocks
+    after a ``FILE: path`` line may change them too (a fault at a seam).
+    """
+    texts = {**(others or {}), file: old}
+    by_file = parse_file_edits(answer, file)
+    unknown = [f for f in by_file if f not in texts]
+    if unknown:
+        raise FixError(f"the answer edits {', '.join(unknown)}, which is not among the files shown "
+                       f"({', '.join(texts)}); edit only those")
+    if by_file:
+        mode = "edits"
+        changes = [_checked_change(f, texts[f], apply_edits(texts[f], edits, f))
+                   for f, edits in sorted(by_file.items(), key=lambda kv: kv[0] != file)]
+        changes = [c for c in changes if c.new_text != c.old_text]
     else:
         blocks = [b for lang, b in fenced_blocks(answer) if lang in ("python", "py", "python3")]
         if not blocks:
@@ -417,13 +476,12 @@ def fix_from_answer(answer: str, file: str, old: str) -> Fix:
                 "whole file"
             )
         new, mode = max(blocks, key=len).strip("\n") + "\n", "whole"
-    if new == old:
+        changes = [_checked_change(file, old, new)] if new != old else []
+    if not changes:
         raise FixError(f"the proposed fix leaves {file} unchanged")
-    try:
-        ast.parse(new)
-    except SyntaxError as e:
-        raise FixError(f"the fixed {file} would not compile: {e.msg} (line {e.lineno})") from e
-    return Fix(file, new, unified_diff(old, new, file), _explanation(answer), old, mode)  # type: ignore[arg-type]
+    first = changes[0]
+    return Fix(first.file, first.new_text, first.diff, _explanation(answer), first.old_text, mode,  # type: ignore[arg-type]
+               changes=changes)
 
 
 def propose_fix(
@@ -448,7 +506,9 @@ def propose_fix(
         prompt_dir=prompt_dir, count=getattr(backend, "count_tokens", None) or estimate_tokens,
     )
     completion = call_model(backend, request, record=session.log_call, cancel=cancel)
-    fix = fix_from_answer(completion.text, target.file, session.read(f"code:{target.file}") or "")
+    involved = related_files(session, target.file, files) + traceback_files(target.traceback, files)
+    others = {f: session.read(f"code:{f}") or "" for f in involved if f != target.file}
+    fix = fix_from_answer(completion.text, target.file, session.read(f"code:{target.file}") or "", others)
     fix.error = target.error
     fix.usage = completion.usage
     fix.cost_usd = cost_of(backend.spec, completion.usage)
@@ -456,26 +516,36 @@ def propose_fix(
     return fix
 
 
-def apply_fix(session: Session, fix: Fix) -> None:
-    """Write an approved fix; the previous version stays in history."""
-    aid = f"code:{fix.file}"
-    if (session.read(aid) or "") != fix.old_text:
-        raise FixError(f"{fix.file} changed since the fix was proposed; ask for a new fix")
+def apply_fix(session: Session, fix: Fix, files: list[str] | None = None) -> None:
+    """Write an approved fix (only ``files`` of it, when given); old versions stay in history.
+
+    Every file is checked before any is written, so a stale fix changes nothing.
+    """
+    changes = [c for c in fix.all_changes() if files is None or c.file in files]
+    for c in changes:
+        if (session.read(f"code:{c.file}") or "") != c.old_text:
+            raise FixError(f"{c.file} changed since the fix was proposed; ask for a new fix")
+    for i, c in enumerate(changes):
+        _write_change(session, fix, c, paid=i == 0)  # the call's cost is on one file only
+    refresh_check_findings(session)  # a fix is a coding call: its callers may change state
+
+
+def _write_change(session: Session, fix: Fix, change: FileChange, *, paid: bool) -> None:
+    aid = f"code:{change.file}"
     rec = session.record(aid)
     session.write(
         aid,
-        fix.new_text,
+        change.new_text,
         by="model",
         # Same inputs as before: the fix is a correction of that generation, not a new one.
         input_hash=rec.input_hash if rec else None,
         model=fix.model,
-        usage=fix.usage,
-        cost_usd=fix.cost_usd,
-        calls=1,
+        usage=fix.usage if paid else Usage(),
+        cost_usd=fix.cost_usd if paid else 0.0,
+        calls=1 if paid else 0,
         feedback=f"repair after a failed smoke run: {fix.error}"[:600],
         warnings=[f"repaired ({fix.mode}) after: {fix.error}"[:300]],
     )
-    refresh_check_findings(session)  # a fix is a coding call: its callers may change state
 
 
 def record_attempt(session: Session, attempt: Attempt) -> None:
@@ -559,19 +629,27 @@ def repair_loop(
             emit(RepairEvent("error", attempt.detail, n))
             break
         emit(RepairEvent("proposal", fix.explanation, n, fix=fix))
-        if not (auto_approve or approve(fix.diff)):  # type: ignore[misc]
-            attempt = Attempt(n, fix.file, "refused", "fix not approved; nothing changed", fix.error, fix.diff)
+        changes = fix.all_changes()
+        # Each file's diff is approved on its own (a seam fix may touch a caller and a callee).
+        approved = changes if auto_approve else [c for c in changes if approve(c.diff)]  # type: ignore[misc]
+        if not approved:
+            attempt = Attempt(n, fix.file, "refused", "fix not approved; nothing changed", fix.error,
+                              "".join(c.diff for c in changes), files=[c.file for c in changes])
             report.attempts.append(attempt)
             record_attempt(session, attempt)
             emit(RepairEvent("refused", attempt.detail, n, fix=fix))
             break
-        apply_fix(session, fix)
+        names = [c.file for c in approved]
+        apply_fix(session, fix, names)
         feedback = None
         result = smoke_session(session, **opts)
         result, env = settle_environment(session, result, install, opts, emit)
+        refused = [c.file for c in changes if c not in approved]
+        detail = f"{fix.mode} applied to {', '.join(names)}" + (
+            f"; not approved: {', '.join(refused)}" if refused else "")
         attempt = Attempt(
-            n, fix.file, "applied", f"{fix.mode} applied to {fix.file}", fix.error, fix.diff,
-            result.ok, result.summary(),
+            n, fix.file, "applied", detail, fix.error, "".join(c.diff for c in approved),
+            result.ok, result.summary(), files=names,
         )
         report.attempts.append(attempt)
         record_attempt(session, attempt)
@@ -587,6 +665,7 @@ __all__ = [
     "REPAIRS_LOG",
     "Attempt",
     "EnvironmentFault",
+    "FileChange",
     "Fix",
     "FixError",
     "RepairEvent",
@@ -600,11 +679,13 @@ __all__ = [
     "fix_from_answer",
     "last_smoke",
     "parse_edits",
+    "parse_file_edits",
     "propose_fix",
     "related_files",
     "repair_loop",
     "repairs",
     "settle_environment",
     "smoke_session",
+    "traceback_files",
     "unified_diff",
 ]

@@ -186,8 +186,11 @@ def _on_event(e: RepairEvent) -> None:
     elif e.kind == "target":
         out.print(f"[cyan]repair {escape(tag)}[/] asking the model to fix {escape(e.text)}", soft_wrap=True)
     elif e.kind == "proposal" and e.fix:
-        out.print(f"[cyan]repair {escape(tag)}[/] proposed {e.fix.mode} for {escape(e.fix.file)}: {escape(e.text or '(no explanation)')}", soft_wrap=True)
-        _print_diff(e.fix.diff)
+        changes = e.fix.all_changes()
+        names = ", ".join(c.file for c in changes)
+        out.print(f"[cyan]repair {escape(tag)}[/] proposed {e.fix.mode} for {escape(names)}: {escape(e.text or '(no explanation)')}", soft_wrap=True)
+        for c in changes:
+            _print_diff(c.diff)
     elif e.kind == "applied":
         color = "green" if e.result and e.result.ok else "yellow"
         out.print(f"[{color}]applied {escape(tag)}[/] re-run: {escape(e.text)}", soft_wrap=True)
@@ -199,10 +202,13 @@ def _on_event(e: RepairEvent) -> None:
         err.print(f"[red]{e.kind} {escape(tag)}[/] {escape(e.text)}", soft_wrap=True)
 
 
-def ask_tty(prompt: str = "apply this fix? [y/N] ") -> Callable[[str], bool]:
-    def approve(_diff: str) -> bool:
+def ask_tty(prompt: str = "apply the change to {file}? [y/N] ") -> Callable[[str], bool]:
+    """Asks once per changed file (a fix across a seam changes several)."""
+
+    def approve(diff: str) -> bool:
+        file = next((ln[6:] for ln in diff.splitlines() if ln.startswith("+++ b/")), "this file")
         try:
-            return input(prompt).strip().lower() in ("y", "yes")
+            return input(prompt.format(file=file)).strip().lower() in ("y", "yes")
         except EOFError:
             return False
 
