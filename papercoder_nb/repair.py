@@ -199,14 +199,16 @@ def settle_environment(
     smoke_options: dict[str, Any],
     emit: Callable[[RepairEvent], None],
 ) -> tuple[SmokeResult, list[EnvProblem]]:
-    """Install missing packages (when allowed) and re-run until none is left or it stops helping.
+    """Install missing packages the logic design lists (when allowed) and re-run until none
+    is left or it stops helping.
 
     Returns the latest result and the environment problems still standing.
     """
     tried: set[str] = set()
     while True:
         problems = environment_of(session, result)
-        wanted = [p.requirement for p in problems if p.kind == "package" and p.requirement not in tried]
+        wanted = [p.requirement for p in problems
+                  if p.kind == "package" and p.declared and p.requirement not in tried]
         if install is None or not wanted:
             return result, problems
         tried.update(wanted)

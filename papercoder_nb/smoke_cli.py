@@ -155,7 +155,8 @@ def cmd_smoke(a: argparse.Namespace) -> int:
     result, _ = settle_environment(session, result, _installer(a, session), _smoke_options(a),
                                    lambda e: None if a.json else _on_event(e))
     if a.json:
-        out.print_json(json.dumps(result.to_dict()))
+        env = [p.to_dict() for p in environment_of(session, result)]
+        out.print_json(json.dumps({**result.to_dict(), "environment": env}))
     else:
         print_result(result)
         print_environment(session, result)

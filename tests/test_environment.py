@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import zipfile
 from pathlib import Path
 
@@ -21,6 +22,14 @@ PKG = "tinypkg_pc"
 UTIL_NEEDS_PKG = f"import {PKG}\n\n" + UTIL_FIXED
 
 
+def _declared(session):
+    """The logic design lists the package (what --install is allowed to install)."""
+    logic = json.loads(session.read("logic"))
+    logic["required_packages"] = [PKG]
+    session.write("logic", json.dumps(logic), by="user")
+    return session
+
+
 def _failed(error: str, traceback: str = "", path: str = "main.py") -> SmokeResult:
     return SmokeResult("r", "main.py", files=[FileRecord(path, compiled=True, imported=False,
                                                          error=error, traceback=traceback)])
@@ -36,6 +45,12 @@ def test_missing_package_versus_missing_repo_module() -> None:
     assert environment_problems(_failed("ModuleNotFoundError: No module named 'models.nett'"), files) == []
     assert environment_problems(_failed("ModuleNotFoundError: No module named 'utils'"),
                                 [*files, "utils.py"]) == []
+    # src/models/... imported as ``models`` after a sys.path change: not a package to install
+    assert environment_problems(_failed("ModuleNotFoundError: No module named 'models'"),
+                                ["src/models/net.py"]) == []
+    [q] = environment_problems(_failed("ModuleNotFoundError: No module named 'torchaudio_utils'"),
+                               files, ["torch"])
+    assert not q.declared and "leaves it to you: check the name" in q.describe("python")
 
 
 def test_missing_data_read_versus_write() -> None:
@@ -51,6 +66,11 @@ def test_missing_data_read_versus_write() -> None:
 
 def test_a_missing_package_never_reaches_the_model(tmp_path: Path) -> None:
     session = broken_session(tmp_path / "s", util=UTIL_NEEDS_PKG)
+    # not listed in the logic design: --install does not install it
+    never = repair_loop(session, ScriptedBackend("x"), auto_approve=True, smoke_options=SMOKE,
+                       install=lambda reqs: pytest.fail(f"installed an undeclared {reqs}"))
+    assert [p.declared for p in never.environment] == [False]
+    _declared(session)
     backend = ScriptedBackend("fixer", answers=["```python\n" + UTIL_FIXED + "```"])
     events = []
     report = repair_loop(session, backend, auto_approve=True, smoke_options=SMOKE, on_event=events.append)
@@ -96,11 +116,14 @@ def test_smoke_install_puts_the_package_in_the_session_env(tmp_path: Path, capsy
         a = parser.parse_args(argv)
         return a.fn(a)
 
-    session = broken_session(tmp_path / "s", util=UTIL_NEEDS_PKG, main=MAIN_PY)
+    session = _declared(broken_session(tmp_path / "s", util=UTIL_NEEDS_PKG, main=MAIN_PY))
     assert run(["smoke", str(session.root), "--timeout", "60"]) == 1
     err = capsys.readouterr().err
     assert f"missing package '{PKG}'" in err and f"-m pip install {PKG}`" in err
     assert not (session.root / ".venv").exists()  # nothing installed without --install
+    assert run(["smoke", str(session.root), "--timeout", "60", "--json"]) == 1
+    [env] = json.loads(capsys.readouterr().out)["environment"]
+    assert (env["kind"], env["name"], env["requirement"]) == ("package", PKG, PKG)
     wheels = tmp_path / "wheels"
     wheels.mkdir()
     _wheel(wheels)

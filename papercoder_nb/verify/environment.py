@@ -30,13 +30,19 @@ class EnvProblem:
     name: str  # the import name, or the missing path
     where: str  # the file whose import or run failed
     requirement: str = ""  # pip requirement for a package ("torch>=2.0")
+    declared: bool = False  # the logic design lists it: --install may install it
 
     def describe(self, python: str) -> str:
         """One line naming the problem and its exact fix."""
         if self.kind == "package":
+            cmd = install_command(python, [self.requirement])
+            if not self.declared:  # a made-up or mistyped name must not be installed unseen
+                return (f"missing package {self.name!r} ({self.where}): an environment problem, not a "
+                        "code fault; it is not among the logic design's packages, so --install leaves "
+                        f"it to you: check the name, then `{cmd}`")
             return (f"missing package {self.name!r} ({self.where}): an environment problem, not a "
-                    f"code fault; install it with `{install_command(python, [self.requirement])}`"
-                    " or rerun with --install to put it in the session's own environment")
+                    f"code fault; install it with `{cmd}` or rerun with --install to put it in "
+                    "the session's own environment")
         return (f"missing data {self.name!r} ({self.where}): an environment problem, not a code "
                 "fault; put the file there or point config.yaml at it, or give the smoke "
                 "configuration a small synthetic stand-in")
@@ -50,18 +56,23 @@ def install_command(python: str, requirements: list[str]) -> str:
 
 
 def _repo_modules(files: list[str]) -> set[str]:
-    """Top-level names the repository itself provides (modules and packages)."""
-    return {PurePosixPath(f).parts[0].removesuffix(".py") for f in files}
+    """Every name the repository could provide a module by (any folder or file stem).
+
+    Generous: code under src/ may import ``models`` after a sys.path change; calling
+    that a package would send the user to install a stranger's package.
+    """
+    return {part.removesuffix(".py") for f in files for part in PurePosixPath(f).parts}
 
 
-def _requirement(import_name: str, packages: list[str]) -> str:
-    """The logic design's requirement for this import (with its version), else its dist name."""
+def _requirement(import_name: str, packages: list[str]) -> tuple[str, bool]:
+    """The logic design's requirement for this import (with its version) and whether it is
+    listed there; else its distribution name."""
     dist = dist_for_import(import_name)
     for entry in packages:
         m = _REQ_NAME.match(entry.strip())
         if m and canonical(m.group(0)) == canonical(dist):
-            return re.sub(r"\s+", "", entry.split(";")[0].split("#")[0]) or dist
-    return dist
+            return re.sub(r"\s+", "", entry.split(";")[0].split("#")[0]) or dist, True
+    return dist, False
 
 
 def _failures(result) -> list[tuple[str, str, str]]:
@@ -93,7 +104,7 @@ def environment_problems(result, files: list[str], packages: list[str] | None = 
             if name.split(".")[0] not in repo:
                 key = ("package", canonical(dist_for_import(name)))
                 found.setdefault(key, EnvProblem("package", name, where,
-                                                 _requirement(name, packages or [])))
+                                                 *_requirement(name, packages or [])))
             continue
         m = _NO_FILE.search(error)
         if m and m.group(1) not in files and not _writes_missing_path(traceback):
