@@ -34,8 +34,8 @@ def refresh_check_findings(session: Any) -> dict[str, list[str]]:
 
     Returns the findings as text per artifact (only artifacts with findings).
     """
-    found = {aid: [str(f) for f in fs] for aid, fs in findings_by_artifact(session).items()}
-    with session.lock:
+    with session.lock:  # checked under the lock: a concurrent write cannot slip in between
+        found = {aid: [str(f) for f in fs] for aid, fs in findings_by_artifact(session).items()}
         changed = False
         for aid, rec in session.state.artifacts.items():
             if not aid.startswith("code:"):
