@@ -84,7 +84,7 @@ class FileChange:
 class Fix:
     file: str  # the first changed file (the failing one when it changed)
     new_text: str
-    diff: str  # unified diff, a/<file> → b/<file>
+    diff: str  # unified diff of every changed file, a/<file> → b/<file>
     explanation: str
     old_text: str = ""
     mode: Literal["edits", "whole"] = "edits"
@@ -95,6 +95,7 @@ class Fix:
     changes: list[FileChange] = field(default_factory=list)  # every changed file, ``file`` first
 
     def all_changes(self) -> list[FileChange]:
+        """Per file, for approval one file at a time (``new_text``/``old_text`` are ``file``'s)."""
         return self.changes or [FileChange(self.file, self.old_text, self.new_text, self.diff)]
 
 
@@ -482,8 +483,9 @@ def fix_from_answer(answer: str, file: str, old: str, others: dict[str, str] | N
     if not changes:
         raise FixError(f"the proposed fix leaves {file} unchanged")
     first = changes[0]
-    return Fix(first.file, first.new_text, first.diff, _explanation(answer), first.old_text, mode,  # type: ignore[arg-type]
-               changes=changes)
+    # ``diff`` shows every file, so a caller that applies the whole fix shows all of it.
+    return Fix(first.file, first.new_text, "".join(c.diff for c in changes), _explanation(answer),  # type: ignore[arg-type]
+               first.old_text, mode, changes=changes)
 
 
 def propose_fix(

@@ -308,6 +308,10 @@ def test_an_approved_seam_fix_writes_every_file_and_keeps_each_version(tmp_path:
     assert _history_by(session, "code:main.py") == ["model", "model"]
     assert session.record("code:main.py").calls == 1 and session.record("code:util.py").calls == 0
     assert repairs(session)[0]["files"] == ["main.py", "util.py"]
+    # the whole fix's diff shows both files (a caller applying it all shows all of it)
+    fix = fix_from_answer(SEAM_FIX, "main.py", MAIN_BROKEN, {"util.py": UTIL_FIXED})
+    assert "+++ b/main.py" in fix.diff and "+++ b/util.py" in fix.diff
+    assert [c.file for c in fix.all_changes()] == ["main.py", "util.py"]
     # an edit of a file the model was not shown changes nothing
     with pytest.raises(FixError, match="not among the files shown"):
         fix_from_answer(SEAM_FIX.replace("FILE: util.py", "FILE: data.py"), "main.py", MAIN_BROKEN,
