@@ -48,6 +48,13 @@ def test_missing_package_versus_missing_repo_module() -> None:
     # src/models/... imported as ``models`` after a sys.path change: not a package to install
     assert environment_problems(_failed("ModuleNotFoundError: No module named 'models'"),
                                 ["src/models/net.py"]) == []
+    # a mistyped repository module is the code's fault, unless the design lists the package
+    for wrong in ("net_lib", "nett", "model_utils"):
+        assert environment_problems(_failed(f"ModuleNotFoundError: No module named '{wrong}'"),
+                                    ["main.py", "net.py", "model.py"]) == [], wrong
+    [listed] = environment_problems(_failed("ModuleNotFoundError: No module named 'nett'"),
+                                    ["main.py", "net.py"], ["nett>=1"])
+    assert listed.declared and listed.requirement == "nett>=1"
     [q] = environment_problems(_failed("ModuleNotFoundError: No module named 'torchaudio_utils'"),
                                files, ["torch"])
     assert not q.declared and "leaves it to you: check the name" in q.describe("python")

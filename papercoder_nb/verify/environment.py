@@ -8,6 +8,7 @@ to repair.
 
 from __future__ import annotations
 
+import difflib
 import re
 import shlex
 from dataclasses import asdict, dataclass
@@ -64,6 +65,14 @@ def _repo_modules(files: list[str]) -> set[str]:
     return {part.removesuffix(".py") for f in files for part in PurePosixPath(f).parts}
 
 
+def _mistyped_repo_module(name: str, repo: set[str]) -> bool:
+    """``audio_lib`` or ``utils`` beside audio.py / util.py: a wrong name for a repository
+    module (a code fault), unless the logic design lists it as a package."""
+    if any(name.startswith(m + "_") or name.endswith("_" + m) for m in repo):
+        return True
+    return bool(difflib.get_close_matches(name, list(repo), n=1, cutoff=0.8))
+
+
 def _requirement(import_name: str, packages: list[str]) -> tuple[str, bool]:
     """The logic design's requirement for this import (with its version) and whether it is
     listed there; else its distribution name."""
@@ -101,10 +110,11 @@ def environment_problems(result, files: list[str], packages: list[str] | None = 
         m = _NO_MODULE.search(error)
         if m:
             name = m.group(1)
-            if name.split(".")[0] not in repo:
+            top = name.split(".")[0]
+            requirement, declared = _requirement(name, packages or [])
+            if top not in repo and (declared or not _mistyped_repo_module(top, repo)):
                 key = ("package", canonical(dist_for_import(name)))
-                found.setdefault(key, EnvProblem("package", name, where,
-                                                 *_requirement(name, packages or [])))
+                found.setdefault(key, EnvProblem("package", name, where, requirement, declared))
             continue
         m = _NO_FILE.search(error)
         if m and m.group(1) not in files and not _writes_missing_path(traceback):
