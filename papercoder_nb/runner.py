@@ -257,7 +257,9 @@ class Runner:
             feedback=feedback,
             warnings=[*built.notes, *parsed.warnings, *found],
         )
-        record_check_findings(self.session, artifact_id)  # static cross-file check
+        checked = record_check_findings(self.session, artifact_id)  # static cross-file check
+        if checked:
+            self.on_event(Event("info", artifact_id, f"fails {len(checked)} static check(s): {checked[0]}"))
         if self.auto_approve:
             self.session.approve(artifact_id)
         self.on_event(Event("done", artifact_id, "; ".join(parsed.warnings), usage=usage, cost_usd=cost))

@@ -62,7 +62,15 @@ def bundle_from_session(session: Session) -> ExportBundle:
         model=session.state.model,
         provenance=provenance,
         session_dir=str(session.root),
+        check_findings=_check_findings(session),
     )
     if missing:
         bundle.provenance += f"; code missing for {', '.join(missing)}"
     return bundle
+
+
+def _check_findings(session: Session) -> dict[str, list[str]]:
+    """The static checker's findings per code file, as the export README lists them."""
+    from .verify.hooks import findings_by_artifact
+
+    return {aid.split(":", 1)[1]: [str(f) for f in fs] for aid, fs in findings_by_artifact(session).items()}

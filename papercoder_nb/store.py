@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_serializer
 
 from .artifacts import PLANNING_FILES
 from .fsutil import atomic_write_json, atomic_write_text, sha256_file, sha256_text
@@ -52,7 +52,17 @@ class ArtifactRecord(BaseModel):
     calls: int = 0
     feedback: str | None = None
     warnings: list[str] = Field(default_factory=list)
+    # Static-check findings on this file ("file:line: problem (expected: ...)"); empty = passes.
+    check_findings: list[str] = Field(default_factory=list)
     error: str | None = None  # the last failed attempt, if any
+
+    @model_serializer(mode="wrap")
+    def _omit_passing_checks(self, handler: Any) -> dict[str, Any]:
+        """A file that passes its checks adds nothing to session.json (older folders stay byte-equal)."""
+        data = handler(self)
+        if not data.get("check_findings"):
+            data.pop("check_findings", None)
+        return data
 
 
 class Answer(BaseModel):

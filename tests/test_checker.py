@@ -85,21 +85,74 @@ def test_cli_check(tmp_path, capsys):
     assert "network.py:18:" in capsys.readouterr().out
 
 
-def test_hook_marks_code_record(tmp_path):
+def _example_session(tmp_path):
+    """A copy of the example session; its code artifact ids by file name."""
     from papercoder_nb.store import Session
-    from papercoder_nb.verify.hooks import record_check_findings
     root = tmp_path / "s"
     shutil.copytree(EXAMPLE.parent, root)
     session = Session.open(root)
-    aid = next(a for a in session.artifact_ids_on_disk() if session.path(a).name == "network.py")
+    return session, {session.path(a).name: a for a in session.artifact_ids_on_disk()}
+
+
+def test_hook_marks_code_record(tmp_path):
+    from papercoder_nb.store import Session
+    from papercoder_nb.verify.hooks import findings_by_artifact, record_check_findings
+    session, ids = _example_session(tmp_path)
+    root = session.root
+    aid = ids["network.py"]
     text = session.read(aid).replace("overlap_add", "overlap_addd")
-    session.write(aid, text, by="model")
+    session.write(aid, text, by="model", warnings=["check: an old-style finding", "kept"])
     found = record_check_findings(session, aid)
     assert found and "overlap_addd" in found[0]
-    assert Session.open(root).record(aid).warnings[-1] == found[0]
+    rec = Session.open(root).record(aid)
+    assert rec.check_findings == found and rec.warnings == ["kept"]
+    assert list(findings_by_artifact(session)) == [aid]
     session.write(aid, text.replace("overlap_addd", "overlap_add"), by="model")
     assert record_check_findings(session, aid) == []
-    assert not any(w.startswith("check: ") for w in Session.open(root).record(aid).warnings)
+    assert Session.open(root).record(aid).check_findings == []
+
+
+def test_a_callee_change_marks_the_caller(tmp_path):
+    """Renaming in audio.py breaks network.py: the caller's record fails its checks."""
+    from papercoder_nb.store import Session
+    from papercoder_nb.verify.hooks import record_check_findings
+    session, ids = _example_session(tmp_path)
+    root = session.root
+    audio = ids["audio.py"]
+    session.write(audio, session.read(audio).replace("def overlap_add(", "def overlap_sum("),
+                  by="model")
+    assert record_check_findings(session, audio) == []  # audio.py itself is fine
+    caller = Session.open(root).record(ids["network.py"]).check_findings
+    assert len(caller) == 1 and "network.py:18:" in caller[0]
+
+
+def test_unread_config_values_are_listed(tmp_path):
+    from papercoder_nb.verify.config_keys import unread_config_keys
+    (tmp_path / "config.yaml").write_text(
+        "train:\n  lr: 0.1\n  epochs: 2\n  warmup: 5\nmodel:\n  dim: 8\n  depth: 2\n"
+        "optim:\n  beta1: 0.9\nseed: 0\n")
+    _write(tmp_path, {"m.py": 'cfg = load()\nlr = cfg["train"]["lr"]\nn = cfg.train.epochs\n'
+                              'for k, v in cfg["optim"].items():\n    pass\n'})
+    assert unread_config_keys(tmp_path, tmp_path / "config.yaml") == [
+        "train.warmup", "model.dim", "model.depth", "seed"]
+    # a group splatted into a call of a repository class: its parameters read the values
+    (tmp_path / "n.py").write_text("class Net:\n    def __init__(self, dim, depth=1):\n"
+                                   "        pass\nnet = Net(**cfg['model'])\n")
+    assert unread_config_keys(tmp_path, tmp_path / "config.yaml") == ["train.warmup", "seed"]
+
+
+def test_cli_check_lists_unread_config(tmp_path, capsys):
+    import json
+
+    from papercoder_nb.cli import main
+    session = tmp_path / "s"
+    shutil.copytree(EXAMPLE.parent, session)
+    config = session / "planning" / "config.yaml"
+    config.write_text(config.read_text() + "unused_knob: 3\n")
+    assert main(["check", str(session)]) == 0  # a note, not a failure
+    assert "no code reads (1): unused_knob" in capsys.readouterr().out
+    assert main(["check", "--json", str(session)]) == 0
+    assert json.loads(capsys.readouterr().out)["unread_config"] == ["unused_knob"]
 
 
 def test_entry_point_and_smoke_args(tmp_path):
@@ -112,3 +165,39 @@ def test_entry_point_and_smoke_args(tmp_path):
     assert "'--smok-test'" in f.problem
     [g] = check_entry(tmp_path, "mian.py", [])
     assert "does not exist" in g.problem and "main.py" in g.expected
+
+
+def test_coding_call_marks_failing_file_in_status_and_export(tmp_path, capsys):
+    """The runner checks after a coding call; status, the record and the export say so."""
+    import json
+    import sys
+    sys.path.insert(0, str(Path(__file__).parent))
+    from conftest import TRANSFORMER_JSON, scripted
+
+    from papercoder_nb import Runner, Session, load_paper
+    from papercoder_nb.cli import main
+    session = Session.create(tmp_path / "s", load_paper(TRANSFORMER_JSON), TRANSFORMER_JSON)
+    backend = scripted()
+    assert Runner(session, backend, auto_approve=True).run().ok
+    assert all(not r.check_findings for r in session.state.artifacts.values())
+    backend.enqueue("```python\nfrom utils import runn\n\n\ndef run():\n    return runn()\n```")
+    events = []
+    Runner(session, backend, on_event=events.append).generate("code:model.py")
+    [finding] = Session.open(session.root).record("code:model.py").check_findings
+    assert finding.startswith("model.py:1:") and "did you mean 'run'?" in finding
+    assert any("fails 1 static check" in e.text for e in events if e.kind == "info")
+    assert main(["status", "--json", str(session.root)]) == 0
+    rows = {r["artifact"]: r for r in json.loads(capsys.readouterr().out)["artifacts"]}
+    assert rows["code:model.py"]["check_findings"] == [finding]
+    assert rows["code:utils.py"]["check_findings"] == []
+    assert main(["export", str(session.root), "--repo", str(tmp_path / "repo")]) == 0
+    readme = (tmp_path / "repo" / "README.md").read_text()
+    assert "## Static check" in readme and "in 1 file(s) (`model.py`)" in readme
+    assert "static check: findings in model.py" in capsys.readouterr().err
+    # regenerating the failing file tells the model what the checker found
+    backend.enqueue("```python\nfrom utils import run as base\n\n\ndef run():\n    return base()\n```")
+    Runner(session, backend).generate("code:model.py")
+    task = backend.requests[-1].messages[-1].text.split("# Your task", 1)[1]
+    assert "static checker found these problems in the current model.py" in task
+    assert f"- {finding}" in task
+    assert Session.open(session.root).record("code:model.py").check_findings == []

@@ -113,6 +113,9 @@ def test_the_prompt_is_stable_first_and_labels_the_files(tmp_path: Path) -> None
     assert "Time Domain Neural Audio Style Transfer" in text
     assert "TypeError: scale() missing 1 required positional argument: 'k'" in text
     assert 'File "/sandbox/repo/main.py"' in text  # the traceback itself
+    # the static checker's findings on the files involved ride along
+    assert "The static checker found these problems" in text
+    assert "- main.py:11: call of scale missing argument(s) k" in text
     assert "<<<<<<< SEARCH" in text and "```python" in text  # both answer forms explained
     assert request.messages[1].parts[0].cache  # the paper ends a cacheable prefix
     # A whole-file answer is a fix too.
@@ -279,3 +282,59 @@ def test_the_repairs_log_is_one_json_object_a_line(tmp_path: Path) -> None:
     entry = json.loads(lines[0])
     assert {"at", "attempt", "file", "outcome", "detail", "error", "diff"} <= set(entry)
     assert entry["error"] == "NameError: name 'factor' is not defined"
+
+
+SEAM_FIX = """main.py calls scale without k; give k a default and pass it explicitly.
+
+<<<<<<< SEARCH
+    print("total", sum(scale([1, 2, 3])))
+=======
+    print("total", sum(scale([1, 2, 3], 2)))
+>>>>>>> REPLACE
+
+FILE: util.py
+<<<<<<< SEARCH
+def scale(xs, k):
+=======
+def scale(xs, k=1):
+>>>>>>> REPLACE
+"""
+
+
+def test_a_fix_at_a_seam_changes_caller_and_callee_each_approved_on_its_own(tmp_path: Path) -> None:
+    session = broken_session(tmp_path / "s", util=UTIL_FIXED, main=MAIN_BROKEN)
+    backend = ScriptedBackend("fixer", answers=[SEAM_FIX])
+    asked: list[str] = []
+
+    def only_main(diff: str) -> bool:
+        asked.append(diff)
+        return "b/main.py" in diff
+
+    report = repair_loop(session, backend, approve=only_main, smoke_options=SMOKE)
+    assert [d.splitlines()[1] for d in asked] == ["+++ b/main.py", "+++ b/util.py"]  # one diff a file
+    assert "def scale(xs, k=1):" in asked[1] and "scale([1, 2, 3], 2)" not in asked[1]
+    assert report.ok and session.read("code:main.py") == MAIN_PY
+    assert session.read("code:util.py") == UTIL_FIXED  # its change was not approved
+    [attempt] = report.attempts
+    assert attempt.files == ["main.py"] and "not approved: util.py" in attempt.detail
+    assert len(session.history("code:main.py")) == 2 and len(session.history("code:util.py")) == 1
+
+
+def test_an_approved_seam_fix_writes_every_file_and_keeps_each_version(tmp_path: Path) -> None:
+    session = broken_session(tmp_path / "s", util=UTIL_FIXED, main=MAIN_BROKEN)
+    backend = ScriptedBackend("fixer", answers=[SEAM_FIX])
+    report = repair_loop(session, backend, auto_approve=True, smoke_options=SMOKE)
+    assert report.ok and report.attempts[0].files == ["main.py", "util.py"]
+    assert "def scale(xs, k=1):" in session.read("code:util.py")
+    assert _history_by(session, "code:util.py") == ["model", "model"]
+    assert _history_by(session, "code:main.py") == ["model", "model"]
+    assert session.record("code:main.py").calls == 1 and session.record("code:util.py").calls == 0
+    assert repairs(session)[0]["files"] == ["main.py", "util.py"]
+    # the whole fix's diff shows both files (a caller applying it all shows all of it)
+    fix = fix_from_answer(SEAM_FIX, "main.py", MAIN_BROKEN, {"util.py": UTIL_FIXED})
+    assert "+++ b/main.py" in fix.diff and "+++ b/util.py" in fix.diff
+    assert [c.file for c in fix.all_changes()] == ["main.py", "util.py"]
+    # an edit of a file the model was not shown changes nothing
+    with pytest.raises(FixError, match="not among the files shown"):
+        fix_from_answer(SEAM_FIX.replace("FILE: util.py", "FILE: data.py"), "main.py", MAIN_BROKEN,
+                        {"util.py": UTIL_FIXED})

@@ -137,7 +137,7 @@ def test_repair_asks_on_a_terminal(
     monkeypatch.setattr(sys.stdin, "isatty", lambda: True, raising=False)
     monkeypatch.setattr(builtins, "input", lambda prompt: asked.append(prompt) or answer)
     assert run(["repair", str(session.root), "--model", "fixer:x", "--attempts", "2", "--timeout", "60"]) == code
-    assert asked == ["apply this fix? [y/N] "]
+    assert asked == ["apply the change to util.py? [y/N] "]
     assert "+    return [x * k for x in xs]" in capsys.readouterr().out  # shown before asking
     assert Session.open(session.root).read("code:util.py") == expected
     assert repairs(session)[0]["outcome"] == ("refused" if answer == "n" else "applied")

@@ -18,9 +18,10 @@ err = Console(stderr=True, highlight=False)
 out = Console(highlight=False)
 
 
-def cmd_status(a: argparse.Namespace) -> int:
-    session = Session.open(a.dir)
-    st = statuses(session)
+def _status_rows(session: Session, st: dict[str, str]) -> list[dict[str, Any]]:
+    from ..verify.hooks import findings_by_artifact
+
+    checks = findings_by_artifact(session)  # live: a hand edit shows at once
     rows = []
     for aid, status in st.items():
         rec = session.record(aid)
@@ -37,7 +38,15 @@ def cmd_status(a: argparse.Namespace) -> int:
             "by": rec.by if rec else None,
             "warnings": rec.warnings if rec else [],
             "error": rec.error if rec else None,
+            "check_findings": [str(f) for f in checks.get(aid, [])],
         })
+    return rows
+
+
+def cmd_status(a: argparse.Namespace) -> int:
+    session = Session.open(a.dir)
+    st = statuses(session)
+    rows = _status_rows(session, st)
     from ..verify.safety import scan_code
 
     code = {aid.split(":", 1)[1]: session.read(aid) or "" for aid in st if aid.startswith("code:") and st[aid] != "missing"}
@@ -64,8 +73,9 @@ def cmd_status(a: argparse.Namespace) -> int:
         t.add_column(col)
     for r in rows:
         cost = "unknown" if r["cost_usd"] is None else f"${r['cost_usd']:.4f}"
-        notes = r["error"] or "; ".join(r["warnings"])
-        t.add_row(escape(r["artifact"]), f"[{colors[r['status']]}]{r['status']}[/]", str(r["input_tokens"]),
+        notes = r["error"] or "; ".join(r["check_findings"] + r["warnings"])
+        failing = f" [red]fails {len(r['check_findings'])} check(s)[/]" if r["check_findings"] else ""
+        t.add_row(escape(r["artifact"]), f"[{colors[r['status']]}]{r['status']}[/]{failing}", str(r["input_tokens"]),
                   str(r["output_tokens"]), str(r["cache_read_tokens"]), cost, escape(notes[:80]))
     out.print(t)
     cost = "cost unknown" if total.cost_usd is None else f"${total.cost_usd:.4f}"

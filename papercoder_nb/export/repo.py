@@ -63,6 +63,7 @@ class RepoReport:
     safety_flags: list[SafetyFlag] = field(default_factory=list)
     zip_path: str | None = None
     notes: list[str] = field(default_factory=list)
+    check_findings: dict[str, list[str]] = field(default_factory=dict)  # file -> findings
 
     @property
     def messages(self) -> list[str]:
@@ -87,6 +88,9 @@ class RepoReport:
                 f"{len(self.safety_flags) - len(high)} low flag(s); see README.md"
             )
         out += [f"  {f}" for f in high]
+        if self.check_findings:
+            out.append("static check: findings in " + ", ".join(sorted(self.check_findings))
+                       + "; see README.md")
         if self.kept:
             out.append(
                 "edited files no longer in the export were left in place: " + ", ".join(self.kept)
@@ -128,6 +132,7 @@ def render_outputs(bundle: ExportBundle) -> tuple[dict[str, bytes], RepoReport]:
         report.notes.append(f"entry point {bundle.entry_point!r} is not among the files")
     report.requirements = check_requirements(bundle.packages, code)
     report.safety_flags = scan_code(code)
+    report.check_findings = dict(bundle.check_findings or {})
     generated = {
         "requirements.txt": render_requirements(report.requirements),
         "README.md": render_readme(bundle, report.requirements, report.safety_flags),

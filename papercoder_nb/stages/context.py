@@ -31,6 +31,7 @@ from ..llm.limits import ModelLimits
 from ..paper.tokens import estimate_tokens
 from ..store import Session
 from ..templates import load_prompt, render
+from ..verify.hooks import findings_block
 from .coding_context import outline
 from .specs import ArtifactSpec
 
@@ -266,6 +267,10 @@ def _task_text(session: Session, spec: ArtifactSpec, prompt_dir: str | None, fee
     text = render(template, **values).strip()
     if small:  # brevity keeps a tiny model from looping; strong models get the full request
         text += "\n\n" + load_prompt("small", prompt_dir).strip()
+    if spec.kind == "code" and spec.file:
+        found = findings_block(session, [spec.file], f"The static checker found these problems in "
+                               f"the current {spec.file} (do not repeat them)")
+        text += f"\n\n{found}" if found else ""
     if feedback:
         previous = session.read(spec.id)
         if previous:

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from papercoder_nb.verify.checker import Finding, check_code
-from papercoder_nb.verify.config_keys import check_config_keys
+from papercoder_nb.verify.config_keys import check_config_keys, unread_config_keys
 from papercoder_nb.verify.entry_check import check_entry
 from papercoder_nb.verify.requirements_check import check_requirements
 
@@ -26,3 +26,13 @@ def check_session(session_dir: Path) -> list[Finding]:
         if design.get("entry_point"):
             findings += check_entry(code, design["entry_point"], list(design.get("smoke_args", [])))
     return findings
+
+
+def unread_config(session_dir: Path) -> list[str]:
+    """Config values the paper states (config.yaml) that no code reads; notes, not faults."""
+    session_dir = Path(session_dir)
+    config = session_dir / "planning" / "config.yaml"
+    code = session_dir / "code"
+    if not config.exists() or not code.is_dir():
+        return []
+    return unread_config_keys(code, config)

@@ -93,3 +93,60 @@ def _find(node: object, key: str) -> object:
             if found is not None:
                 return found
     return None
+
+
+def _leaves(node: object, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Key paths of the values config.yaml states (dicts are groups, everything else a value)."""
+    if not isinstance(node, dict) or not node:
+        return [prefix] if prefix else []
+    return [leaf for k, v in node.items() for leaf in _leaves(v, (*prefix, str(k)))]
+
+
+def _group_names(expr: ast.AST) -> set[str]:
+    """The config group an expression most likely holds: its string keys, or its name."""
+    found = {n.value for n in ast.walk(expr) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+    return found or ({expr.id} if isinstance(expr, ast.Name) else set())
+
+
+def _names_read(trees: list[ast.Module]) -> tuple[set[str], set[str]]:
+    """Every name code could read a config value by, and groups it reads whole.
+
+    Names: string constants (cfg["lr"], hp.get("lr"), any loader), attribute names
+    (cfg.lr, args.lr), and, where the code splats a mapping into a call
+    (Model(**cfg["model"])), parameter and keyword names too. Groups: what is splatted
+    (``**cfg["optim"]``) or iterated (``cfg["optim"].items()``). Generous on purpose: a
+    listed key should really be one nothing reads.
+    """
+    names: set[str] = set()
+    params: set[str] = set()
+    groups: set[str] = set()
+    for tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                names.add(node.value)
+            elif isinstance(node, ast.Attribute):
+                names.add(node.attr)
+                if node.attr in ("items", "values", "keys"):
+                    groups |= _group_names(node.value)
+            elif isinstance(node, ast.arg):
+                params.add(node.arg)
+            elif isinstance(node, ast.keyword):
+                if node.arg:
+                    params.add(node.arg)
+                else:
+                    groups |= _group_names(node.value) or {"*"}
+    return (names | params if groups else names), groups
+
+
+def unread_config_keys(code_dir: Path, config_path: Path) -> list[str]:
+    """Dotted paths of config.yaml values (what the paper states) no code reads by name."""
+    config = yaml.safe_load(Path(config_path).read_text(encoding="utf-8")) or {}
+    trees = []
+    for path in sorted(Path(code_dir).rglob("*.py")):
+        try:
+            trees.append(ast.parse(path.read_text(encoding="utf-8")))
+        except SyntaxError:
+            continue
+    read, groups = _names_read(trees)
+    return [".".join(leaf) for leaf in _leaves(config)
+            if leaf[-1] not in read and not groups.intersection(leaf[:-1])]

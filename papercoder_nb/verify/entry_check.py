@@ -35,8 +35,10 @@ def check_entry(code_dir: Path, entry: str, smoke_args: list[str]) -> list[Findi
     except SyntaxError:
         return []  # the signature checker reports it
     options = _option_strings(tree)
-    if options is None:
-        return []
+    attrs = {n.attr if isinstance(n, ast.Attribute) else n.id for n in ast.walk(tree)
+             if isinstance(n, (ast.Attribute, ast.Name))}
+    if options is None or "ArgumentParser" not in attrs or "parse_known_args" in attrs:
+        return []  # no argparse parser (arguments are ignored or read by hand), or lenient
     out = []
     for arg in smoke_args:
         flag = arg.split("=", 1)[0]

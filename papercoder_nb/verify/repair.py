@@ -37,9 +37,12 @@ from ..paper.tokens import estimate_tokens
 from ..stages.context import FULL, PLANNING_TITLES, Prompt, RepoFiles, answers_for, fit_request
 from ..store import Session, SessionError, now
 from ..templates import load_prompt, render
+from .environment import EnvProblem, environment_problems
+from .hooks import findings_block, refresh_check_findings
 from .sandbox import SmokeResult
+from .session_env import InstallResult, existing_env_python
 from .smoke import SmokeRefused, smoke_bundle
-from .tracebacks import deepest_repo_frame
+from .tracebacks import deepest_repo_frame, frame_paths
 
 REPAIRS_LOG = "smoke/repairs.jsonl"
 TRACEBACK_CHARS = 6000  # the tail of a traceback is where the error is
@@ -49,10 +52,16 @@ _EDIT_BLOCK = re.compile(
     r"^[ \t]*<{5,9}[ \t]*SEARCH[ \t]*\n(.*?)^[ \t]*={5,9}[ \t]*\n(.*?)^[ \t]*>{5,9}[ \t]*REPLACE[ \t]*$",
     re.M | re.S,
 )
+# "FILE: util.py" before edit blocks: they edit that file (a fix across a seam).
+_FILE_LINE = re.compile(r"^[ \t]*(?:\*\*)?FILE:?(?:\*\*)?[ \t]*`?([\w./-]+\.py)`?[ \t]*$", re.M | re.I)
 
 
 class FixError(ValueError):
     """The model's answer cannot be applied; nothing was changed."""
+
+
+class EnvironmentFault(FixError):
+    """The run failed for want of a package or a data file: not something to fix in code."""
 
 
 @dataclass
@@ -64,10 +73,20 @@ class Target:
 
 
 @dataclass
-class Fix:
+class FileChange:
+    """One file's part of a fix: shown and approved on its own."""
+
     file: str
+    old_text: str
     new_text: str
-    diff: str  # unified diff, a/<file> → b/<file>
+    diff: str
+
+
+@dataclass
+class Fix:
+    file: str  # the first changed file (the failing one when it changed)
+    new_text: str
+    diff: str  # unified diff of every changed file, a/<file> → b/<file>
     explanation: str
     old_text: str = ""
     mode: Literal["edits", "whole"] = "edits"
@@ -75,6 +94,11 @@ class Fix:
     usage: Usage = field(default_factory=Usage)
     cost_usd: float | None = 0.0
     model: str = ""
+    changes: list[FileChange] = field(default_factory=list)  # every changed file, ``file`` first
+
+    def all_changes(self) -> list[FileChange]:
+        """Per file, for approval one file at a time (``new_text``/``old_text`` are ``file``'s)."""
+        return self.changes or [FileChange(self.file, self.old_text, self.new_text, self.diff)]
 
 
 @dataclass
@@ -87,6 +111,7 @@ class Attempt:
     diff: str = ""
     smoke_ok: bool | None = None  # the re-run after an applied fix
     smoke_summary: str = ""
+    files: list[str] = field(default_factory=list)  # every file the fix changed (or proposed)
 
 
 @dataclass
@@ -95,6 +120,7 @@ class RepairReport:
     final: SmokeResult
     attempts: list[Attempt] = field(default_factory=list)
     stale: list[str] = field(default_factory=list)  # artifacts made stale by the fixes
+    environment: list[EnvProblem] = field(default_factory=list)  # what stopped it, if that
 
     @property
     def ok(self) -> bool:
@@ -107,6 +133,9 @@ class RepairReport:
     def summary(self) -> str:
         if self.initial.ok:
             return "the smoke run passed; nothing to repair"
+        if self.environment and not self.ok:
+            return (f"not repaired: {len(self.environment)} environment problem(s) (missing package "
+                    "or data), which are not code faults; fix them and run again")
         state = "passes" if self.ok else "still fails"
         return (
             f"{len(self.attempts)} attempt(s), {len(self.applied)} fix(es) applied; "
@@ -116,7 +145,8 @@ class RepairReport:
 
 @dataclass
 class RepairEvent:
-    kind: Literal["smoke", "target", "proposal", "applied", "refused", "invalid", "error"]
+    kind: Literal["smoke", "target", "proposal", "applied", "refused", "invalid", "error", "install",
+                  "environment"]
     text: str = ""
     attempt: int = 0
     fix: Fix | None = None
@@ -131,7 +161,8 @@ def smoke_session(session: Session, **options: Any) -> SmokeResult:
 
     ``options`` go to ``smoke_bundle`` (allow_unsandboxed) and ``smoke_run`` (timeout_s,
     memory_mb, network, use_bwrap, python...). Raises ``SmokeRefused`` for high-risk code
-    without isolation unless allowed.
+    without isolation unless allowed. The session's own environment (``<session>/.venv``,
+    made by ``--install``) is the default interpreter once it exists.
     """
     from ..session_export import bundle_from_session
 
@@ -141,6 +172,9 @@ def smoke_session(session: Session, **options: Any) -> SmokeResult:
             f"{session.root} has no code yet; run the coding stage first "
             f"(`papercoder resume {session.root}`)"
         )
+    own = existing_env_python(session.root)
+    if own and "python" not in options:
+        options = {**options, "python": own}
     result = smoke_bundle(bundle, **options)
     with session.lock:
         session.state.smoke = result.to_dict()
@@ -150,6 +184,44 @@ def smoke_session(session: Session, **options: Any) -> SmokeResult:
 
 def last_smoke(session: Session) -> SmokeResult | None:
     return SmokeResult.from_dict(session.state.smoke) if session.state.smoke else None
+
+
+def environment_of(session: Session, result: SmokeResult) -> list[EnvProblem]:
+    """Missing packages and data behind ``result``: never sent to the model as code faults."""
+    logic = load_logic(session)
+    return environment_problems(result, task_files(session), list(logic.required_packages) if logic else [])
+
+
+Installer = Callable[[list[str]], InstallResult]
+
+
+def settle_environment(
+    session: Session,
+    result: SmokeResult,
+    install: Installer | None,
+    smoke_options: dict[str, Any],
+    emit: Callable[[RepairEvent], None],
+) -> tuple[SmokeResult, list[EnvProblem]]:
+    """Install missing packages the logic design lists (when allowed) and re-run until none
+    is left or it stops helping.
+
+    Returns the latest result and the environment problems still standing.
+    """
+    tried: set[str] = set()
+    while True:
+        problems = environment_of(session, result)
+        wanted = [p.requirement for p in problems
+                  if p.kind == "package" and p.declared and p.requirement not in tried]
+        if install is None or not wanted:
+            return result, problems
+        tried.update(wanted)
+        done = install(wanted)
+        emit(RepairEvent("install", f"{'installed' if done.ok else 'could not install'} "
+                         f"{', '.join(wanted)}: {done.command}" + ("" if done.ok else f"\n{done.output}")))
+        if not done.ok:
+            return result, problems
+        result = smoke_session(session, **smoke_options)
+        emit(RepairEvent("smoke", result.summary(), result=result))
 
 
 # -- which file to fix ----------------------------------------------------------------
@@ -216,6 +288,16 @@ def related_files(session: Session, file: str, files: list[str]) -> list[str]:
     return [f for f in files if f in wanted]
 
 
+def traceback_files(traceback: str, files: list[str]) -> list[str]:
+    """Repository files on the traceback's frames (the callers of a failing callee)."""
+    out: list[str] = []
+    for path in frame_paths(traceback or ""):
+        for f in files:
+            if (path == f or path.endswith("/repo/" + f)) and f not in out:
+                out.append(f)
+    return out
+
+
 # -- the prompt -------------------------------------------------------------------------
 
 
@@ -236,12 +318,16 @@ def build_repair_request(
     """
     files = task_files(session)
     code = session.read(f"code:{target.file}") or ""
-    related = related_files(session, target.file, files)
+    involved = related_files(session, target.file, files) + traceback_files(target.traceback, files)
+    related = [f for f in files if f in involved and f != target.file]
+    current = f"## The failing file {target.file} (current version)\n```python\n{code.rstrip()}\n```\n"
+    checks = findings_block(session, [target.file, *related],
+                            "The static checker found these problems (file:line) in these files")
     repo = RepoFiles(
         code={f: session.read(f"code:{f}") or "" for f in related},
         deps=set(related),
         form=dict.fromkeys(related, FULL),
-        pinned=[f"## The failing file {target.file} (current version)\n```python\n{code.rstrip()}\n```\n"],
+        pinned=[current + (f"\n{checks}" if checks else "")],
     )
     values = {
         "file": target.file,
@@ -290,6 +376,16 @@ def apply_edits(text: str, edits: list[tuple[str, str]], file: str = "the file")
     return text
 
 
+def parse_file_edits(answer: str, default: str) -> dict[str, list[tuple[str, str]]]:
+    """Edit blocks by file: a ``FILE: path`` line before blocks names their file (else ``default``)."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    heads = [(m.start(), m.group(1)) for m in _FILE_LINE.finditer(answer)]
+    for m in _EDIT_BLOCK.finditer(answer):
+        named = [name for at, name in heads if at < m.start()]
+        out.setdefault(named[-1] if named else default, []).append((m.group(1), m.group(2)))
+    return out
+
+
 def _explanation(answer: str) -> str:
     text = _EDIT_BLOCK.sub("", answer)
     text = re.sub(r"```.*?(```|\Z)", "", text, flags=re.S)
@@ -307,11 +403,31 @@ def unified_diff(old: str, new: str, file: str) -> str:
     )
 
 
-def fix_from_answer(answer: str, file: str, old: str) -> Fix:
-    """Turn the model's answer into a checked, in-memory fix (or raise ``FixError``)."""
-    edits = parse_edits(answer)
-    if edits:
-        new, mode = apply_edits(old, edits, file), "edits"
+def _checked_change(file: str, old: str, new: str) -> FileChange:
+    try:
+        ast.parse(new)
+    except SyntaxError as e:
+        raise FixError(f"the fixed {file} would not compile: {e.msg} (line {e.lineno})") from e
+    return FileChange(file, old, new, unified_diff(old, new, file))
+
+
+def fix_from_answer(answer: str, file: str, old: str, others: dict[str, str] | None = None) -> Fix:
+    """Turn the model's answer into a checked, in-memory fix (or raise ``FixError``).
+
+    ``others`` are the files shown beside the failing one ({path: text}); edit blocks
+    after a ``FILE: path`` line may change them too (a fault at a seam).
+    """
+    texts = {**(others or {}), file: old}
+    by_file = parse_file_edits(answer, file)
+    unknown = [f for f in by_file if f not in texts]
+    if unknown:
+        raise FixError(f"the answer edits {', '.join(unknown)}, which is not among the files shown "
+                       f"({', '.join(texts)}); edit only those")
+    if by_file:
+        mode = "edits"
+        changes = [_checked_change(f, texts[f], apply_edits(texts[f], edits, f))
+                   for f, edits in sorted(by_file.items(), key=lambda kv: kv[0] != file)]
+        changes = [c for c in changes if c.new_text != c.old_text]
     else:
         blocks = [b for lang, b in fenced_blocks(answer) if lang in ("python", "py", "python3")]
         if not blocks:
@@ -320,13 +436,13 @@ def fix_from_answer(answer: str, file: str, old: str) -> Fix:
                 "whole file"
             )
         new, mode = max(blocks, key=len).strip("\n") + "\n", "whole"
-    if new == old:
+        changes = [_checked_change(file, old, new)] if new != old else []
+    if not changes:
         raise FixError(f"the proposed fix leaves {file} unchanged")
-    try:
-        ast.parse(new)
-    except SyntaxError as e:
-        raise FixError(f"the fixed {file} would not compile: {e.msg} (line {e.lineno})") from e
-    return Fix(file, new, unified_diff(old, new, file), _explanation(answer), old, mode)  # type: ignore[arg-type]
+    first = changes[0]
+    # ``diff`` shows every file, so a caller that applies the whole fix shows all of it.
+    return Fix(first.file, first.new_text, "".join(c.diff for c in changes), _explanation(answer),  # type: ignore[arg-type]
+               first.old_text, mode, changes=changes)
 
 
 def propose_fix(
@@ -339,6 +455,9 @@ def propose_fix(
     cancel: CancelToken | None = None,
 ) -> Fix:
     """Ask the model to fix the failing file of ``result``; nothing is written."""
+    problems = environment_of(session, result)
+    if problems:
+        raise EnvironmentFault("; ".join(p.describe(result.python) for p in problems))
     files = task_files(session)
     target = find_target(result, files)
     if target is None:
@@ -348,7 +467,9 @@ def propose_fix(
         prompt_dir=prompt_dir, count=getattr(backend, "count_tokens", None) or estimate_tokens,
     )
     completion = call_model(backend, request, record=session.log_call, cancel=cancel)
-    fix = fix_from_answer(completion.text, target.file, session.read(f"code:{target.file}") or "")
+    involved = related_files(session, target.file, files) + traceback_files(target.traceback, files)
+    others = {f: session.read(f"code:{f}") or "" for f in involved if f != target.file}
+    fix = fix_from_answer(completion.text, target.file, session.read(f"code:{target.file}") or "", others)
     fix.error = target.error
     fix.usage = completion.usage
     fix.cost_usd = cost_of(backend.spec, completion.usage)
@@ -356,22 +477,33 @@ def propose_fix(
     return fix
 
 
-def apply_fix(session: Session, fix: Fix) -> None:
-    """Write an approved fix; the previous version stays in history."""
-    aid = f"code:{fix.file}"
-    if (session.read(aid) or "") != fix.old_text:
-        raise FixError(f"{fix.file} changed since the fix was proposed; ask for a new fix")
+def apply_fix(session: Session, fix: Fix, files: list[str] | None = None) -> None:
+    """Write an approved fix (only ``files`` of it, when given); old versions stay in history.
+
+    Every file is checked before any is written, so a stale fix changes nothing.
+    """
+    changes = [c for c in fix.all_changes() if files is None or c.file in files]
+    for c in changes:
+        if (session.read(f"code:{c.file}") or "") != c.old_text:
+            raise FixError(f"{c.file} changed since the fix was proposed; ask for a new fix")
+    for i, c in enumerate(changes):
+        _write_change(session, fix, c, paid=i == 0)  # the call's cost is on one file only
+    refresh_check_findings(session)  # a fix is a coding call: its callers may change state
+
+
+def _write_change(session: Session, fix: Fix, change: FileChange, *, paid: bool) -> None:
+    aid = f"code:{change.file}"
     rec = session.record(aid)
     session.write(
         aid,
-        fix.new_text,
+        change.new_text,
         by="model",
         # Same inputs as before: the fix is a correction of that generation, not a new one.
         input_hash=rec.input_hash if rec else None,
         model=fix.model,
-        usage=fix.usage,
-        cost_usd=fix.cost_usd,
-        calls=1,
+        usage=fix.usage if paid else Usage(),
+        cost_usd=fix.cost_usd if paid else 0.0,
+        calls=1 if paid else 0,
         feedback=f"repair after a failed smoke run: {fix.error}"[:600],
         warnings=[f"repaired ({fix.mode}) after: {fix.error}"[:300]],
     )
@@ -398,28 +530,31 @@ def repairs(session: Session) -> list[dict[str, Any]]:
 
 
 def _rerun_after_fix(
-    session: Session, fix: Fix, n: int, opts: dict[str, Any], report: RepairReport,
-    emit: Callable[[RepairEvent], None],
-) -> SmokeResult | None:
-    """Smoke-run the fixed code and record the attempt; None when the fixed code may not
-    run (high-risk without isolation): the fix stays applied, the loop ends."""
+    session: Session, fix: Fix, files: tuple[list[FileChange], list[FileChange]], n: int,
+    opts: dict[str, Any], install: Installer | None, report: RepairReport, emit: Callable[[RepairEvent], None],
+) -> tuple[SmokeResult, list[EnvProblem]] | None:
+    """Smoke-run the fixed code (settling its environment) and record the attempt; None
+    when the fixed code may not run (high-risk without isolation): the fix stays applied,
+    the loop ends. ``files`` is (the fix's changes, the approved ones)."""
+    changes, approved = files
+    names = [c.file for c in approved]
+    refused = [c.file for c in changes if c not in approved]
+    detail = f"{fix.mode} applied to {', '.join(names)}" + (f"; not approved: {', '.join(refused)}" if refused else "")
+    diff = "".join(c.diff for c in approved)
     try:
         result = smoke_session(session, **opts)
     except SmokeRefused as e:
-        attempt = Attempt(n, fix.file, "applied", f"{fix.mode} applied to {fix.file}; not re-run: {e}",
-                          fix.error, fix.diff)
+        attempt = Attempt(n, fix.file, "applied", f"{detail}; not re-run: {e}", fix.error, diff, files=names)
         report.attempts.append(attempt)
         record_attempt(session, attempt)
         emit(RepairEvent("error", str(e), n, fix=fix))
         return None
-    attempt = Attempt(
-        n, fix.file, "applied", f"{fix.mode} applied to {fix.file}", fix.error, fix.diff,
-        result.ok, result.summary(),
-    )
+    result, env = settle_environment(session, result, install, opts, emit)
+    attempt = Attempt(n, fix.file, "applied", detail, fix.error, diff, result.ok, result.summary(), files=names)
     report.attempts.append(attempt)
     record_attempt(session, attempt)
     emit(RepairEvent("applied", result.summary(), n, fix=fix, result=result))
-    return result
+    return result, env
 
 
 def repair_loop(
@@ -434,12 +569,15 @@ def repair_loop(
     prompt_dir: str | None = None,
     cancel: CancelToken | None = None,
     initial: SmokeResult | None = None,
+    install: Installer | None = None,
 ) -> RepairReport:
     """Smoke-run, then up to ``max_attempts`` model fixes, each approved and re-run.
 
     ``approve(diff) -> bool`` sees each fix's unified diff (``on_event`` gets the whole
     ``Fix`` first, with the model's explanation); a refusal ends the loop with the file
     untouched. ``initial`` skips the first smoke run when the caller just made one.
+    A missing package or data file stops the loop as an environment problem, unless
+    ``install(requirements)`` is given and installing the packages makes it go away.
     """
     if approve is None and not auto_approve:
         raise ValueError("repair_loop needs approve=callback or auto_approve=True")
@@ -448,10 +586,16 @@ def repair_loop(
     result = initial or smoke_session(session, **opts)
     report = RepairReport(initial=result, final=result)
     emit(RepairEvent("smoke", result.summary(), result=result))
+    result, env = settle_environment(session, result, install, opts, emit)
     feedback: str | None = None
     before = {f: session.read(f"code:{f}") for f in task_files(session)}
     for n in range(1, max(0, max_attempts) + 1):
         if result.ok:
+            break
+        if env:  # never a request to change code
+            report.environment = env
+            for p in env:
+                emit(RepairEvent("environment", p.describe(result.python), n))
             break
         target = find_target(result, task_files(session))
         if target is None:
@@ -474,18 +618,23 @@ def repair_loop(
             emit(RepairEvent("error", attempt.detail, n))
             break
         emit(RepairEvent("proposal", fix.explanation, n, fix=fix))
-        if not (auto_approve or approve(fix.diff)):  # type: ignore[misc]
-            attempt = Attempt(n, fix.file, "refused", "fix not approved; nothing changed", fix.error, fix.diff)
+        changes = fix.all_changes()
+        # Each file's diff is approved on its own (a seam fix may touch a caller and a callee).
+        approved = changes if auto_approve else [c for c in changes if approve(c.diff)]  # type: ignore[misc]
+        if not approved:
+            attempt = Attempt(n, fix.file, "refused", "fix not approved; nothing changed", fix.error,
+                              "".join(c.diff for c in changes), files=[c.file for c in changes])
             report.attempts.append(attempt)
             record_attempt(session, attempt)
             emit(RepairEvent("refused", attempt.detail, n, fix=fix))
             break
-        apply_fix(session, fix)
+        names = [c.file for c in approved]
+        apply_fix(session, fix, names)
         feedback = None
-        rerun = _rerun_after_fix(session, fix, n, opts, report, emit)
+        rerun = _rerun_after_fix(session, fix, (changes, approved), n, opts, install, report, emit)
         if rerun is None:
             break
-        result = rerun
+        result, env = rerun
     report.final = result
     changed = {f for f, text in before.items() if session.read(f"code:{f}") != text}
     if changed:
@@ -496,6 +645,8 @@ def repair_loop(
 __all__ = [
     "REPAIRS_LOG",
     "Attempt",
+    "EnvironmentFault",
+    "FileChange",
     "Fix",
     "FixError",
     "RepairEvent",
@@ -504,14 +655,18 @@ __all__ = [
     "apply_edits",
     "apply_fix",
     "build_repair_request",
+    "environment_of",
     "find_target",
     "fix_from_answer",
     "last_smoke",
     "parse_edits",
+    "parse_file_edits",
     "propose_fix",
     "related_files",
     "repair_loop",
     "repairs",
+    "settle_environment",
     "smoke_session",
+    "traceback_files",
     "unified_diff",
 ]

@@ -152,9 +152,26 @@ def _python_roots(python: str) -> tuple[str, ...]:
         roots.update(json.loads(out.stdout))
     except (OSError, ValueError, subprocess.SubprocessError):
         pass
+    for root in list(roots):  # with -S a venv's prefix is its base; the venv is its folder
+        roots.update(_pth_site_dirs(root))
     # Drop roots already covered by /usr or by another root.
-    keep = sorted(r for r in roots if r and r != "/" and not r.startswith("/usr/"))
+    keep = sorted(r for r in roots if r and r != "/" and not r.startswith("/usr/") and os.path.isdir(r))
     return tuple(r for r in keep if not any(r != o and r.startswith(o + "/") for o in keep))
+
+
+def _pth_site_dirs(prefix: str) -> set[str]:
+    """site-packages folders a venv's .pth files add (a session venv seeing its parent's).
+
+    Read, not run (-S above): installed packages' .pth code never runs outside the
+    sandbox, and only site-packages count, never e.g. an editable install's source tree.
+    """
+    found: set[str] = set()
+    for pth in Path(prefix).glob("lib*/python*/site-packages/*.pth"):
+        for line in pth.read_text(encoding="utf-8", errors="replace").splitlines():
+            line = line.strip()
+            if os.path.isabs(line) and line.endswith(("site-packages", "dist-packages")):
+                found.add(line)
+    return found
 
 
 def _bwrap_command(work: Path, python: str, *, network: bool) -> list[str]:

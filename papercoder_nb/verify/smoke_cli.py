@@ -17,7 +17,7 @@ from rich.markup import escape
 
 from ..errors import CliError
 from ..store import Session
-from .repair import RepairEvent, repair_loop, smoke_session
+from .repair import RepairEvent, environment_of, repair_loop, settle_environment, smoke_session
 from .safety import SafetyFlag, scan_code
 from .sandbox import SmokeResult, bwrap_status
 
@@ -99,6 +99,24 @@ def _smoke_options(a: argparse.Namespace) -> dict[str, Any]:
             "allow_unsandboxed": a.allow_unsandboxed}
 
 
+def _installer(a: argparse.Namespace, session: Session) -> Any:
+    """With --install, pip installs into <session>/.venv; without, None (report only)."""
+    if not getattr(a, "install", False):
+        return None
+    from .session_env import install
+
+    def run(requirements: list[str]) -> Any:
+        err.print(f"[dim]installing {escape(', '.join(requirements))} into {escape(str(session.root))}/.venv…[/]")
+        return install(session.root, requirements)
+
+    return run
+
+
+def print_environment(session: Session, result: SmokeResult) -> None:
+    for p in environment_of(session, result):
+        err.print(f"[yellow]environment:[/] {escape(p.describe(result.python))}", soft_wrap=True)
+
+
 def _code_files(session: Session) -> dict[str, str]:
     from ..graph import task_files
 
@@ -118,10 +136,14 @@ def cmd_smoke(a: argparse.Namespace) -> int:
         print_isolation(a.network)
         err.print(f"[dim]smoke-running {len(files)} file(s)…[/]")
     result = smoke_session(session, **_smoke_options(a))
+    result, _ = settle_environment(session, result, _installer(a, session), _smoke_options(a),
+                                   lambda e: None if a.json else _on_event(e))
     if a.json:
-        out.print_json(json.dumps(result.to_dict()))
+        env = [p.to_dict() for p in environment_of(session, result)]
+        out.print_json(json.dumps({**result.to_dict(), "environment": env}))
     else:
         print_result(result)
+        print_environment(session, result)
         out.print(f"[dim]stored in {escape(str(session.root))}/session.json (`papercoder status` shows it)[/]")
     return 0 if result.ok else 1
 
@@ -149,21 +171,29 @@ def _on_event(e: RepairEvent) -> None:
     elif e.kind == "target":
         out.print(f"[cyan]repair {escape(tag)}[/] asking the model to fix {escape(e.text)}", soft_wrap=True)
     elif e.kind == "proposal" and e.fix:
-        out.print(f"[cyan]repair {escape(tag)}[/] proposed {e.fix.mode} for {escape(e.fix.file)}: {escape(e.text or '(no explanation)')}", soft_wrap=True)
-        _print_diff(e.fix.diff)
+        changes = e.fix.all_changes()
+        names = ", ".join(c.file for c in changes)
+        out.print(f"[cyan]repair {escape(tag)}[/] proposed {e.fix.mode} for {escape(names)}: {escape(e.text or '(no explanation)')}", soft_wrap=True)
+        for c in changes:
+            _print_diff(c.diff)
     elif e.kind == "applied":
         color = "green" if e.result and e.result.ok else "yellow"
         out.print(f"[{color}]applied {escape(tag)}[/] re-run: {escape(e.text)}", soft_wrap=True)
+    elif e.kind in ("install", "environment"):
+        err.print(f"[yellow]{e.kind}:[/] {escape(e.text)}", soft_wrap=True)
     elif e.kind == "invalid":
         err.print(f"[yellow]unusable answer {escape(tag)}[/] {escape(e.text)}", soft_wrap=True)
     else:
         err.print(f"[red]{e.kind} {escape(tag)}[/] {escape(e.text)}", soft_wrap=True)
 
 
-def ask_tty(prompt: str = "apply this fix? [y/N] ") -> Callable[[str], bool]:
-    def approve(_diff: str) -> bool:
+def ask_tty(prompt: str = "apply the change to {file}? [y/N] ") -> Callable[[str], bool]:
+    """Asks once per changed file (a fix across a seam changes several)."""
+
+    def approve(diff: str) -> bool:
+        file = next((ln[6:] for ln in diff.splitlines() if ln.startswith("+++ b/")), "this file")
         try:
-            return input(prompt).strip().lower() in ("y", "yes")
+            return input(prompt.format(file=file)).strip().lower() in ("y", "yes")
         except EOFError:
             return False
 
@@ -207,6 +237,7 @@ def cmd_repair(a: argparse.Namespace) -> int:
         on_event=_on_event,
         smoke_options=_smoke_options(a),
         prompt_dir=a.prompts,
+        install=_installer(a, session),
     )
     if not report.final.ok:
         print_result(report.final)
@@ -233,6 +264,9 @@ def _sandbox_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--memory-mb", type=int, default=2048, metavar="N", help="address-space limit per process in MB (default 2048)")
     p.add_argument("--network", action="store_true", help="allow network access (default: isolated where bubblewrap works)")
     add_allow_unsandboxed(p)
+    p.add_argument("--install", action="store_true",
+                   help="pip-install missing packages into the session's own environment (<dir>/.venv, "
+                   "which then runs the code); without it they are reported with the command")
 
 
 def add_commands(subparsers: Any) -> None:

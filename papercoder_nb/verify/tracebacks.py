@@ -14,6 +14,11 @@ _FRAME = re.compile(r'File "([^"]+)", line (\d+)')
 Frame = tuple[str | None, int | None]
 
 
+def frame_paths(text: str) -> list[str]:
+    """The file of every frame, outermost first."""
+    return [m.group(1) for m in _FRAME.finditer(text)]
+
+
 def last_error_line(text: str) -> str | None:
     """The exception line (``NameError: ...``): the last line that is not indented."""
     for line in reversed((text or "").strip().splitlines()):
