@@ -397,7 +397,7 @@ class Workbench:
             return True
         if e.kind in ("waiting", "retry", "info"):
             self.run_status.value = f"{esc(e.artifact + ': ' if e.artifact else '')}{esc(e.text)}"
-        return False
+        return e.kind == "info" and e.artifact == "repair"  # the Smoke step shows each proposal as it comes
 
     def _run_finished(self, item: Finished) -> None:
         if item.error is not None:

@@ -11,7 +11,8 @@ and smoke-runs again.
 
 Every attempt is recorded, one JSON object a line, in ``smoke/repairs.jsonl`` inside the
 session folder: when, which file, the error it answered, the outcome (``applied``,
-``refused``, ``invalid``, ``error``), the diff, and the smoke result that followed. The
+``refused``, ``invalid``, ``error``, ``cancelled`` when the user pressed Cancel during the
+model call or the review), the diff, and the smoke result that followed. The
 model calls themselves go to ``calls.jsonl`` like every other call (kind ``repair``).
 An answer that cannot be applied (a SEARCH that matches zero or several times, no edits,
 code that does not compile) changes nothing on disk and counts as a failed attempt.
@@ -30,7 +31,7 @@ from typing import Any, Literal
 
 from ..extract import fenced_blocks
 from ..graph import load_logic, statuses, task_files
-from ..llm.base import Backend, CancelToken, Request, Usage
+from ..llm.base import Backend, CancelledError, CancelToken, Request, Usage
 from ..llm.call import call_model, cost_of
 from ..llm.limits import ModelLimits, limits_of
 from ..paper.tokens import estimate_tokens
@@ -43,7 +44,7 @@ from .tracebacks import deepest_repo_frame
 
 REPAIRS_LOG = "smoke/repairs.jsonl"
 TRACEBACK_CHARS = 6000  # the tail of a traceback is where the error is
-Outcome = Literal["applied", "refused", "invalid", "error"]
+Outcome = Literal["applied", "refused", "invalid", "error", "cancelled"]
 
 _EDIT_BLOCK = re.compile(
     r"^[ \t]*<{5,9}[ \t]*SEARCH[ \t]*\n(.*?)^[ \t]*={5,9}[ \t]*\n(.*?)^[ \t]*>{5,9}[ \t]*REPLACE[ \t]*$",
@@ -116,7 +117,7 @@ class RepairReport:
 
 @dataclass
 class RepairEvent:
-    kind: Literal["smoke", "target", "proposal", "applied", "refused", "invalid", "error"]
+    kind: Literal["smoke", "target", "proposal", "applied", "refused", "invalid", "error", "cancelled"]
     text: str = ""
     attempt: int = 0
     fix: Fix | None = None
@@ -422,6 +423,17 @@ def _rerun_after_fix(
     return result
 
 
+CANCELLED = "cancelled by the user; nothing changed"
+
+
+def _cancelled(
+    session: Session, report: RepairReport, attempt: Attempt, emit: Callable[[RepairEvent], None]
+) -> None:
+    report.attempts.append(attempt)
+    record_attempt(session, attempt)
+    emit(RepairEvent("cancelled", attempt.detail, attempt.attempt))
+
+
 def repair_loop(
     session: Session,
     backend: Backend,
@@ -439,7 +451,9 @@ def repair_loop(
 
     ``approve(diff) -> bool`` sees each fix's unified diff (``on_event`` gets the whole
     ``Fix`` first, with the model's explanation); a refusal ends the loop with the file
-    untouched. ``initial`` skips the first smoke run when the caller just made one.
+    untouched; ``approve`` may raise ``CancelledError`` (the user's Cancel while the diff
+    waits), recorded like a Cancel during the model call: outcome ``cancelled``, loop ended.
+    ``initial`` skips the first smoke run when the caller just made one.
     """
     if approve is None and not auto_approve:
         raise ValueError("repair_loop needs approve=callback or auto_approve=True")
@@ -467,6 +481,9 @@ def repair_loop(
             record_attempt(session, attempt)
             emit(RepairEvent("invalid", str(e), n))
             continue
+        except CancelledError:  # the user's choice, not a failure: recorded as such
+            _cancelled(session, report, Attempt(n, target.file, "cancelled", CANCELLED, target.error), emit)
+            break
         except Exception as e:  # a backend failure ends the loop, recorded
             attempt = Attempt(n, target.file, "error", f"{type(e).__name__}: {e}", target.error)
             report.attempts.append(attempt)
@@ -474,7 +491,12 @@ def repair_loop(
             emit(RepairEvent("error", attempt.detail, n))
             break
         emit(RepairEvent("proposal", fix.explanation, n, fix=fix))
-        if not (auto_approve or approve(fix.diff)):  # type: ignore[misc]
+        try:
+            approved = auto_approve or approve(fix.diff)  # type: ignore[misc]
+        except CancelledError:  # Cancel while the diff waited for review
+            _cancelled(session, report, Attempt(n, fix.file, "cancelled", CANCELLED, fix.error, fix.diff), emit)
+            break
+        if not approved:
             attempt = Attempt(n, fix.file, "refused", "fix not approved; nothing changed", fix.error, fix.diff)
             report.attempts.append(attempt)
             record_attempt(session, attempt)
@@ -494,6 +516,7 @@ def repair_loop(
 
 
 __all__ = [
+    "CANCELLED",
     "REPAIRS_LOG",
     "Attempt",
     "Fix",

@@ -13,6 +13,7 @@ from pathlib import Path
 import ipywidgets as W
 from eval_helpers import judgement, leaf_answer, make_session
 from papercoder_nb.widgets import Workbench
+from papercoder_nb.widgets.smoke_box import MAX_REPAIRS
 from repair_helpers import (
     MAIN_PY,
     NOT_MATCHING_FIX,
@@ -68,28 +69,26 @@ def test_smoke_shows_flags_first_then_repair_proposes_rejects_and_applies(tmp_pa
     assert "pc-state-failed" in classes(wb.step_buttons["Smoke"])
     assert shown(box.repair) and not box.repair.disabled
 
-    # 1: an edit that matches nothing: nothing changes, the next request says why
+    # 1: the engine's loop: an edit that matches nothing is retried with the reason, then a
+    # good fix waits as a diff for review; rejected, nothing changes and the loop ends
     box.repair.click()
-    assert wb.wait_idle(30)
-    assert backend.requests[-1].kind == "repair" and backend.requests[-1].artifact == "repair:util.py"
-    assert "could not be used" in box.status.value and "matches nothing" in box.status.value
-    assert not shown(box.fix_box) and session.read("code:util.py") == UTIL_BROKEN
-
-    # 2: a good fix, shown as a diff, rejected
-    box.repair.click()
-    assert wb.wait_idle(30)
+    assert box.wait_for_proposal(30) and wb.busy
+    assert [r.kind for r in backend.requests] == ["repair", "repair"]
+    assert backend.requests[0].artifact == "repair:util.py"
     assert "matches nothing" in backend.requests[-1].messages[-1].text
-    assert shown(box.fix_box) and box.repair.disabled
+    assert shown(box.fix_box) and box.repair.disabled and not box.apply.disabled
     diff = box.fix_diff.value
     assert "-    return [x * factor for x in xs]" in diff and "+    return [x * k for x in xs]" in diff
     assert "name &#x27;factor&#x27; is not defined" in box.fix_title.value
     box.reject.click()
+    assert wb.wait_idle(30)
     assert not shown(box.fix_box) and session.read("code:util.py") == UTIL_BROKEN
     assert "Rejected" in box.status.value
+    assert [a["outcome"] for a in repairs(session)] == ["invalid", "refused"]
 
-    # 3: the same fix, applied: written through history, smoke re-run and passing
+    # 2: the same fix, applied: written through history, smoke re-run by the loop and passing
     box.repair.click()
-    assert wb.wait_idle(30)
+    assert box.wait_for_proposal(30)
     box.apply.click()
     assert wb.wait_idle(90)
     assert session.read("code:util.py") == UTIL_FIXED
@@ -107,20 +106,30 @@ def test_smoke_shows_flags_first_then_repair_proposes_rejects_and_applies(tmp_pa
     assert "pc-smoke-state-ok" in classes(wb2.smoke_box.report)
 
 
-def test_repair_attempts_are_bounded(tmp_path: Path) -> None:
+def test_repair_attempts_are_bounded_and_a_cancel_is_recorded_as_a_cancel(tmp_path: Path) -> None:
     session = broken_session(tmp_path / "s")
-    backend = ScriptedBackend("fixer", answers=[NOT_MATCHING_FIX] * 3)
+    backend = ScriptedBackend("fixer", answers=[NOT_MATCHING_FIX] * 3 + [SEARCH_REPLACE_FIX])
     wb = Workbench(session, backend=backend)
     wb.step_buttons["Smoke"].click()
-    wb.smoke_box.run_smoke.click()
+    box = wb.smoke_box
+    box.run_smoke.click()
     assert wb.wait_idle(90)
-    for _ in range(3):
-        assert not wb.smoke_box.repair.disabled
-        wb.smoke_box.repair.click()
-        assert wb.wait_idle(30)
-    assert wb.smoke_box.repair.disabled
-    assert wb.smoke_box.propose() is False and "fix the file by hand" in wb.smoke_box.status.value
-    assert len(backend.requests) == 3
+    box.repair.click()  # one press: the loop's attempts, each retried with the reason
+    assert not box.wait_for_proposal(30) and wb.wait_idle(30)
+    assert len(backend.requests) == MAX_REPAIRS == 3
+    assert "after 3 attempt(s)" in box.status.value and "matches nothing" in box.status.value
+    assert [a["outcome"] for a in repairs(session)] == ["invalid"] * 3
+    assert not box.repair.disabled  # another press is another loop, like `papercoder repair`
+
+    # Cancel while the diff waits: a cancel in the log, not an error; nothing changed
+    box.repair.click()
+    assert box.wait_for_proposal(30)
+    wb.cancel_button.click()
+    assert wb.wait_idle(30)
+    assert [a["outcome"] for a in repairs(session)][-1] == "cancelled"
+    assert "Cancelled" in box.status.value and "pc-has-error-yes" not in classes(wb.error)
+    assert session.read("code:util.py") == UTIL_BROKEN and not shown(box.fix_box)
+    assert box.do_apply() is False  # nothing waits any more
 
 
 def critique_answer(scores: list[int]):
