@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 import ipywidgets as W
+import pytest
 from eval_helpers import judgement, leaf_answer, make_session
 from papercoder_nb.widgets import Workbench
 from papercoder_nb.widgets.smoke_box import MAX_REPAIRS
@@ -130,6 +131,58 @@ def test_repair_attempts_are_bounded_and_a_cancel_is_recorded_as_a_cancel(tmp_pa
     assert "Cancelled" in box.status.value and "pc-has-error-yes" not in classes(wb.error)
     assert session.read("code:util.py") == UTIL_BROKEN and not shown(box.fix_box)
     assert box.do_apply() is False  # nothing waits any more
+
+
+def test_without_bubblewrap_high_risk_code_runs_only_after_an_explicit_confirm_for_one_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from papercoder_nb.verify import sandbox, smoke
+
+    def no_bwrap(_python: str = "") -> tuple[bool, str]:
+        return False, "bwrap not installed"
+
+    monkeypatch.setattr(smoke, "bwrap_status", no_bwrap)
+    monkeypatch.setattr(sandbox, "bwrap_status", no_bwrap)
+    session = broken_session(tmp_path / "s", main=MAIN_NOSY)
+    wb = Workbench(session, backend=ScriptedBackend("fixer"))
+    wb.step_buttons["Smoke"].click()
+    box = wb.smoke_box
+    assert not shown(box.unsandboxed.widget)
+
+    box.run_smoke.click()
+    assert wb.wait_idle(60)
+    assert session.state.smoke is None and "Not run yet" in box.report.value  # nothing ran
+    assert shown(box.unsandboxed.widget) and not box.unsandboxed.confirm.disabled
+    text = box.unsandboxed.text.value
+    assert "2 high-risk safety flag(s)" in text and "bubblewrap missing" in text
+    assert "Install bubblewrap" in text and "apt install bubblewrap" in text
+    assert "unsandboxed, this once, at your own risk" in text
+    assert "Nothing ran" in box.status.value and "pc-has-error-yes" not in classes(wb.error)
+
+    box.unsandboxed.dismiss.click()  # "Don't run": still nothing
+    assert not shown(box.unsandboxed.widget) and session.state.smoke is None
+
+    box.run_smoke.click()
+    assert wb.wait_idle(60) and shown(box.unsandboxed.widget)
+    box.unsandboxed.confirm.click()  # the explicit yes, for this run
+    assert "without isolation" in box.status.value
+    assert wb.wait_idle(90)
+    assert session.state.smoke is not None and session.state.smoke["network_isolated"] is False
+    assert "NameError" in box.report.value and not shown(box.unsandboxed.widget)
+
+    # A repair's re-run of the fixed code asks again too: the fix is written, not run
+    wb.backend = ScriptedBackend("fixer", answers=[SEARCH_REPLACE_FIX])
+    box.repair.click()
+    assert box.wait_for_proposal(30)
+    box.apply.click()
+    assert wb.wait_idle(60)
+    assert session.read("code:util.py") == UTIL_FIXED and shown(box.unsandboxed.widget)
+    assert "not re-run" in repairs(session)[-1]["detail"]
+    box.unsandboxed.confirm.click()
+    assert wb.wait_idle(90) and "pc-smoke-state-ok" in classes(box.report)
+
+    box.run_smoke.click()  # the consent was for one run: the next one asks again
+    assert wb.wait_idle(60) and shown(box.unsandboxed.widget)
 
 
 def critique_answer(scores: list[int]):
