@@ -23,6 +23,7 @@ from papercoder_nb.verify import repair
 from papercoder_nb.verify.smoke import SmokeRefused
 
 from .errors import describe
+from .findings_view import problems, show_problems
 from .report_views import patch_html, safety_html, smoke_html
 from .ui import box, button, html, set_class, show
 from .unsandboxed import UnsandboxedConfirm
@@ -70,6 +71,7 @@ class SmokeBox:
         self._decisions: queue.SimpleQueue[bool] = queue.SimpleQueue()
 
         self.safety = html("pc-safety")
+        self.checks = html("pc-smoke-checks")  # the checker's findings and the last run's failures, red
         self.run_smoke = button("Smoke run", "pc-smoke-run", style="primary", icon="play", width="auto")
         self.repair = button("Repair", "pc-repair", style="warning", icon="wrench", width="auto",
                              tooltip="Ask the model for fixes to the failing file (each shown as a diff first)")
@@ -89,7 +91,7 @@ class SmokeBox:
             html("pc-smoke-help", "<p>Compile every file, import every module, then run the entry point with the "
                  "plan's smoke configuration — in a sandbox: a temporary folder, time and memory limits, no API "
                  "keys, and no network where bubblewrap works. Nothing is installed.</p>"),
-            self.safety, box([self.run_smoke, self.repair], vertical=False), self.unsandboxed.widget,
+            self.safety, self.checks, box([self.run_smoke, self.repair], vertical=False), self.unsandboxed.widget,
             self.status, self.fix_box, self.report,
         ], "pc-smoke")
         show(self.fix_box, False)
@@ -120,6 +122,8 @@ class SmokeBox:
             "<p class='pc-smoke-none'><i>Not run yet: press Smoke run.</i></p>")
         state = "none" if self.result is None else "ok" if self.result.ok else "failed"
         set_class(self.report, "pc-smoke-state", state)
+        if files:
+            show_problems(self.checks, problems(session), "the session's code")
         busy = self.host.busy
         self.run_smoke.disabled = busy or not files
         self.repair.disabled = busy or self.fix is not None or state != "failed"

@@ -16,6 +16,7 @@ from eval_helpers import judgement, leaf_answer, make_session
 from papercoder_nb.widgets import Workbench
 from papercoder_nb.widgets.smoke_box import MAX_REPAIRS
 from repair_helpers import (
+    MAIN_BROKEN,
     MAIN_PY,
     NOT_MATCHING_FIX,
     SEARCH_REPLACE_FIX,
@@ -183,6 +184,35 @@ def test_without_bubblewrap_high_risk_code_runs_only_after_an_explicit_confirm_f
 
     box.run_smoke.click()  # the consent was for one run: the next one asks again
     assert wb.wait_idle(60) and shown(box.unsandboxed.widget)
+
+
+def test_failing_checks_show_red_in_the_smoke_and_code_steps(tmp_path: Path) -> None:
+    session = broken_session(tmp_path / "s", main=MAIN_BROKEN)  # scale() called without k
+    wb = Workbench(session, backend=ScriptedBackend("fixer"))
+    wb.step_buttons["Smoke"].click()
+    box = wb.smoke_box
+    # The checker's finding shows before anything runs
+    assert "pc-findings-state-failed" in classes(box.checks)
+    assert "main.py:11" in box.checks.value and "missing argument(s) k" in box.checks.value
+    assert "static check" in box.checks.value and "smoke run</b>" not in box.checks.value
+    box.run_smoke.click()
+    assert wb.wait_idle(90)
+    assert "smoke run</b>: the run failed here: TypeError" in box.checks.value, box.checks.value
+
+    wb.step_buttons["Code"].click()
+    findings = wb.code_findings.widget
+    assert findings in wb.content.children
+    wb.file_select.value = "code:main.py"
+    assert "pc-findings-state-failed" in classes(findings) and "missing argument(s) k" in findings.value
+    wb.file_select.value = "code:util.py"  # nothing fails in util.py
+    assert "pc-findings-state-ok" in classes(findings) and "No failing checks in util.py" in findings.value
+
+    session.write("code:main.py", MAIN_PY, by="user")  # fixed by hand: the checker clears
+    wb.file_select.value = "code:main.py"
+    wb.after_change()
+    assert "missing argument" not in findings.value and "smoke run" in findings.value  # the old run still failed
+    wb.step_buttons["Analysis"].click()
+    assert findings not in wb.content.children
 
 
 def critique_answer(scores: list[int]):
