@@ -77,6 +77,20 @@ def task_files(session: Session) -> list[str]:
     return graph.order if graph else []
 
 
+def code_files(session: Session) -> dict[str, str]:
+    """The session's code: each task-list file that has code, path -> text, in coding order.
+
+    The one definition every front end uses (smoke, repair, export, the panel's Smoke and
+    Code steps), so the safety scan reads exactly the files the smoke run executes.
+    """
+    out = {}
+    for f in task_files(session):
+        text = session.read(f"code:{f}")
+        if text is not None:
+            out[f] = text
+    return out
+
+
 def nodes(session: Session) -> list[Node]:
     """Every artifact in a topological order.
 

@@ -18,7 +18,7 @@ from repair_helpers import (
 )
 
 from papercoder_nb.graph import statuses
-from papercoder_nb.llm.base import BackendError
+from papercoder_nb.llm.base import BackendError, CancelledError, CancelToken
 from papercoder_nb.llm.limits import ModelLimits
 from papercoder_nb.llm.scripted import ScriptedBackend
 from papercoder_nb.paper.tokens import estimate_tokens
@@ -206,6 +206,35 @@ def test_a_passing_run_asks_nothing_and_a_backend_error_is_recorded(tmp_path: Pa
 
     with pytest.raises(ValueError, match="approve"):
         repair_loop(bad, failing)
+
+
+def test_a_cancel_is_recorded_as_a_cancel_not_an_error(tmp_path: Path) -> None:
+    session = broken_session(tmp_path / "s")
+    token = CancelToken()
+
+    def press_cancel(_req) -> str:  # the user presses Cancel while the answer streams
+        token.cancel()
+        return SEARCH_REPLACE_FIX
+
+    backend = ScriptedBackend("fixer", responder=press_cancel)
+    report = repair_loop(session, backend, auto_approve=True, smoke_options=SMOKE, cancel=token)
+    assert [(a.outcome, a.detail) for a in report.attempts] == [("cancelled", "cancelled by the user; nothing changed")]
+    assert [r["outcome"] for r in repairs(session)] == ["cancelled"]
+    calls = [json.loads(line) for line in (session.root / "calls.jsonl").read_text().splitlines()]
+    assert [c.get("error") for c in calls if c.get("kind") == "repair"] == ["cancelled"]  # not a failure
+    assert session.read("code:util.py") == UTIL_BROKEN
+
+    # Cancel while the diff waits for review: cancelled too, the file untouched
+    def cancel_review(_diff: str) -> bool:
+        raise CancelledError("cancelled by the user")
+
+    events = []
+    fixer = ScriptedBackend("fixer", answers=[SEARCH_REPLACE_FIX])
+    report = repair_loop(session, fixer, approve=cancel_review, smoke_options=SMOKE, on_event=events.append)
+    assert [a.outcome for a in report.attempts] == ["cancelled"] and report.attempts[0].diff
+    assert [e.kind for e in events][-2:] == ["proposal", "cancelled"]
+    assert [r["outcome"] for r in repairs(session)] == ["cancelled", "cancelled"]
+    assert session.read("code:util.py") == UTIL_BROKEN and len(session.history("code:util.py")) == 1
 
 
 def test_edits_apply_in_order_and_must_match_exactly_once() -> None:

@@ -1,23 +1,32 @@
 """The Smoke step: safety flags first, a sandboxed smoke run, and reviewed repairs.
 
 The safety scan reads the code (nothing runs) and shows as soon as the step opens. The
-smoke run (``repair.smoke_session``) and the model's fix (``repair.propose_fix``) run in
-the panel's worker; a fix is only a proposal shown as a diff until the user presses
-Apply, which writes it through the session (the old version stays in history) and
-smoke-runs again. Every attempt goes to ``smoke/repairs.jsonl`` like the CLI's.
+smoke run (``repair.smoke_session``) runs in the panel's worker. Repair runs the engine's
+own loop (``repair.repair_loop``, the one ``papercoder repair`` runs) in the worker: each
+proposal is shown as a diff and the loop waits for Apply or Reject (or the panel's
+Cancel, recorded as a cancel); the engine writes, re-runs and records every attempt in
+``smoke/repairs.jsonl``. The code is ``graph.code_files`` — the files the smoke run runs.
+High-risk code without isolation does not run until the user confirms, for one run.
 """
 
 from __future__ import annotations
 
 import hashlib
+import queue
+import time
 from typing import TYPE_CHECKING, Any, Protocol
 
+from papercoder_nb.graph import code_files
+from papercoder_nb.llm.base import CancelledError
 from papercoder_nb.runner import Event
 from papercoder_nb.verify import repair
+from papercoder_nb.verify.smoke import SmokeRefused
 
 from .errors import describe
+from .findings_view import problems, show_problems
 from .report_views import patch_html, safety_html, smoke_html
 from .ui import box, button, html, set_class, show
+from .unsandboxed import UnsandboxedConfirm
 from .views import esc
 
 if TYPE_CHECKING:
@@ -27,7 +36,7 @@ if TYPE_CHECKING:
 
     from .worker import Emit, Finished
 
-MAX_REPAIRS = 3  # proposals per failing streak; then the file is the user's to fix
+MAX_REPAIRS = 3  # model attempts per press of Repair, like `papercoder repair`'s default
 
 
 class Host(Protocol):
@@ -44,33 +53,28 @@ class Host(Protocol):
 
     def show_error(self, message: str, *, raw: bool = False, hint: str | None = None) -> None: ...
 
-
-def code_files(session: Session) -> dict[str, str]:
-    out = {}
-    for aid in session.artifact_ids_on_disk():
-        if aid.startswith("code:"):
-            text = session.read(aid)
-            if text is not None:
-                out[aid.split(":", 1)[1]] = text
-    return out
+    def pump(self) -> None: ...
 
 
 class SmokeBox:
     def __init__(self, host: Host) -> None:
         self.host = host
         self.result: SmokeResult | None = None
-        self.fix: repair.Fix | None = None
-        self.applied: repair.Fix | None = None  # waiting for its re-run
-        self.attempts = 0
-        self.feedback: str | None = None  # why the last proposal could not be used
+        self.fix: repair.Fix | None = None  # a proposal waiting for Apply or Reject
         self.flags: list[dict[str, Any]] = []
         self._scanned: tuple[str, str] = ("", "")  # (session root, code digest)
         self._root = ""
+        # Written by the worker thread, taken on the main thread (widgets only change there)
+        self._incoming: repair.Fix | None = None
+        self._rerun: SmokeResult | None = None
+        self._not_rerun = ""  # the engine's refusal to re-run fixed high-risk code
+        self._decisions: queue.SimpleQueue[bool] = queue.SimpleQueue()
 
         self.safety = html("pc-safety")
+        self.checks = html("pc-smoke-checks")  # the checker's findings and the last run's failures, red
         self.run_smoke = button("Smoke run", "pc-smoke-run", style="primary", icon="play", width="auto")
         self.repair = button("Repair", "pc-repair", style="warning", icon="wrench", width="auto",
-                             tooltip="Ask the model for a fix to the failing file (shown as a diff first)")
+                             tooltip="Ask the model for fixes to the failing file (each shown as a diff first)")
         self.status = html("pc-smoke-status")
         self.report = html("pc-smoke-result")
         self.fix_title = html("pc-fix-title")
@@ -78,6 +82,7 @@ class SmokeBox:
         self.apply = button("Apply fix and re-run", "pc-fix-apply", style="success", icon="check", width="auto")
         self.reject = button("Reject", "pc-fix-reject", style="danger", icon="times")
         self.fix_box = box([self.fix_title, self.fix_diff, box([self.apply, self.reject], vertical=False)], "pc-fix")
+        self.unsandboxed = UnsandboxedConfirm(lambda: self.smoke(allow_unsandboxed=True))
         self.run_smoke.on_click(lambda _b: self.smoke())
         self.repair.on_click(lambda _b: self.propose())
         self.apply.on_click(lambda _b: self.do_apply())
@@ -86,7 +91,8 @@ class SmokeBox:
             html("pc-smoke-help", "<p>Compile every file, import every module, then run the entry point with the "
                  "plan's smoke configuration — in a sandbox: a temporary folder, time and memory limits, no API "
                  "keys, and no network where bubblewrap works. Nothing is installed.</p>"),
-            self.safety, box([self.run_smoke, self.repair], vertical=False), self.status, self.fix_box, self.report,
+            self.safety, self.checks, box([self.run_smoke, self.repair], vertical=False), self.unsandboxed.widget,
+            self.status, self.fix_box, self.report,
         ], "pc-smoke")
         show(self.fix_box, False)
 
@@ -97,8 +103,10 @@ class SmokeBox:
             return
         if str(session.root) != self._root:  # another session: forget this one's state
             self._root = str(session.root)
-            self.result, self.fix, self.applied, self.attempts, self.feedback = None, None, None, 0, None
+            self.result, self.fix = None, None
+            self.unsandboxed.clear()
             self.status.value = ""
+        self._take_incoming()
         files = code_files(session)
         digest = hashlib.sha256("\0".join(f"{p}\0{t}" for p, t in sorted(files.items())).encode()).hexdigest()
         if self._scanned != (self._root, digest):
@@ -114,137 +122,183 @@ class SmokeBox:
             "<p class='pc-smoke-none'><i>Not run yet: press Smoke run.</i></p>")
         state = "none" if self.result is None else "ok" if self.result.ok else "failed"
         set_class(self.report, "pc-smoke-state", state)
+        if files:
+            show_problems(self.checks, problems(session), "the session's code")
         busy = self.host.busy
         self.run_smoke.disabled = busy or not files
-        self.repair.disabled = busy or self.fix is not None or state != "failed" or self.attempts >= MAX_REPAIRS
-        self.apply.disabled = self.reject.disabled = busy
+        self.repair.disabled = busy or self.fix is not None or state != "failed"
+        self.apply.disabled = self.reject.disabled = self.fix is None  # the loop waits on them while busy
+        self.unsandboxed.confirm.disabled = busy
         show(self.fix_box, self.fix is not None)
         show(self.repair, state == "failed")
+
+    def _take_incoming(self) -> None:
+        """Show what the repair loop (worker thread) handed over: a proposal, a re-run."""
+        fix, self._incoming = self._incoming, None
+        if fix is not None:
+            self.fix = fix
+            self.fix_title.value = (
+                f"<h4 style='margin:4px 0'>Proposed fix to <code>{esc(fix.file)}</code> ({esc(fix.mode)})</h4>"
+                f"<p style='margin:2px 0'>For: <code>{esc(fix.error)}</code></p>"
+                + (f"<p style='margin:2px 0'><i>{esc(fix.explanation)}</i></p>" if fix.explanation else "")
+            )
+            self.fix_diff.value = patch_html(fix.diff)
+            self._say("Review the diff: <b>Apply</b> writes it (the old version stays in history) and re-runs "
+                      "the smoke test; <b>Reject</b> leaves the file as it is; <b>Cancel</b> stops the repair.")
+        rerun, self._rerun = self._rerun, None
+        if rerun is not None:
+            self.result = rerun
 
     def _say(self, text: str, ok: bool = True) -> None:
         self.status.value = f"<p style='color:{'#116329' if ok else '#a40e26'}'>{text}</p>"
         set_class(self.status, "pc-result", "ok" if ok else "error")
 
     # -- smoke --------------------------------------------------------------------------
-    def smoke(self) -> bool:
+    def smoke(self, allow_unsandboxed: bool = False) -> bool:
+        """One smoke run; ``allow_unsandboxed`` only from the confirm button, for this run."""
         session = self.host.session
         if session is None:
             return False
+        self.unsandboxed.clear()
 
         def job(_token: CancelToken, emit: Emit) -> SmokeResult:
             emit(Event("info", "smoke", "compiling, importing and running the code in the sandbox …"))
-            return repair.smoke_session(session)
+            return repair.smoke_session(session, allow_unsandboxed=allow_unsandboxed)
 
         started = self.host.start_job("smoke run", job, self._smoked)
         if started:
-            self._say("Smoke run started …")
+            self._say("Smoke run started" + (" <b>without isolation</b>, as you confirmed" if allow_unsandboxed else "")
+                      + " …")
         return started
 
     def _smoked(self, item: Finished) -> None:
-        applied, self.applied = self.applied, None
+        if isinstance(item.error, SmokeRefused):
+            self.unsandboxed.ask(str(item.error))
+            self._say("Nothing ran: high-risk code and no isolation — see the options below.", ok=False)
+            return
         if item.error is not None:
             self.host.show_error(describe(item.error))
             self._say(f"The smoke run could not start: {esc(describe(item.error))}", ok=False)
             return
         self.result = item.result
-        if self.result.ok:
-            self.attempts, self.feedback = 0, None
-        if applied is not None and self.host.session is not None:
-            self._log(repair.Attempt(self.attempts, applied.file, "applied", f"{applied.mode} applied to {applied.file}",
-                                     applied.error, applied.diff, self.result.ok, self.result.summary()))
         verdict = "passed" if self.result.ok else "failed"
-        after = f" after the fix to <code>{esc(applied.file)}</code>" if applied else ""
         hint = "" if self.result.ok else " Press <b>Repair</b> to ask the model for a fix, or edit the file in the Code step."
-        self._say(f"Smoke run {verdict}{after}.{hint}", ok=self.result.ok)
+        self._say(f"Smoke run {verdict}.{hint}", ok=self.result.ok)
 
-    # -- repair -------------------------------------------------------------------------
+    # -- repair: the engine's loop, its approvals answered by Apply / Reject ---------------
     def propose(self) -> bool:
         session, result = self.host.session, self.result
         if session is None or result is None or result.ok:
             self._say("Nothing to repair: run the smoke test first; repair is for a failing run.", ok=False)
             return False
-        if self.attempts >= MAX_REPAIRS:
-            self._say(f"{MAX_REPAIRS} repair attempts without a passing run: fix the file by hand in the Code step.", ok=False)
-            return False
-        feedback, host = self.feedback, self.host
+        host, decisions = self.host, queue.SimpleQueue()
+        self._decisions, self._not_rerun = decisions, ""
 
-        def job(token: CancelToken, emit: Emit) -> repair.Fix:
+        def job(token: CancelToken, emit: Emit) -> repair.RepairReport:
             backend = host.get_backend()
-            emit(Event("info", "repair", f"asking {backend.spec} for a fix …"))
-            return repair.propose_fix(session, backend, result, feedback=feedback, cancel=token)
 
-        started = self.host.start_job("repair", job, self._proposed)
+            decided: list[bool] = []  # the user's Apply/Reject covers every file of one proposal
+
+            def approve(_diff: str) -> bool:
+                if not decided:
+                    decided.append(_await(decisions, token))
+                return decided[0]
+
+            def on_event(e: repair.RepairEvent) -> None:
+                if e.kind == "proposal":
+                    decided.clear()
+                    self._incoming = e.fix
+                elif e.kind == "applied":
+                    self._rerun = e.result
+                elif e.kind == "error" and e.fix is not None:  # the fixed code was refused a re-run
+                    self._not_rerun = e.text
+                emit(Event("info", "repair", f"attempt {e.attempt}: {e.kind} {e.text}".strip()[:300]))
+
+            return repair.repair_loop(
+                session, backend, max_attempts=MAX_REPAIRS, initial=result, cancel=token, on_event=on_event,
+                approve=approve,
+            )
+
+        started = self.host.start_job("repair", job, self._repaired)
         if started:
-            self.attempts += 1
-            self._say(f"Asking the model for a fix (attempt {self.attempts} of {MAX_REPAIRS}) …")
+            self._say(f"Asking the model for a fix (up to {MAX_REPAIRS} attempts) …")
         return started
 
-    def _proposed(self, item: Finished) -> None:
-        from papercoder_nb.llm.base import CancelledError
-
-        target = self._target()
-        if isinstance(item.error, CancelledError):
-            self.attempts -= 1
-            self._say("Cancelled: nothing was changed.", ok=False)
-        elif isinstance(item.error, repair.FixError):
-            self.feedback = str(item.error)
-            self._log(repair.Attempt(self.attempts, target, "invalid", str(item.error), self._error()))
-            self._say(f"The model's answer could not be used: {esc(item.error)}. Nothing was changed; "
-                      "Repair again tells the model why.", ok=False)
-        elif item.error is not None:
-            self._log(repair.Attempt(self.attempts, target, "error", describe(item.error), self._error()))
-            self.host.show_error(describe(item.error))
-            self._say("The repair request failed; nothing was changed.", ok=False)
-        else:
-            self.fix = item.result
-            self.feedback = None
-            self.fix_title.value = (
-                f"<h4 style='margin:4px 0'>Proposed fix to <code>{esc(self.fix.file)}</code> "
-                f"({esc(self.fix.mode)}, attempt {self.attempts} of {MAX_REPAIRS})</h4>"
-                f"<p style='margin:2px 0'>For: <code>{esc(self.fix.error)}</code></p>"
-                + (f"<p style='margin:2px 0'><i>{esc(self.fix.explanation)}</i></p>" if self.fix.explanation else "")
-            )
-            self.fix_diff.value = patch_html(self.fix.diff)
-            self._say("Review the diff: <b>Apply</b> writes it (the old version stays in history) and re-runs "
-                      "the smoke test; <b>Reject</b> leaves the file as it is.")
+    def wait_for_proposal(self, timeout: float = 30.0) -> bool:
+        """Pump until a fix waits for review (True) or the repair ended (False); scripts, tests."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.host.pump()
+            self._take_incoming()
+            if self.fix is not None:
+                self.refresh()
+                return True
+            if not self.host.busy:
+                return False
+            time.sleep(0.05)
+        return False
 
     def do_apply(self) -> bool:
-        session, fix = self.host.session, self.fix
-        if session is None or fix is None:
-            return False
-        try:
-            repair.apply_fix(session, fix)
-        except repair.FixError as e:
-            self.fix = None
-            self._say(f"Not applied: {esc(e)}.", ok=False)
-            self.host.after_change()
-            return False
-        self.fix, self.applied = None, fix
-        self.host.after_change(f"applied the fix to {fix.file}")
-        return self.smoke()
+        return self._decide(True)
 
-    def do_reject(self) -> None:
+    def do_reject(self) -> bool:
+        return self._decide(False)
+
+    def _decide(self, approved: bool) -> bool:
         fix, self.fix = self.fix, None
-        if fix is not None:
-            self._log(repair.Attempt(self.attempts, fix.file, "refused", "fix not approved; nothing changed",
-                                     fix.error, fix.diff))
-            self._say(f"Rejected: <code>{esc(fix.file)}</code> is unchanged.")
+        if fix is None or not self.host.busy:
+            return False
+        self._decisions.put(approved)
+        self._say(f"Applying the fix to <code>{esc(fix.file)}</code> and re-running the smoke test …" if approved
+                  else f"Rejected: <code>{esc(fix.file)}</code> is unchanged.")
         self.refresh()
+        return True
 
-    # -- helpers ------------------------------------------------------------------------
-    def _target(self) -> str | None:
-        session = self.host.session
-        if self.result is None or session is None:
-            return None
-        from papercoder_nb.graph import task_files
+    def _repaired(self, item: Finished) -> None:
+        self.fix = None
+        if isinstance(item.error, repair.FixError):  # e.g. the file was edited while the diff waited
+            self._say(f"Not applied: {esc(item.error)}.", ok=False)
+            return
+        if item.error is not None:
+            self.host.show_error(describe(item.error))
+            self._say("The repair stopped with an error; see above.", ok=False)
+            return
+        report: repair.RepairReport = item.result
+        self.result = report.final
+        if report.applied:
+            self.host.after_change(f"repair applied {len(report.applied)} fix(es)")
+        self._say(*_verdict(report))
+        if self._not_rerun:
+            self.unsandboxed.ask(self._not_rerun)
 
-        target = repair.find_target(self.result, task_files(session))
-        return target.file if target else None
 
-    def _error(self) -> str:
-        return (self.result.error or self.result.summary()) if self.result else ""
+def _await(decisions: queue.SimpleQueue[bool], token: CancelToken) -> bool:
+    """The repair loop's ``approve``: block the worker until Apply/Reject, or Cancel."""
+    while True:
+        try:
+            return decisions.get(timeout=0.1)
+        except queue.Empty:
+            if token.cancelled:
+                raise CancelledError("cancelled by the user") from None
 
-    def _log(self, attempt: repair.Attempt) -> None:
-        """Record like ``repair_loop`` does, so ``papercoder status`` lists panel repairs too."""
-        if self.host.session is not None:
-            repair.record_attempt(self.host.session, attempt)
+
+def _verdict(report: repair.RepairReport) -> tuple[str, bool]:
+    """The status line after a repair loop, from its last attempt."""
+    last = report.attempts[-1] if report.attempts else None
+    applied = report.applied[-1].file if report.applied else None
+    after = f" after the fix to <code>{esc(applied)}</code>" if applied else ""
+    if last is None:
+        return "Nothing to repair: the smoke run passes.", True
+    if report.ok:
+        return f"Smoke run passed{after}.", True
+    if last.outcome == "cancelled":
+        return f"Cancelled{': ' + esc(last.detail) if not applied else after + '; the last proposal was not applied'}.", False
+    if last.outcome == "refused":
+        return f"Rejected: <code>{esc(last.file)}</code> is unchanged.", False
+    if last.outcome == "error":
+        return f"The repair request failed: {esc(last.detail)}. Nothing more was changed.", False
+    if last.outcome == "invalid":
+        return (f"The model's answer could not be used: {esc(last.detail)}. Nothing was changed after "
+                f"{len(report.attempts)} attempt(s); fix the file in the Code step or press Repair again."), False
+    return (f"Smoke run still fails{after} ({len(report.attempts)} attempt(s)): fix the file by hand in the "
+            "Code step, or press Repair again."), False

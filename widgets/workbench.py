@@ -31,6 +31,7 @@ from .artifact_view import ArtifactView
 from .errors import advice, describe
 from .eval_box import EvalBox
 from .export_box import ExportBox
+from .findings_view import CodeFindings
 from .model_box import ModelBox
 from .paper_box import PaperBox, save_upload
 from .questions import QuestionsBox
@@ -138,6 +139,7 @@ class Workbench:
         self.file_select.layout.width = "100%"
         self.file_select.add_class("pc-files")
         self.file_select.observe(self._file_chosen, names="value")
+        self.code_findings = CodeFindings(self)  # red above the editor: the file's failing checks
         self._filling_files = False
         self.approve_all = button("Approve all generated files", "pc-approve-all", style="success", icon="check", width="auto")
         self.approve_all.on_click(lambda _b: self.approve_files())
@@ -397,7 +399,7 @@ class Workbench:
             return True
         if e.kind in ("waiting", "retry", "info"):
             self.run_status.value = f"{esc(e.artifact + ': ' if e.artifact else '')}{esc(e.text)}"
-        return False
+        return e.kind == "info" and e.artifact == "repair"  # the Smoke step shows each proposal as it comes
 
     def _run_finished(self, item: Finished) -> None:
         if item.error is not None:
@@ -542,7 +544,7 @@ class Workbench:
             if name == "Config":
                 children = [self.view.widget]
         elif name in ("Analysis", "Code"):
-            children = [self.file_box, self.view.widget]
+            children = [self.file_box, *([self.code_findings.update()] if name == "Code" else []), self.view.widget]
             self._fill_files("analysis" if name == "Analysis" else "code")
         elif name == "Smoke":
             self.smoke_box.refresh()

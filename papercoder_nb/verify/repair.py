@@ -11,7 +11,8 @@ and smoke-runs again.
 
 Every attempt is recorded, one JSON object a line, in ``smoke/repairs.jsonl`` inside the
 session folder: when, which file, the error it answered, the outcome (``applied``,
-``refused``, ``invalid``, ``error``), the diff, and the smoke result that followed. The
+``refused``, ``invalid``, ``error``, ``cancelled`` when the user pressed Cancel during the
+model call or the review), the diff, and the smoke result that followed. The
 model calls themselves go to ``calls.jsonl`` like every other call (kind ``repair``).
 An answer that cannot be applied (a SEARCH that matches zero or several times, no edits,
 code that does not compile) changes nothing on disk and counts as a failed attempt.
@@ -30,7 +31,7 @@ from typing import Any, Literal
 
 from ..extract import fenced_blocks
 from ..graph import load_logic, statuses, task_files
-from ..llm.base import Backend, CancelToken, Request, Usage
+from ..llm.base import Backend, CancelledError, CancelToken, Request, Usage
 from ..llm.call import call_model, cost_of
 from ..llm.limits import ModelLimits, limits_of
 from ..paper.tokens import estimate_tokens
@@ -46,7 +47,7 @@ from .tracebacks import deepest_repo_frame, frame_paths
 
 REPAIRS_LOG = "smoke/repairs.jsonl"
 TRACEBACK_CHARS = 6000  # the tail of a traceback is where the error is
-Outcome = Literal["applied", "refused", "invalid", "error"]
+Outcome = Literal["applied", "refused", "invalid", "error", "cancelled"]
 
 _EDIT_BLOCK = re.compile(
     r"^[ \t]*<{5,9}[ \t]*SEARCH[ \t]*\n(.*?)^[ \t]*={5,9}[ \t]*\n(.*?)^[ \t]*>{5,9}[ \t]*REPLACE[ \t]*$",
@@ -145,8 +146,8 @@ class RepairReport:
 
 @dataclass
 class RepairEvent:
-    kind: Literal["smoke", "target", "proposal", "applied", "refused", "invalid", "error", "install",
-                  "environment"]
+    kind: Literal["smoke", "target", "proposal", "applied", "refused", "invalid", "error", "cancelled",
+                  "install", "environment"]
     text: str = ""
     attempt: int = 0
     fix: Fix | None = None
@@ -557,6 +558,17 @@ def _rerun_after_fix(
     return result, env
 
 
+CANCELLED = "cancelled by the user; nothing changed"
+
+
+def _cancelled(
+    session: Session, report: RepairReport, attempt: Attempt, emit: Callable[[RepairEvent], None]
+) -> None:
+    report.attempts.append(attempt)
+    record_attempt(session, attempt)
+    emit(RepairEvent("cancelled", attempt.detail, attempt.attempt))
+
+
 def repair_loop(
     session: Session,
     backend: Backend,
@@ -575,7 +587,9 @@ def repair_loop(
 
     ``approve(diff) -> bool`` sees each fix's unified diff (``on_event`` gets the whole
     ``Fix`` first, with the model's explanation); a refusal ends the loop with the file
-    untouched. ``initial`` skips the first smoke run when the caller just made one.
+    untouched; ``approve`` may raise ``CancelledError`` (the user's Cancel while the diff
+    waits), recorded like a Cancel during the model call: outcome ``cancelled``, loop ended.
+    ``initial`` skips the first smoke run when the caller just made one.
     A missing package or data file stops the loop as an environment problem, unless
     ``install(requirements)`` is given and installing the packages makes it go away.
     """
@@ -611,6 +625,9 @@ def repair_loop(
             record_attempt(session, attempt)
             emit(RepairEvent("invalid", str(e), n))
             continue
+        except CancelledError:  # the user's choice, not a failure: recorded as such
+            _cancelled(session, report, Attempt(n, target.file, "cancelled", CANCELLED, target.error), emit)
+            break
         except Exception as e:  # a backend failure ends the loop, recorded
             attempt = Attempt(n, target.file, "error", f"{type(e).__name__}: {e}", target.error)
             report.attempts.append(attempt)
@@ -619,8 +636,11 @@ def repair_loop(
             break
         emit(RepairEvent("proposal", fix.explanation, n, fix=fix))
         changes = fix.all_changes()
-        # Each file's diff is approved on its own (a seam fix may touch a caller and a callee).
-        approved = changes if auto_approve else [c for c in changes if approve(c.diff)]  # type: ignore[misc]
+        try:  # each file's diff is approved on its own (a seam fix may touch a caller and a callee)
+            approved = changes if auto_approve else [c for c in changes if approve(c.diff)]  # type: ignore[misc]
+        except CancelledError:  # Cancel while the diff waited for review
+            _cancelled(session, report, Attempt(n, fix.file, "cancelled", CANCELLED, fix.error, fix.diff), emit)
+            break
         if not approved:
             attempt = Attempt(n, fix.file, "refused", "fix not approved; nothing changed", fix.error,
                               "".join(c.diff for c in changes), files=[c.file for c in changes])
@@ -643,6 +663,7 @@ def repair_loop(
 
 
 __all__ = [
+    "CANCELLED",
     "REPAIRS_LOG",
     "Attempt",
     "EnvironmentFault",

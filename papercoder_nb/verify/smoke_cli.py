@@ -118,9 +118,9 @@ def print_environment(session: Session, result: SmokeResult) -> None:
 
 
 def _code_files(session: Session) -> dict[str, str]:
-    from ..graph import task_files
+    from ..graph import code_files  # the one definition the panel uses too
 
-    return {f: session.read(f"code:{f}") or "" for f in task_files(session) if session.read(f"code:{f}") is not None}
+    return code_files(session)
 
 
 # -- smoke ----------------------------------------------------------------------------

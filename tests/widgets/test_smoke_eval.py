@@ -11,9 +11,12 @@ import json
 from pathlib import Path
 
 import ipywidgets as W
+import pytest
 from eval_helpers import judgement, leaf_answer, make_session
 from papercoder_nb.widgets import Workbench
+from papercoder_nb.widgets.smoke_box import MAX_REPAIRS
 from repair_helpers import (
+    MAIN_BROKEN,
     MAIN_PY,
     NOT_MATCHING_FIX,
     SEARCH_REPLACE_FIX,
@@ -68,28 +71,26 @@ def test_smoke_shows_flags_first_then_repair_proposes_rejects_and_applies(tmp_pa
     assert "pc-state-failed" in classes(wb.step_buttons["Smoke"])
     assert shown(box.repair) and not box.repair.disabled
 
-    # 1: an edit that matches nothing: nothing changes, the next request says why
+    # 1: the engine's loop: an edit that matches nothing is retried with the reason, then a
+    # good fix waits as a diff for review; rejected, nothing changes and the loop ends
     box.repair.click()
-    assert wb.wait_idle(30)
-    assert backend.requests[-1].kind == "repair" and backend.requests[-1].artifact == "repair:util.py"
-    assert "could not be used" in box.status.value and "matches nothing" in box.status.value
-    assert not shown(box.fix_box) and session.read("code:util.py") == UTIL_BROKEN
-
-    # 2: a good fix, shown as a diff, rejected
-    box.repair.click()
-    assert wb.wait_idle(30)
+    assert box.wait_for_proposal(30) and wb.busy
+    assert [r.kind for r in backend.requests] == ["repair", "repair"]
+    assert backend.requests[0].artifact == "repair:util.py"
     assert "matches nothing" in backend.requests[-1].messages[-1].text
-    assert shown(box.fix_box) and box.repair.disabled
+    assert shown(box.fix_box) and box.repair.disabled and not box.apply.disabled
     diff = box.fix_diff.value
     assert "-    return [x * factor for x in xs]" in diff and "+    return [x * k for x in xs]" in diff
     assert "name &#x27;factor&#x27; is not defined" in box.fix_title.value
     box.reject.click()
+    assert wb.wait_idle(30)
     assert not shown(box.fix_box) and session.read("code:util.py") == UTIL_BROKEN
     assert "Rejected" in box.status.value
+    assert [a["outcome"] for a in repairs(session)] == ["invalid", "refused"]
 
-    # 3: the same fix, applied: written through history, smoke re-run and passing
+    # 2: the same fix, applied: written through history, smoke re-run by the loop and passing
     box.repair.click()
-    assert wb.wait_idle(30)
+    assert box.wait_for_proposal(30)
     box.apply.click()
     assert wb.wait_idle(90)
     assert session.read("code:util.py") == UTIL_FIXED
@@ -107,20 +108,111 @@ def test_smoke_shows_flags_first_then_repair_proposes_rejects_and_applies(tmp_pa
     assert "pc-smoke-state-ok" in classes(wb2.smoke_box.report)
 
 
-def test_repair_attempts_are_bounded(tmp_path: Path) -> None:
+def test_repair_attempts_are_bounded_and_a_cancel_is_recorded_as_a_cancel(tmp_path: Path) -> None:
     session = broken_session(tmp_path / "s")
-    backend = ScriptedBackend("fixer", answers=[NOT_MATCHING_FIX] * 3)
+    backend = ScriptedBackend("fixer", answers=[NOT_MATCHING_FIX] * 3 + [SEARCH_REPLACE_FIX])
     wb = Workbench(session, backend=backend)
     wb.step_buttons["Smoke"].click()
-    wb.smoke_box.run_smoke.click()
+    box = wb.smoke_box
+    box.run_smoke.click()
     assert wb.wait_idle(90)
-    for _ in range(3):
-        assert not wb.smoke_box.repair.disabled
-        wb.smoke_box.repair.click()
-        assert wb.wait_idle(30)
-    assert wb.smoke_box.repair.disabled
-    assert wb.smoke_box.propose() is False and "fix the file by hand" in wb.smoke_box.status.value
-    assert len(backend.requests) == 3
+    box.repair.click()  # one press: the loop's attempts, each retried with the reason
+    assert not box.wait_for_proposal(30) and wb.wait_idle(30)
+    assert len(backend.requests) == MAX_REPAIRS == 3
+    assert "after 3 attempt(s)" in box.status.value and "matches nothing" in box.status.value
+    assert [a["outcome"] for a in repairs(session)] == ["invalid"] * 3
+    assert not box.repair.disabled  # another press is another loop, like `papercoder repair`
+
+    # Cancel while the diff waits: a cancel in the log, not an error; nothing changed
+    box.repair.click()
+    assert box.wait_for_proposal(30)
+    wb.cancel_button.click()
+    assert wb.wait_idle(30)
+    assert [a["outcome"] for a in repairs(session)][-1] == "cancelled"
+    assert "Cancelled" in box.status.value and "pc-has-error-yes" not in classes(wb.error)
+    assert session.read("code:util.py") == UTIL_BROKEN and not shown(box.fix_box)
+    assert box.do_apply() is False  # nothing waits any more
+
+
+def test_without_bubblewrap_high_risk_code_runs_only_after_an_explicit_confirm_for_one_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from papercoder_nb.verify import sandbox, smoke
+
+    def no_bwrap(_python: str = "") -> tuple[bool, str]:
+        return False, "bwrap not installed"
+
+    monkeypatch.setattr(smoke, "bwrap_status", no_bwrap)
+    monkeypatch.setattr(sandbox, "bwrap_status", no_bwrap)
+    session = broken_session(tmp_path / "s", main=MAIN_NOSY)
+    wb = Workbench(session, backend=ScriptedBackend("fixer"))
+    wb.step_buttons["Smoke"].click()
+    box = wb.smoke_box
+    assert not shown(box.unsandboxed.widget)
+
+    box.run_smoke.click()
+    assert wb.wait_idle(60)
+    assert session.state.smoke is None and "Not run yet" in box.report.value  # nothing ran
+    assert shown(box.unsandboxed.widget) and not box.unsandboxed.confirm.disabled
+    text = box.unsandboxed.text.value
+    assert "2 high-risk safety flag(s)" in text and "bubblewrap missing" in text
+    assert "Install bubblewrap" in text and "apt install bubblewrap" in text
+    assert "unsandboxed, this once, at your own risk" in text
+    assert "Nothing ran" in box.status.value and "pc-has-error-yes" not in classes(wb.error)
+
+    box.unsandboxed.dismiss.click()  # "Don't run": still nothing
+    assert not shown(box.unsandboxed.widget) and session.state.smoke is None
+
+    box.run_smoke.click()
+    assert wb.wait_idle(60) and shown(box.unsandboxed.widget)
+    box.unsandboxed.confirm.click()  # the explicit yes, for this run
+    assert "without isolation" in box.status.value
+    assert wb.wait_idle(90)
+    assert session.state.smoke is not None and session.state.smoke["network_isolated"] is False
+    assert "NameError" in box.report.value and not shown(box.unsandboxed.widget)
+
+    # A repair's re-run of the fixed code asks again too: the fix is written, not run
+    wb.backend = ScriptedBackend("fixer", answers=[SEARCH_REPLACE_FIX])
+    box.repair.click()
+    assert box.wait_for_proposal(30)
+    box.apply.click()
+    assert wb.wait_idle(60)
+    assert session.read("code:util.py") == UTIL_FIXED and shown(box.unsandboxed.widget)
+    assert "not re-run" in repairs(session)[-1]["detail"]
+    box.unsandboxed.confirm.click()
+    assert wb.wait_idle(90) and "pc-smoke-state-ok" in classes(box.report)
+
+    box.run_smoke.click()  # the consent was for one run: the next one asks again
+    assert wb.wait_idle(60) and shown(box.unsandboxed.widget)
+
+
+def test_failing_checks_show_red_in_the_smoke_and_code_steps(tmp_path: Path) -> None:
+    session = broken_session(tmp_path / "s", main=MAIN_BROKEN)  # scale() called without k
+    wb = Workbench(session, backend=ScriptedBackend("fixer"))
+    wb.step_buttons["Smoke"].click()
+    box = wb.smoke_box
+    # The checker's finding shows before anything runs
+    assert "pc-findings-state-failed" in classes(box.checks)
+    assert "main.py:11" in box.checks.value and "missing argument(s) k" in box.checks.value
+    assert "static check" in box.checks.value and "smoke run</b>" not in box.checks.value
+    box.run_smoke.click()
+    assert wb.wait_idle(90)
+    assert "smoke run</b>: the run failed here: TypeError" in box.checks.value, box.checks.value
+
+    wb.step_buttons["Code"].click()
+    findings = wb.code_findings.widget
+    assert findings in wb.content.children
+    wb.file_select.value = "code:main.py"
+    assert "pc-findings-state-failed" in classes(findings) and "missing argument(s) k" in findings.value
+    wb.file_select.value = "code:util.py"  # nothing fails in util.py
+    assert "pc-findings-state-ok" in classes(findings) and "No failing checks in util.py" in findings.value
+
+    session.write("code:main.py", MAIN_PY, by="user")  # fixed by hand: the checker clears
+    wb.file_select.value = "code:main.py"
+    wb.after_change()
+    assert "missing argument" not in findings.value and "smoke run" in findings.value  # the old run still failed
+    wb.step_buttons["Analysis"].click()
+    assert findings not in wb.content.children
 
 
 def critique_answer(scores: list[int]):
