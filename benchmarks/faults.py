@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from conftest import TRANSFORMER_JSON  # noqa: E402
-from faultkill import KILL_POINTS, cli, kill_at, resume_and_check  # noqa: E402
+from faultkill import KILL_POINTS, MOMENT_KILLS, cli, kill_at, kill_when, resume_and_check  # noqa: E402
 from faultserver import FaultServer  # noqa: E402
 
 FAULTS = {
@@ -54,12 +54,23 @@ def kill_run(point: str) -> dict[str, object]:
         return resume_and_check(server, out)
 
 
+def moment_run(moment: str) -> dict[str, object]:
+    with tempfile.TemporaryDirectory() as tmp, FaultServer() as server:
+        server.delay = 0.02
+        out = Path(tmp) / "s"
+        kill_when(server, out, MOMENT_KILLS[moment](server))
+        server.piece_delay = 0.0
+        return resume_and_check(server, out)
+
+
 def main() -> int:
     quick = "--quick" in sys.argv
     scenarios: list[tuple[str, object]] = [(f"fault: {k}", (lambda v=v: fault_run(v))) for k, v in FAULTS.items()]
     scenarios.append(("hostile names ../, abs, CON.py", lambda: fault_run([], ["../../x.py", "/abs/y.py", "CON.py"])))
     points = KILL_POINTS[:3] if quick else KILL_POINTS
     scenarios += [(f"SIGKILL at {p}", (lambda p=p: kill_run(p))) for p in points]
+    moments = list(MOMENT_KILLS)[:2] if quick else list(MOMENT_KILLS)
+    scenarios += [(f"SIGKILL {m}", (lambda m=m: moment_run(m))) for m in moments]
     rows, clean, lost, tracebacks = [], 0, 0, 0
     for name, fn in scenarios:
         r = fn()  # type: ignore[operator]

@@ -84,6 +84,9 @@ class FaultServer:
         self.hostile: list[str] | None = None
         self.delay = 0.0  # seconds before every answer (lets a test kill a run mid-way)
         self.requests: list[str] = []  # artifact of every request, faults included
+        self.piece_delay = 0.0  # seconds between streamed pieces (lets a test kill mid-stream)
+        self.streaming = 0  # streams that have sent content and not finished yet
+        self.answered = 0  # streams that finished with [DONE]
         self.lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._httpd.daemon_threads = True
@@ -194,8 +197,16 @@ class FaultServer:
                 pieces = [text[i:i + 64] for i in range(0, len(text), 64)]
                 if fault == "cut":
                     pieces = pieces[: max(1, len(pieces) // 2)]
-                for p in pieces:
-                    self.wfile.write(_chunk({"content": p}))
+                with server.lock:
+                    server.streaming += 1
+                try:
+                    for p in pieces:
+                        self.wfile.write(_chunk({"content": p}))
+                        self.wfile.flush()
+                        time.sleep(server.piece_delay)
+                finally:
+                    with server.lock:
+                        server.streaming -= 1
                 if fault == "cut":
                     self.wfile.flush()
                     return
@@ -203,6 +214,8 @@ class FaultServer:
                 self.wfile.write(_usage_chunk(100, max(1, len(text) // 4)))
                 self.wfile.write(b"data: [DONE]\n\n")
                 self.wfile.flush()
+                with server.lock:
+                    server.answered += 1
 
             def _json(self, code: int, data: dict[str, Any], headers: dict[str, str] | None = None) -> None:
                 raw = json.dumps(data).encode()
