@@ -3,7 +3,8 @@
     python benchmarks/faults.py [--quick]
 
 Each scenario runs ``papercoder`` against ``tests/faultserver.py`` (127.0.0.1 only) with a
-scripted fault, or SIGKILLs it the instant a file appears and resumes against a healthy
+scripted fault, SIGKILLs it (the instant a file appears, mid-stream, between calls) or fills
+a real small disk (tmpfs, root only) and resumes against a healthy
 server. Columns: runs, completed, stopped cleanly (completed, or a one-line error with no
 traceback), versions lost (a history entry or current version missing). Bounded in time:
 every request loop and subprocess has a limit.
@@ -19,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from conftest import TRANSFORMER_JSON  # noqa: E402
+from faultdisk import DISK_POINTS, can_mount, full_disk_run  # noqa: E402
 from faultkill import KILL_POINTS, MOMENT_KILLS, cli, kill_at, kill_when, resume_and_check  # noqa: E402
 from faultserver import FaultServer  # noqa: E402
 
@@ -63,6 +65,11 @@ def moment_run(moment: str) -> dict[str, object]:
         return resume_and_check(server, out)
 
 
+def disk_run(size_kb: int) -> dict[str, object]:
+    with FaultServer() as server:
+        return full_disk_run(server, size_kb)
+
+
 def main() -> int:
     quick = "--quick" in sys.argv
     scenarios: list[tuple[str, object]] = [(f"fault: {k}", (lambda v=v: fault_run(v))) for k, v in FAULTS.items()]
@@ -71,6 +78,11 @@ def main() -> int:
     scenarios += [(f"SIGKILL at {p}", (lambda p=p: kill_run(p))) for p in points]
     moments = list(MOMENT_KILLS)[:2] if quick else list(MOMENT_KILLS)
     scenarios += [(f"SIGKILL {m}", (lambda m=m: moment_run(m))) for m in moments]
+    if can_mount():  # a real full disk needs a tmpfs (root); reported as left out otherwise
+        sizes = DISK_POINTS[:2] if quick else DISK_POINTS
+        scenarios += [(f"full disk at {kb} KiB", (lambda kb=kb: disk_run(kb))) for kb in sizes]
+    else:
+        print("full-disk scenarios left out: mounting a tmpfs needs root", file=sys.stderr)
     rows, clean, lost, tracebacks = [], 0, 0, 0
     for name, fn in scenarios:
         r = fn()  # type: ignore[operator]

@@ -7,6 +7,7 @@ do; tracebacks are for ``--debug``.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import sys
 import time
@@ -509,6 +510,8 @@ def _report_error(e: Exception) -> int:
     known = (CliError, PaperError, SessionError, BackendError, StageError, ExportError, ValueError, OSError)
     # One line, whatever the exception carried (a listing of paths becomes a list).
     msg = " ".join(str(e).split()) or type(e).__name__
+    if isinstance(e, OSError) and e.errno == errno.ENOSPC:
+        msg += "; free some space, then `papercoder resume` continues where it stopped (nothing written is lost)"
     if not isinstance(e, known):
         msg = f"{type(e).__name__}: {msg} (unexpected; rerun with --debug for the traceback and report it)"
     err.print(f"[red]error:[/] {escape(msg)}", soft_wrap=True)
