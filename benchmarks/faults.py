@@ -70,9 +70,29 @@ def disk_run(size_kb: int) -> dict[str, object]:
         return full_disk_run(server, size_kb)
 
 
+HAND_CONFIG = "# written by hand during the run\nmodel:\n  d_model: 256  # 3-model-architecture\n"
+
+
+def hand_edit_run() -> dict[str, object]:
+    """config.yaml written by hand while its call is in flight: the edit must be kept."""
+    with tempfile.TemporaryDirectory() as tmp, FaultServer() as server:
+        out = Path(tmp) / "s"
+        config = out / "planning" / "config.yaml"
+        server.on_request = lambda artifact: config.write_text(HAND_CONFIG) if artifact == "config" else None
+        r = cli("run", str(TRANSFORMER_JSON), "--out", str(out), "--model", "openai:fake", "--base-url",
+                server.base_url, "--auto-approve", "--quiet", timeout=300)
+        tb = int("Traceback" in r.stderr + r.stdout)
+        kept = config.read_text() == HAND_CONFIG
+        in_history = any(p.read_text() == HAND_CONFIG for p in (out / "history" / "config").iterdir())
+        done = r.returncode == 0 and (out / "code" / "main.py").is_file()
+        return {"completed": done, "clean": done and not tb, "lost": int(not kept) + int(not in_history),
+                "tracebacks": tb}
+
+
 def main() -> int:
     quick = "--quick" in sys.argv
     scenarios: list[tuple[str, object]] = [(f"fault: {k}", (lambda v=v: fault_run(v))) for k, v in FAULTS.items()]
+    scenarios.append(("hand edit of config during its call", hand_edit_run))
     scenarios.append(("hostile names ../, abs, CON.py", lambda: fault_run([], ["../../x.py", "/abs/y.py", "CON.py"])))
     points = KILL_POINTS[:3] if quick else KILL_POINTS
     scenarios += [(f"SIGKILL at {p}", (lambda p=p: kill_run(p))) for p in points]

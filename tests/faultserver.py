@@ -14,6 +14,7 @@ answering consumes one scripted fault, if any is queued:
     "schema"     valid JSON that misses required fields
     "endless"    a stream that keeps sending content until the client hangs up
 
+A fault written ``"ARTIFACT=fault"`` (``"logic=malformed"``) waits for that artifact's call.
 ``hostile`` replaces the architecture/logic file lists with the given names.
 """
 
@@ -25,6 +26,7 @@ import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -87,6 +89,7 @@ class FaultServer:
         self.piece_delay = 0.0  # seconds between streamed pieces (lets a test kill mid-stream)
         self.streaming = 0  # streams that have sent content and not finished yet
         self.answered = 0  # streams that finished with [DONE]
+        self.on_request: Callable[[str], None] | None = None  # called with each call's artifact
         self.lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._httpd.daemon_threads = True
@@ -128,9 +131,15 @@ class FaultServer:
             data["entry_point"] = names[0]
         return json.dumps(data)
 
-    def next_fault(self) -> str | None:
+    def next_fault(self, artifact: str = "") -> str | None:
+        """The first queued fault for this call: untargeted, or ``"ARTIFACT=fault"`` for it."""
         with self.lock:
-            return self.faults.popleft() if self.faults else None
+            for i, f in enumerate(self.faults):
+                target, _, fault = f.rpartition("=")
+                if not target or target == artifact:
+                    del self.faults[i]
+                    return fault
+            return None
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         server = self
@@ -147,9 +156,11 @@ class FaultServer:
             def do_POST(self) -> None:  # noqa: N802
                 body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))) or b"{}")
                 artifact, text = server.content(body)
-                fault = server.next_fault()
+                fault = server.next_fault(artifact)
                 with server.lock:
                     server.requests.append(artifact)
+                if server.on_request is not None:
+                    server.on_request(artifact)
                 try:
                     self._answer(body, text, fault)
                 except (BrokenPipeError, ConnectionResetError):
