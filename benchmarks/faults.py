@@ -32,6 +32,8 @@ FAULTS = {
     "schema-violating JSON": ["schema"],
     "endless output": ["endless"],
     "slower than timeout": ["slow"],
+    "keep-alives only (stall)": ["keepalive", "keepalive"],
+    "usage 500,002 tokens (flagged)": ["bigusage"],
 }
 
 

@@ -33,7 +33,7 @@ from .llm.base import (
     Request,
     Usage,
 )
-from .llm.call import Throttle, backend_cost, call_model
+from .llm.call import Throttle, backend_cost, call_model, oversize_note
 from .llm.continuation import MAX_CONTINUATIONS, continuation_request, stitch
 from .llm.limits import ModelLimits, limits_of
 from .paper.tokens import estimate_tokens
@@ -165,6 +165,8 @@ class Runner:
         on_disk = sha256_file(self.session.path(artifact_id))  # a hand edit during the call is kept
         usage, cost, calls = Usage(), 0.0, 0
         finish = "stop"
+        flagged: list[str] = []  # usage far beyond what was asked for
+        where = getattr(self.backend, "where", self.backend.spec)
 
         def ask(request: Request) -> tuple[str, object]:
             nonlocal usage, cost, calls, finish
@@ -181,8 +183,14 @@ class Runner:
                 max_attempts=self.max_attempts,
                 on_retry=lambda msg, d: self.on_event(Event("retry", artifact_id, f"{msg}; retrying in {d:.1f}s")),
                 throttle=self.throttle,
+                on_wait=lambda idle: self.on_event(
+                    Event("info", artifact_id, f"no output for {idle:.0f}s from {where}; still waiting")),
             )
             calls += 1
+            note = oversize_note(self.backend, request, c.usage)
+            if note:
+                flagged.append(note)
+                self.on_event(Event("info", artifact_id, note))
             usage = usage + c.usage
             k = backend_cost(self.backend, c.usage)
             cost = None if (k is None or cost is None) else cost + k
@@ -251,7 +259,7 @@ class Runner:
             if sha256_file(self.session.path(artifact_id)) != on_disk:
                 return self._keep_hand_edit(artifact_id, parsed.content)
             rec = self._write(artifact_id, parsed.content, feedback, input_hash, usage, cost, calls,
-                              [*built.notes, *parsed.warnings, *found])
+                              [*built.notes, *parsed.warnings, *found, *flagged])
         record_check_findings(self.session, artifact_id)  # static cross-file check
         if self.auto_approve:
             self.session.approve(artifact_id)

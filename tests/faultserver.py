@@ -13,6 +13,7 @@ answering consumes one scripted fault, if any is queued:
     "malformed"  an answer that is not JSON where JSON was asked
     "schema"     valid JSON that misses required fields
     "endless"    a stream that keeps sending content until the client hangs up
+    "bigusage"   a normal answer whose usage claims 500,002 output tokens
 
 A fault written ``"ARTIFACT=fault"`` (``"logic=malformed"``) waits for that artifact's call.
 ``hostile`` replaces the architecture/logic file lists with the given names.
@@ -222,7 +223,7 @@ class FaultServer:
                     self.wfile.flush()
                     return
                 self.wfile.write(_chunk({}, "stop"))
-                self.wfile.write(_usage_chunk(100, max(1, len(text) // 4)))
+                self.wfile.write(_usage_chunk(100, 500_002 if fault == "bigusage" else max(1, len(text) // 4)))
                 self.wfile.write(b"data: [DONE]\n\n")
                 self.wfile.flush()
                 with server.lock:

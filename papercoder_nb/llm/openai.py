@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlparse
 
@@ -132,6 +133,9 @@ class OpenAIBackend:
         self.reasoning = self.reasoning_effort  # recorded with every call
         self._window = context_window
         self._max_output = max_output
+        # A stream that sends only keep-alives (or one token an hour) never trips the
+        # client's read timeout: it is cut after this long without new content.
+        self.timeout = self.stall_seconds = float(timeout) if isinstance(timeout, (int, float)) else 600.0
         # What this server accepted so far; only ever downgraded.
         self.schema_mode = "json_schema"
         self.stream_usage = True
@@ -315,8 +319,10 @@ class OpenAIBackend:
         size, cap = 0, answer_cap(request.max_tokens)
         finish: str | None = None
         usage: Any = None
+        watch = StallWatch(self.stall_seconds, stream.close)
         try:
             for chunk in stream:
+                watch.check()
                 if cancel is not None and cancel.cancelled:
                     raise CancelledError(f"{self.spec}: cancelled by the user")
                 if getattr(chunk, "usage", None) is not None:
@@ -326,6 +332,7 @@ class OpenAIBackend:
                         continue
                     piece = choice.delta.content if choice.delta is not None else None
                     if piece:
+                        watch.touch()
                         pieces.append(piece)
                         size += len(piece)
                         if size > cap:  # an endless or runaway answer: cut it, don't grow memory
@@ -340,9 +347,14 @@ class OpenAIBackend:
         except CancelledError:
             raise
         except (self._sdk.APIError, self._http.HTTPError) as exc:
+            if watch.fired:
+                raise self._stalled() from None
             raise self._error(exc, request) from None
         finally:
+            watch.stop()
             stream.close()  # on cancel this drops the connection: no more tokens are read
+        if watch.fired:
+            raise self._stalled()
         if finish is None:  # no choice ever finished: the stream was cut
             raise _StreamCut(f"{self.where}: the stream ended before the answer finished")
         text = "".join(pieces)
@@ -354,6 +366,9 @@ class OpenAIBackend:
             latency_s=round(time.perf_counter() - started, 4),
             model=self.spec,
         )
+
+    def _stalled(self) -> _StreamCut:
+        return _StreamCut(f"{self.where}: no new content for {self.stall_seconds:g}s (the stream stalled); cut off")
 
     @staticmethod
     def _parse(text: str, request: Request, mode: str) -> Any:
@@ -378,6 +393,48 @@ class OpenAIBackend:
             output_tokens=usage.completion_tokens or 0,
             cache_read_tokens=int(cached),
         )
+
+
+class StallWatch:
+    """Closes a stream that has sent no new content for ``seconds`` (keep-alives don't count).
+
+    Closing from this thread makes the reading thread's next read fail; ``fired`` tells
+    the reader that the failure was the watchdog's."""
+
+    def __init__(self, seconds: float, close: Callable[[], None]) -> None:
+        self.seconds, self._close = seconds, close
+        self.fired = False
+        self._last = time.monotonic()
+        self._done = threading.Event()
+        threading.Thread(target=self._watch, daemon=True, name="stall-watch").start()
+
+    def touch(self) -> None:
+        self._last = time.monotonic()
+
+    def check(self) -> None:
+        """Called per chunk: a stream of empty chunks is a stall too."""
+        if time.monotonic() - self._last > self.seconds:
+            self.fired = True
+            raise self._http_error()
+
+    @staticmethod
+    def _http_error() -> Exception:
+        import httpx
+
+        return httpx.ReadError("stalled")
+
+    def stop(self) -> None:
+        self._done.set()
+
+    def _watch(self) -> None:
+        while not self._done.wait(min(1.0, self.seconds / 4)):
+            if time.monotonic() - self._last > self.seconds:
+                self.fired = True
+                try:
+                    self._close()
+                except Exception:  # already closing: the reader sees the failure either way
+                    pass
+                return
 
 
 def answer_cap(max_tokens: int) -> int:
