@@ -16,10 +16,15 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
 
 
-def _judge_backend(a: argparse.Namespace) -> Any:
+def _judge_backend(a: argparse.Namespace, session: Any = None) -> Any:
+    """The judge: ``--model`` (default: the configured model) at ``--base-url``, else at
+    the server the session recorded when the judge is of the session's provider."""
+    from ..llm.endpoint import session_base_url
     from ..llm.registry import get_backend
 
-    return get_backend(a.model or None)
+    given = getattr(a, "base_url", None)
+    url = session_base_url(session.state.base_url, session.state.model, a.model, given) if session else given
+    return get_backend(a.model or None, **({"base_url": url} if url else {}))
 
 
 def cmd_eval(a: argparse.Namespace) -> int:
@@ -27,7 +32,7 @@ def cmd_eval(a: argparse.Namespace) -> int:
     from .api import evaluate_session, list_results
 
     session = Session.open(a.dir)
-    backend = _judge_backend(a)
+    backend = _judge_backend(a, session)
     err.print(f"[dim]judging {session.root} with {backend.spec}…[/]")
     result = evaluate_session(
         session, backend, gold=a.gold, rubric=a.rubric, samples=a.samples, max_tokens=a.max_tokens,
@@ -137,6 +142,7 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--gold", help="the authors' official repository (folder): reference-based judging")
     p.add_argument("--rubric", help="a PaperBench-format rubric.json: grade each leaf instead of a 1–5 score")
     p.add_argument("--model", help="the judge model, provider:model (default: the configured model)")
+    p.add_argument("--base-url", help="the judge's OpenAI-compatible server (default: the session's, for its provider)")
     p.add_argument("--samples", type=int, default=1, help="judge answers to average (default 1; PaperCoder used 8)")
     p.add_argument("--max-tokens", type=int, help="output tokens per judge answer")
     p.add_argument("--prompts", help="a folder of prompt templates that override the shipped ones")

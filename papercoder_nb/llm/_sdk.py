@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator, Mapping
 from types import ModuleType
 from typing import Any
+from urllib.parse import urlparse
 
 import httpx
 
@@ -143,6 +144,14 @@ def _server_message(exc: Any) -> tuple[str, str]:
     if isinstance(body, Mapping) and "detail" in body:  # FastAPI-style validation errors
         return "", json.dumps(body["detail"])[:500]
     return "", str(getattr(exc, "message", None) or exc)
+
+
+def host_of(base_url: str | None, default: str) -> str:
+    """``host[:port]`` of a base URL (the provider's public host when there is none)."""
+    if not base_url:
+        return default
+    parsed = urlparse(base_url)
+    return f"{parsed.hostname or base_url}{f':{parsed.port}' if parsed.port else ''}"
 
 
 def map_sdk_error(

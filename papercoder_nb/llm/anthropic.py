@@ -32,6 +32,7 @@ from ._sdk import (
     adapt_http_client,
     conforms,
     extract_json,
+    host_of,
     map_sdk_error,
     schema_instruction,
     sdk_http_module,
@@ -145,9 +146,11 @@ class AnthropicBackend:
         self._sdk = sdk
         self._http = sdk_http_module(sdk.DefaultHttpxClient)
         self._secret = api_key or require_key(KEY_VARIABLE)
+        self.base_url = base_url or load_settings().get("ANTHROPIC_BASE_URL") or None
+        self.where = f"{self.spec} at {host_of(self.base_url, 'api.anthropic.com')}"  # errors name the host
         self._client = sdk.Anthropic(
             api_key=self._secret,
-            base_url=base_url or load_settings().get("ANTHROPIC_BASE_URL") or None,
+            base_url=self.base_url,
             timeout=timeout,
             max_retries=0,  # llm.call retries, with backoff and the budget in view
             http_client=adapt_http_client(http_client, self._http),
@@ -201,9 +204,9 @@ class AnthropicBackend:
 
     def _error(self, exc: Exception) -> BackendError:
         if isinstance(exc, self._http.HTTPError):  # raised while reading the stream
-            return RetryableError(f"{self.spec}: the stream broke off ({type(exc).__name__})")
+            return RetryableError(f"{self.where}: the stream broke off ({type(exc).__name__})")
         return map_sdk_error(
-            exc, sdk=self._sdk, spec=self.spec, key_variable=KEY_VARIABLE, secret=self._secret
+            exc, sdk=self._sdk, spec=self.where, key_variable=KEY_VARIABLE, secret=self._secret
         )
 
     def execute(
@@ -256,7 +259,7 @@ class AnthropicBackend:
         finally:
             stream.close()  # on cancel this drops the connection: no more tokens are read
         if not finished:
-            raise RetryableError(f"{self.spec}: the stream ended before message_stop")
+            raise RetryableError(f"{self.where}: the stream ended before message_stop")
         text, parsed = self._answer(request, blocks, self.structured)
         return Completion(
             text=text,

@@ -32,6 +32,7 @@ from ._sdk import (
     adapt_http_client,
     conforms,
     extract_json,
+    host_of,
     map_sdk_error,
     one_line,
     schema_instruction,
@@ -115,7 +116,7 @@ class OpenAIBackend:
         self.base_url = base_url or settings.get("OPENAI_BASE_URL") or None
         host = (urlparse(self.base_url).hostname or "") if self.base_url else "api.openai.com"
         self.official = host == "openai.com" or host.endswith(".openai.com")
-        self.where = f"{self.spec} at {host}{_port(self.base_url)}"  # every network error names the host
+        self.where = f"{self.spec} at {host_of(self.base_url, 'api.openai.com')}"  # every network error names the host
         key = api_key or settings.get(KEY_VARIABLE)
         if not key:
             key = require_key(KEY_VARIABLE) if self.official else NO_KEY
@@ -440,11 +441,6 @@ class StallWatch:
 def answer_cap(max_tokens: int) -> int:
     """Characters an answer may reach: ~4 per token, with room for a generous tokenizer."""
     return max(max_tokens, 256) * 4 * 4 + 65536
-
-
-def _port(url: str | None) -> str:
-    port = urlparse(url).port if url else None
-    return f":{port}" if port else ""
 
 
 def grammar_schema(schema: dict[str, Any], small: bool) -> dict[str, Any]:
