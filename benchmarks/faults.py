@@ -91,10 +91,37 @@ def hand_edit_run() -> dict[str, object]:
                 "tracebacks": tb}
 
 
+def batch_run(storm: int) -> dict[str, object]:
+    """Three papers (one unreadable) in a 429 storm; the same command again once it passed."""
+    from test_faults_batch import batch, failed_in, manifest
+
+    with tempfile.TemporaryDirectory() as tmp, FaultServer() as server:
+        m, out = manifest(Path(tmp)), Path(tmp) / "out"
+        server.faults.extend(["429"] * storm)
+        r1 = _captured(lambda: batch(m, out, server))
+        server.faults.clear()
+        r2 = _captured(lambda: batch(m, out, server))
+        tb = int("Traceback" in r1 + r2)
+        done = failed_in(r2) == {"broken"} and "broken" in failed_in(r1)
+        return {"completed": done, "clean": done and not tb, "lost": 0, "tracebacks": tb}
+
+
+def _captured(fn: object) -> str:
+    import contextlib
+    import io
+
+    buf = io.StringIO()
+    with contextlib.redirect_stderr(buf), contextlib.redirect_stdout(io.StringIO()):
+        fn()  # type: ignore[operator]
+    return buf.getvalue()
+
+
 def main() -> int:
     quick = "--quick" in sys.argv
     scenarios: list[tuple[str, object]] = [(f"fault: {k}", (lambda v=v: fault_run(v))) for k, v in FAULTS.items()]
     scenarios.append(("hand edit of config during its call", hand_edit_run))
+    scenarios.append(("batch: 5x429, 3 papers (1 unreadable)", lambda: batch_run(5)))
+    scenarios.append(("batch: 30x429 stops papers, then resume", lambda: batch_run(30)))
     scenarios.append(("hostile names ../, abs, CON.py", lambda: fault_run([], ["../../x.py", "/abs/y.py", "CON.py"])))
     points = KILL_POINTS[:3] if quick else KILL_POINTS
     scenarios += [(f"SIGKILL at {p}", (lambda p=p: kill_run(p))) for p in points]

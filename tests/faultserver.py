@@ -34,12 +34,14 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 from conftest import FILES, responder  # noqa: E402
+from eval_helpers import judgement  # noqa: E402
 
 from papercoder_nb.llm.base import Request  # noqa: E402
 from papercoder_nb.templates import load_prompt  # noqa: E402
 
 KINDS = ("plan", "architecture", "logic", "config", "analysis", "code")
 TASK = "# Your task\n\n"
+JUDGE = load_prompt("judge_free").strip().splitlines()[0]  # a judge call (eval, batch)
 
 
 def _opening(kind: str, template: str | None = None) -> re.Pattern[str]:
@@ -113,6 +115,8 @@ class FaultServer:
 
     # -- answers -----------------------------------------------------------------
     def content(self, body: dict[str, Any]) -> tuple[str, str]:
+        if any(JUDGE in str(m.get("content")) for m in body["messages"]):
+            return "eval.judge", judgement(4)
         users = [m["content"] for m in body["messages"] if m["role"] == "user"]
         text = users[0] if isinstance(users[0], str) else json.dumps(users[0])
         req = classify(text)

@@ -93,6 +93,22 @@ def show_result(result: Any) -> None:
         err.print(f"[yellow]note:[/] {n}")
 
 
+def _batch_backends(a: argparse.Namespace) -> Any:
+    """Backends at ``--base-url`` (for the generation model's provider) with ``--timeout``."""
+    if not (a.base_url or a.timeout):
+        return None
+    from ..llm.endpoint import provider
+    from ..llm.registry import get_backend
+
+    def make(spec: str | None) -> Any:
+        opts: dict[str, Any] = {"timeout": a.timeout} if a.timeout else {}
+        if a.base_url and spec and provider(spec) == provider(a.model):
+            opts["base_url"] = a.base_url
+        return get_backend(spec, **opts)
+
+    return make
+
+
 def cmd_batch(a: argparse.Namespace) -> int:
     from .batch import run_batch
 
@@ -101,7 +117,7 @@ def cmd_batch(a: argparse.Namespace) -> int:
             err.print(f"[cyan]{pid}[/] {msg}")
 
     res = run_batch(a.manifest, a.out, model=a.model, judge_model=a.judge_model, concurrency=a.concurrency,
-                    samples=a.samples, redo=a.redo, on_event=on_event)
+                    samples=a.samples, redo=a.redo, on_event=on_event, backend_factory=_batch_backends(a))
     from rich.table import Table
 
     t = Table(title=f"batch: {len(res.done)} done, {len(res.failed)} failed, {len(res.skipped)} skipped")
@@ -162,6 +178,8 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--concurrency", type=int, default=2, help="papers at the same time (default 2)")
     p.add_argument("--samples", type=int, default=1, help="judge samples per paper")
     p.add_argument("--redo", action="store_true", help="run papers again even if done")
+    p.add_argument("--base-url", help="an OpenAI-compatible server for --model (and a judge of its provider)")
+    p.add_argument("--timeout", type=float, help="seconds a model call may take (default 600)")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(fn=cmd_batch)
 
