@@ -116,10 +116,55 @@ def _captured(fn: object) -> str:
     return buf.getvalue()
 
 
+HOSTILE_SMOKE = """
+import glob, os, subprocess, sys, time
+subprocess.Popen(["setsid", sys.executable, "-c", "import time; time.sleep(300)", "MARKER"])
+forks = 0
+for i in range(400):
+    try:
+        if os.fork() == 0:
+            time.sleep(3)
+            os._exit(0)
+        forks += 1
+    except OSError:
+        break
+leaks = [p for p in glob.glob("/proc/[0-9]*/environ") if b"sk-bench-secret" in open(p, "rb").read()]
+users = open("/etc/passwd").read().count(chr(10))
+print("FORKS", forks, "LEAKS", len(leaks), "USERS", users)
+"""
+
+
+def sandbox_run() -> dict[str, object]:
+    """Generated code that forks 400 times, leaves a setsid daemon and hunts for the key."""
+    import os
+    import subprocess
+
+    from papercoder_nb.proclimit import PROCESS_LIMIT
+    from papercoder_nb.sandbox import smoke_run
+
+    marker = f"papercoder-bench-daemon-{os.getpid()}"
+    os.environ["OPENAI_API_KEY"] = "sk-bench-secret"
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            repo = Path(tmp) / "repo"
+            repo.mkdir()
+            (repo / "main.py").write_text(HOSTILE_SMOKE.replace("MARKER", marker))
+            r = smoke_run(repo, entry_point="main.py", args=[], timeout_s=60)
+    finally:
+        del os.environ["OPENAI_API_KEY"]
+    words = r.stdout_tail.split()
+    got = dict(zip(words[::2], words[1::2], strict=True)) if len(words) == 6 else {}
+    left = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True).stdout.split()
+    contained = (bool(got) and int(got["FORKS"]) < PROCESS_LIMIT and got["LEAKS"] == "0" and got["USERS"] == "1"
+                 and not left)
+    return {"completed": bool(r.ran), "clean": contained, "lost": 0, "tracebacks": 0}
+
+
 def main() -> int:
     quick = "--quick" in sys.argv
     scenarios: list[tuple[str, object]] = [(f"fault: {k}", (lambda v=v: fault_run(v))) for k, v in FAULTS.items()]
     scenarios.append(("hand edit of config during its call", hand_edit_run))
+    scenarios.append(("smoke: fork bomb, daemon, /proc, /etc", sandbox_run))
     scenarios.append(("batch: 5x429, 3 papers (1 unreadable)", lambda: batch_run(5)))
     scenarios.append(("batch: 30x429 stops papers, then resume", lambda: batch_run(30)))
     scenarios.append(("hostile names ../, abs, CON.py", lambda: fault_run([], ["../../x.py", "/abs/y.py", "CON.py"])))

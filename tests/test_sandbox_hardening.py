@@ -62,8 +62,11 @@ def test_no_process_outlives_the_run_and_no_secret_via_proc(tmp_path: Path, monk
     monkeypatch.setenv("OPENAI_API_KEY", "sk-parent-secret-789")
     marker = f"papercoder-daemon-{os.getpid()}-{time.time_ns()}"
     result = run(tmp_path, f"""
-        import glob, subprocess
-        subprocess.Popen(["setsid", "sh", "-c", "exec -a {marker} sleep 300"])
+        import glob, subprocess, sys
+        daemon = subprocess.Popen(["setsid", sys.executable, "-c", "import time; time.sleep(300)", "{marker}"])
+        import time
+        time.sleep(0.3)
+        print("ALIVE", daemon.poll() is None)
         found = []
         for path in glob.glob("/proc/[0-9]*/environ"):
             try:
@@ -73,7 +76,7 @@ def test_no_process_outlives_the_run_and_no_secret_via_proc(tmp_path: Path, monk
                 pass
         print("SECRET", found)
         """)
-    assert "SECRET []" in result.stdout_tail, result.stdout_tail + result.stderr_tail
+    assert "SECRET []" in result.stdout_tail and "ALIVE True" in result.stdout_tail, result.stderr_tail
     time.sleep(0.5)
     left = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True).stdout.split()
     assert left == [], "a daemon started by the code outlived the smoke run"
@@ -85,9 +88,13 @@ def test_without_bubblewrap_a_setsid_daemon_does_not_outlive_the_run_either(tmp_
     if probe.how == "none" or probe.nproc is not None:
         pytest.skip("needs a pids cgroup (root) to find processes that left the group")
     marker = f"papercoder-daemon-{os.getpid()}-{time.time_ns()}"
-    run(tmp_path, f"""
-        import subprocess
-        subprocess.Popen(["setsid", "sh", "-c", "exec -a {marker} sleep 300"])
+    result = run(tmp_path, f"""
+        import subprocess, sys
+        daemon = subprocess.Popen(["setsid", sys.executable, "-c", "import time; time.sleep(300)", "{marker}"])
+        import time
+        time.sleep(0.3)
+        print("ALIVE", daemon.poll() is None)
         """, use_bwrap=False)
+    assert "ALIVE True" in result.stdout_tail, result.stderr_tail
     time.sleep(0.5)
     assert subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True).stdout.split() == []
