@@ -29,6 +29,7 @@ from typing import Any
 from ..extract import ExtractError
 from ..extract import extract_json as extract_object
 from ._sdk import (
+    StallWatch,
     adapt_http_client,
     conforms,
     extract_json,
@@ -147,6 +148,8 @@ class AnthropicBackend:
         self._http = sdk_http_module(sdk.DefaultHttpxClient)
         self._secret = api_key or require_key(KEY_VARIABLE)
         self.base_url = base_url or load_settings().get("ANTHROPIC_BASE_URL") or None
+        # Pings keep a stalled stream under the read timeout: cut after this long without content.
+        self.stall_seconds = float(timeout) if isinstance(timeout, (int, float)) else 600.0
         self.where = f"{self.spec} at {host_of(self.base_url, 'api.anthropic.com')}"  # errors name the host
         self._client = sdk.Anthropic(
             api_key=self._secret,
@@ -202,6 +205,9 @@ class AnthropicBackend:
             params["tool_choice"] = {"type": "auto"} if self.reasoning else {"type": "tool", "name": name}
         return params
 
+    def _stalled(self) -> RetryableError:
+        return RetryableError(f"{self.where}: no new content for {self.stall_seconds:g}s (the stream stalled); cut off")
+
     def _error(self, exc: Exception) -> BackendError:
         if isinstance(exc, self._http.HTTPError):  # raised while reading the stream
             return RetryableError(f"{self.where}: the stream broke off ({type(exc).__name__})")
@@ -226,8 +232,10 @@ class AnthropicBackend:
         counts: dict[str, int] = {}
         stop_reason: str | None = None
         finished = False
+        watch = StallWatch(self.stall_seconds, stream.close)
         try:
             for event in stream:
+                watch.check()
                 if cancel is not None and cancel.cancelled:
                     raise CancelledError(f"{self.spec}: cancelled by the user")
                 kind = event.type
@@ -239,6 +247,7 @@ class AnthropicBackend:
                     if block.type == "text" and block.text:
                         blocks[event.index]["chunks"].append(block.text)
                 elif kind == "content_block_delta":
+                    watch.touch()  # text, JSON or thinking: progress (pings are not)
                     delta = event.delta
                     piece = getattr(delta, "text", None) if delta.type == "text_delta" else None
                     if delta.type == "input_json_delta":
@@ -255,9 +264,18 @@ class AnthropicBackend:
         except CancelledError:
             raise
         except (self._sdk.APIError, self._http.HTTPError) as exc:
+            if watch.fired:
+                raise self._stalled() from None
             raise self._error(exc) from None
+        except Exception:  # a read on the stream the watchdog closed fails in its own way
+            if watch.fired:
+                raise self._stalled() from None
+            raise
         finally:
+            watch.stop()
             stream.close()  # on cancel this drops the connection: no more tokens are read
+        if watch.fired:
+            raise self._stalled()
         if not finished:
             raise RetryableError(f"{self.where}: the stream ended before message_stop")
         text, parsed = self._answer(request, blocks, self.structured)

@@ -21,7 +21,6 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlparse
 
@@ -29,6 +28,7 @@ from ..extract import ExtractError
 from ..extract import extract_json as extract_object
 from ..paper.tokens import estimate_tokens
 from ._sdk import (
+    StallWatch,
     adapt_http_client,
     conforms,
     extract_json,
@@ -351,6 +351,10 @@ class OpenAIBackend:
             if watch.fired:
                 raise self._stalled() from None
             raise self._error(exc, request) from None
+        except Exception:  # a read on the stream the watchdog closed fails in its own way
+            if watch.fired:
+                raise self._stalled() from None
+            raise
         finally:
             watch.stop()
             stream.close()  # on cancel this drops the connection: no more tokens are read
@@ -394,48 +398,6 @@ class OpenAIBackend:
             output_tokens=usage.completion_tokens or 0,
             cache_read_tokens=int(cached),
         )
-
-
-class StallWatch:
-    """Closes a stream that has sent no new content for ``seconds`` (keep-alives don't count).
-
-    Closing from this thread makes the reading thread's next read fail; ``fired`` tells
-    the reader that the failure was the watchdog's."""
-
-    def __init__(self, seconds: float, close: Callable[[], None]) -> None:
-        self.seconds, self._close = seconds, close
-        self.fired = False
-        self._last = time.monotonic()
-        self._done = threading.Event()
-        threading.Thread(target=self._watch, daemon=True, name="stall-watch").start()
-
-    def touch(self) -> None:
-        self._last = time.monotonic()
-
-    def check(self) -> None:
-        """Called per chunk: a stream of empty chunks is a stall too."""
-        if time.monotonic() - self._last > self.seconds:
-            self.fired = True
-            raise self._http_error()
-
-    @staticmethod
-    def _http_error() -> Exception:
-        import httpx
-
-        return httpx.ReadError("stalled")
-
-    def stop(self) -> None:
-        self._done.set()
-
-    def _watch(self) -> None:
-        while not self._done.wait(min(1.0, self.seconds / 4)):
-            if time.monotonic() - self._last > self.seconds:
-                self.fired = True
-                try:
-                    self._close()
-                except Exception:  # already closing: the reader sees the failure either way
-                    pass
-                return
 
 
 def answer_cap(max_tokens: int) -> int:
