@@ -3,7 +3,8 @@
     python benchmarks/faults.py [--quick]
 
 Each scenario runs ``papercoder`` against ``tests/faultserver.py`` (127.0.0.1 only) with a
-scripted fault, or SIGKILLs it the instant a file appears and resumes against a healthy
+scripted fault, SIGKILLs it (the instant a file appears, mid-stream, between calls) or fills
+a real small disk (tmpfs, root only) and resumes against a healthy
 server. Columns: runs, completed, stopped cleanly (completed, or a one-line error with no
 traceback), versions lost (a history entry or current version missing). Bounded in time:
 every request loop and subprocess has a limit.
@@ -19,7 +20,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from conftest import TRANSFORMER_JSON  # noqa: E402
-from faultkill import KILL_POINTS, cli, kill_at, resume_and_check  # noqa: E402
+from faultdisk import DISK_POINTS, can_mount, full_disk_run  # noqa: E402
+from faultkill import KILL_POINTS, MOMENT_KILLS, cli, kill_at, kill_when, resume_and_check  # noqa: E402
 from faultserver import FaultServer  # noqa: E402
 
 FAULTS = {
@@ -30,6 +32,8 @@ FAULTS = {
     "schema-violating JSON": ["schema"],
     "endless output": ["endless"],
     "slower than timeout": ["slow"],
+    "keep-alives only (stall)": ["keepalive", "keepalive"],
+    "usage 500,002 tokens (flagged)": ["bigusage"],
 }
 
 
@@ -54,12 +58,125 @@ def kill_run(point: str) -> dict[str, object]:
         return resume_and_check(server, out)
 
 
+def moment_run(moment: str) -> dict[str, object]:
+    with tempfile.TemporaryDirectory() as tmp, FaultServer() as server:
+        server.delay = 0.02
+        out = Path(tmp) / "s"
+        kill_when(server, out, MOMENT_KILLS[moment](server))
+        server.piece_delay = 0.0
+        return resume_and_check(server, out)
+
+
+def disk_run(size_kb: int) -> dict[str, object]:
+    with FaultServer() as server:
+        return full_disk_run(server, size_kb)
+
+
+HAND_CONFIG = "# written by hand during the run\nmodel:\n  d_model: 256  # 3-model-architecture\n"
+
+
+def hand_edit_run() -> dict[str, object]:
+    """config.yaml written by hand while its call is in flight: the edit must be kept."""
+    with tempfile.TemporaryDirectory() as tmp, FaultServer() as server:
+        out = Path(tmp) / "s"
+        config = out / "planning" / "config.yaml"
+        server.on_request = lambda artifact: config.write_text(HAND_CONFIG) if artifact == "config" else None
+        r = cli("run", str(TRANSFORMER_JSON), "--out", str(out), "--model", "openai:fake", "--base-url",
+                server.base_url, "--auto-approve", "--quiet", timeout=300)
+        tb = int("Traceback" in r.stderr + r.stdout)
+        kept = config.read_text() == HAND_CONFIG
+        in_history = any(p.read_text() == HAND_CONFIG for p in (out / "history" / "config").iterdir())
+        done = r.returncode == 0 and (out / "code" / "main.py").is_file()
+        return {"completed": done, "clean": done and not tb, "lost": int(not kept) + int(not in_history),
+                "tracebacks": tb}
+
+
+def batch_run(storm: int) -> dict[str, object]:
+    """Three papers (one unreadable) in a 429 storm; the same command again once it passed."""
+    from test_faults_batch import batch, failed_in, manifest
+
+    with tempfile.TemporaryDirectory() as tmp, FaultServer() as server:
+        m, out = manifest(Path(tmp)), Path(tmp) / "out"
+        server.faults.extend(["429"] * storm)
+        r1 = _captured(lambda: batch(m, out, server))
+        server.faults.clear()
+        r2 = _captured(lambda: batch(m, out, server))
+        tb = int("Traceback" in r1 + r2)
+        done = failed_in(r2) == {"broken"} and "broken" in failed_in(r1)
+        return {"completed": done, "clean": done and not tb, "lost": 0, "tracebacks": tb}
+
+
+def _captured(fn: object) -> str:
+    import contextlib
+    import io
+
+    buf = io.StringIO()
+    with contextlib.redirect_stderr(buf), contextlib.redirect_stdout(io.StringIO()):
+        fn()  # type: ignore[operator]
+    return buf.getvalue()
+
+
+HOSTILE_SMOKE = """
+import glob, os, subprocess, sys, time
+subprocess.Popen(["setsid", sys.executable, "-c", "import time; time.sleep(300)", "MARKER"])
+forks = 0
+for i in range(400):
+    try:
+        if os.fork() == 0:
+            time.sleep(3)
+            os._exit(0)
+        forks += 1
+    except OSError:
+        break
+leaks = [p for p in glob.glob("/proc/[0-9]*/environ") if b"sk-bench-secret" in open(p, "rb").read()]
+users = open("/etc/passwd").read().count(chr(10))
+print("FORKS", forks, "LEAKS", len(leaks), "USERS", users)
+"""
+
+
+def sandbox_run() -> dict[str, object]:
+    """Generated code that forks 400 times, leaves a setsid daemon and hunts for the key."""
+    import os
+    import subprocess
+
+    from papercoder_nb.verify.proclimit import PROCESS_LIMIT
+    from papercoder_nb.verify.sandbox import smoke_run
+
+    marker = f"papercoder-bench-daemon-{os.getpid()}"
+    os.environ["OPENAI_API_KEY"] = "sk-bench-secret"
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            repo = Path(tmp) / "repo"
+            repo.mkdir()
+            (repo / "main.py").write_text(HOSTILE_SMOKE.replace("MARKER", marker))
+            r = smoke_run(repo, entry_point="main.py", args=[], timeout_s=60)
+    finally:
+        del os.environ["OPENAI_API_KEY"]
+    words = r.stdout_tail.split()
+    got = dict(zip(words[::2], words[1::2], strict=True)) if len(words) == 6 else {}
+    left = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True).stdout.split()
+    contained = (bool(got) and int(got["FORKS"]) < PROCESS_LIMIT and got["LEAKS"] == "0" and got["USERS"] == "1"
+                 and not left)
+    return {"completed": bool(r.ran), "clean": contained, "lost": 0, "tracebacks": 0}
+
+
 def main() -> int:
     quick = "--quick" in sys.argv
     scenarios: list[tuple[str, object]] = [(f"fault: {k}", (lambda v=v: fault_run(v))) for k, v in FAULTS.items()]
+    scenarios.append(("hand edit of config during its call", hand_edit_run))
+    scenarios.append(("smoke: fork bomb, daemon, /proc, /etc", sandbox_run))
+    scenarios.append(("batch: 5x429, 3 papers (1 unreadable)", lambda: batch_run(5)))
+    scenarios.append(("batch: 30x429 stops papers, then resume", lambda: batch_run(30)))
     scenarios.append(("hostile names ../, abs, CON.py", lambda: fault_run([], ["../../x.py", "/abs/y.py", "CON.py"])))
     points = KILL_POINTS[:3] if quick else KILL_POINTS
     scenarios += [(f"SIGKILL at {p}", (lambda p=p: kill_run(p))) for p in points]
+    moments = list(MOMENT_KILLS)[:2] if quick else list(MOMENT_KILLS)
+    scenarios += [(f"SIGKILL {m}", (lambda m=m: moment_run(m))) for m in moments]
+    if can_mount():  # a real full disk needs a tmpfs (root); reported as left out otherwise
+        sizes = DISK_POINTS[:2] if quick else DISK_POINTS
+        scenarios += [(f"full disk at {kb} KiB", (lambda kb=kb: disk_run(kb))) for kb in sizes]
+    else:
+        print("full-disk scenarios left out: mounting a tmpfs needs root", file=sys.stderr)
     rows, clean, lost, tracebacks = [], 0, 0, 0
     for name, fn in scenarios:
         r = fn()  # type: ignore[operator]

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import difflib
-import json
 from dataclasses import dataclass
 
-from .store import Session
+from .store import Session, read_jsonl
 
 
 @dataclass(frozen=True)
@@ -24,8 +23,7 @@ def versions(session: Session, artifact_id: str) -> list[Version]:
     if not log.is_file():
         return []
     out = []
-    for line in log.read_text(encoding="utf-8").splitlines():
-        e = json.loads(line) if line.strip() else {}
+    for e in read_jsonl(log):  # a record torn by a kill or a full disk is skipped
         if e.get("artifact") == artifact_id:
             out.append(Version(e["version"], e.get("by", ""), e.get("model", ""), e.get("at", ""), e["file"]))
     return out

@@ -21,6 +21,7 @@ from typing import Literal
 
 from .artifacts import PLANNING
 from .budget import Budget, BudgetExceeded, StageError  # the errors live beside the budget
+from .fsutil import sha256_file
 from .graph import nodes, statuses
 from .llm.base import (
     Backend,
@@ -32,7 +33,7 @@ from .llm.base import (
     Request,
     Usage,
 )
-from .llm.call import Throttle, backend_cost, call_model
+from .llm.call import Throttle, backend_cost, call_model, oversize_note
 from .llm.continuation import MAX_CONTINUATIONS, continuation_request, stitch
 from .llm.limits import ModelLimits, limits_of
 from .paper.tokens import estimate_tokens
@@ -161,8 +162,11 @@ class Runner:
         self.budget.check(self.session, built.request)
         self.on_event(Event("start", artifact_id, "; ".join(built.notes)))
         input_hash = self._input_hash(artifact_id)
+        on_disk = sha256_file(self.session.path(artifact_id))  # a hand edit during the call is kept
         usage, cost, calls = Usage(), 0.0, 0
         finish = "stop"
+        flagged: list[str] = []  # usage far beyond what was asked for
+        where = getattr(self.backend, "where", self.backend.spec)
 
         def ask(request: Request) -> tuple[str, object]:
             nonlocal usage, cost, calls, finish
@@ -179,8 +183,14 @@ class Runner:
                 max_attempts=self.max_attempts,
                 on_retry=lambda msg, d: self.on_event(Event("retry", artifact_id, f"{msg}; retrying in {d:.1f}s")),
                 throttle=self.throttle,
+                on_wait=lambda idle: self.on_event(
+                    Event("info", artifact_id, f"no output for {idle:.0f}s from {where}; still waiting")),
             )
             calls += 1
+            note = oversize_note(self.backend, request, c.usage)
+            if note:
+                flagged.append(note)
+                self.on_event(Event("info", artifact_id, note))
             usage = usage + c.usage
             k = backend_cost(self.backend, c.usage)
             cost = None if (k is None or cost is None) else cost + k
@@ -245,9 +255,24 @@ class Runner:
         found = self._import_notes(spec.kind, spec.file, parsed.content)
         for note in found:
             self.on_event(Event("info", artifact_id, note))
-        rec = self.session.write(
+        with self.session.lock:
+            if sha256_file(self.session.path(artifact_id)) != on_disk:
+                return self._keep_hand_edit(artifact_id, parsed.content)
+            rec = self._write(artifact_id, parsed.content, feedback, input_hash, usage, cost, calls,
+                              [*built.notes, *parsed.warnings, *found, *flagged])
+        checked = record_check_findings(self.session, artifact_id)  # static cross-file check
+        if checked:
+            self.on_event(Event("info", artifact_id, f"fails {len(checked)} static check(s): {checked[0]}"))
+        if self.auto_approve:
+            self.session.approve(artifact_id)
+        self.on_event(Event("done", artifact_id, "; ".join(parsed.warnings), usage=usage, cost_usd=cost))
+        return rec
+
+    def _write(self, artifact_id: str, content: str, feedback: str | None, input_hash: str,
+               usage: Usage, cost: float | None, calls: int, warnings: list[str]) -> ArtifactRecord:
+        return self.session.write(
             artifact_id,
-            parsed.content,
+            content,
             by="model",
             input_hash=input_hash,
             model=self.backend.spec,
@@ -255,14 +280,19 @@ class Runner:
             cost_usd=cost,
             calls=calls,
             feedback=feedback,
-            warnings=[*built.notes, *parsed.warnings, *found],
+            warnings=warnings,
         )
-        checked = record_check_findings(self.session, artifact_id)  # static cross-file check
-        if checked:
-            self.on_event(Event("info", artifact_id, f"fails {len(checked)} static check(s): {checked[0]}"))
-        if self.auto_approve:
-            self.session.approve(artifact_id)
-        self.on_event(Event("done", artifact_id, "; ".join(parsed.warnings), usage=usage, cost_usd=cost))
+
+    def _keep_hand_edit(self, artifact_id: str, answer: str) -> ArtifactRecord:
+        """The file was edited (or created) by hand while its call was running: the edit
+        wins and goes into history; the model's answer is kept beside, not written over it."""
+        self.session.sync_edits()
+        saved = self._save_rejected(artifact_id, answer)
+        msg = f"kept your edit of {artifact_id} made while it was generating; the model's answer is in {saved}"
+        self.on_event(Event("info", artifact_id, msg))
+        self.on_event(Event("done", artifact_id, msg))
+        rec = self.session.record(artifact_id)
+        assert rec is not None  # sync_edits adopted the file
         return rec
 
     def _input_hash(self, artifact_id: str) -> str:
@@ -365,6 +395,11 @@ class Runner:
                 return False
             st = statuses(self.session, self.prompt_dir)
         if st[aid] != "approved":
+            problem = self._edit_problem(aid) if self.auto_approve else None
+            if problem:  # a hand edit that breaks the artifact is not approved and built on
+                result.failed[aid] = problem
+                self.on_event(Event("error", aid, problem))
+                return False
             if self.auto_approve:
                 self.session.approve(aid)
             else:
@@ -372,6 +407,17 @@ class Runner:
                 self.on_event(Event("waiting", aid, f"review and approve {aid}"))
                 return False
         return True
+
+    def _edit_problem(self, aid: str) -> str | None:
+        """Why a hand-edited design artifact can't be approved as it is (later stages parse it)."""
+        rec, text = self.session.record(aid), self.session.read(aid)
+        if aid not in ("architecture", "logic", "config") or rec is None or rec.by != "user" or text is None:
+            return None
+        try:
+            spec_for(aid).parse(text, None)
+        except ValueError as e:
+            return f"{aid}: your edit of {self.session.path(aid)} is not valid ({e}); fix it, then resume"
+        return None
 
     def _blocked_inputs(self, aid: str, st: dict[str, str]) -> list[str]:
         graph = {n.id: n for n in nodes(self.session)}

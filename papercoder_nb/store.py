@@ -24,7 +24,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, model_serializer
 
 from .artifacts import PLANNING_FILES
-from .fsutil import atomic_write_json, atomic_write_text, sha256_file, sha256_text
+from .fsutil import append_line, atomic_write_json, atomic_write_text, sha256_file, sha256_text
 from .llm.base import Usage
 from .paper import Paper
 
@@ -301,9 +301,9 @@ class Session:
         stamp = now().replace(":", "").replace("-", "")
         p = folder / f"{n:04d}-{stamp}-{by}{ext}"
         atomic_write_text(p, text)
-        with open(self.root / "history" / "log.jsonl", "a", encoding="utf-8") as log:
-            log.write(json.dumps({"artifact": artifact_id, "version": n, "file": p.relative_to(self.root).as_posix(),
-                                  "by": by, "model": model, "at": now(), "sha256": sha256_text(text)}) + "\n")
+        append_line(self.root / "history" / "log.jsonl",
+                    json.dumps({"artifact": artifact_id, "version": n, "file": p.relative_to(self.root).as_posix(),
+                                "by": by, "model": model, "at": now(), "sha256": sha256_text(text)}))
         return p
 
     def history(self, artifact_id: str) -> list[Path]:
@@ -318,11 +318,7 @@ class Session:
     # -- calls and answers -----------------------------------------------------
     def log_call(self, entry: dict[str, Any]) -> None:
         with self.lock:
-            path = self.root / "calls.jsonl"
-            torn = _ends_without_newline(path)  # a record cut by a kill or a full disk
-            with open(path, "a", encoding="utf-8") as f:
-                f.write(("\n" if torn else "") + json.dumps(entry, ensure_ascii=False) + "\n")
-                f.flush()
+            append_line(self.root / "calls.jsonl", json.dumps(entry, ensure_ascii=False))
             u = Usage.model_validate(entry.get("usage") or {})
             self.state.usage = self.state.usage + u
             c = entry.get("cost_usd")
@@ -345,15 +341,6 @@ class Session:
     def save(self) -> None:
         with self.lock:
             atomic_write_json(self.root / "session.json", self.state.model_dump(mode="json"))
-
-
-def _ends_without_newline(path: Path) -> bool:
-    try:
-        with open(path, "rb") as f:
-            f.seek(-1, 2)
-            return f.read(1) != b"\n"
-    except OSError:  # missing or empty
-        return False
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:

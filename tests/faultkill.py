@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from conftest import TRANSFORMER_JSON
@@ -19,7 +20,7 @@ from papercoder_nb.store import Session, read_jsonl
 KILL_POINTS = [
     "paper/paper.json", "session.json", "planning/plan.md", "planning/architecture.json",
     "planning/logic.json", "planning/config.yaml", "analysis/model.py.md", "code/utils.py",
-    "code/main.py",
+    "code/main.py", "calls.jsonl", "history/log.jsonl",
 ]
 
 
@@ -31,6 +32,12 @@ def cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
 
 def kill_at(server: FaultServer, out: Path, point: str, limit: float = 60) -> bool:
     """Start a run and SIGKILL it as soon as ``out/point`` exists; True if it was killed."""
+    target = out / point
+    return kill_when(server, out, target.exists, limit)
+
+
+def kill_when(server: FaultServer, out: Path, when: Callable[[], bool], limit: float = 60) -> bool:
+    """Start a run and SIGKILL it as soon as ``when()`` holds; True if it was killed."""
     env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL")}
     proc = subprocess.Popen(
         [sys.executable, "-m", "papercoder_nb.cli", "run", str(TRANSFORMER_JSON), "--out", str(out),
@@ -38,9 +45,8 @@ def kill_at(server: FaultServer, out: Path, point: str, limit: float = 60) -> bo
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
     )
     end = time.monotonic() + limit
-    target = out / point
     while proc.poll() is None and time.monotonic() < end:
-        if target.exists():
+        if when():
             proc.send_signal(signal.SIGKILL)
             proc.wait()
             return True
@@ -49,6 +55,28 @@ def kill_at(server: FaultServer, out: Path, point: str, limit: float = 60) -> bo
         proc.kill()
         proc.wait()
     return False
+
+
+def mid_stream(server: FaultServer, nth: int) -> Callable[[], bool]:
+    """True while the ``nth`` call's answer (1-based) is being streamed."""
+    server.piece_delay = 0.01
+    return lambda: server.streaming > 0 and len(server.requests) >= nth
+
+
+def between_calls(server: FaultServer, nth: int) -> Callable[[], bool]:
+    """True once ``nth`` answers are complete and no other is on the wire (serial run)."""
+    return lambda: server.answered >= nth and server.streaming == 0
+
+
+# Kills that are not tied to a file: during the nth answer's stream, or just after it.
+MOMENT_KILLS: dict[str, Callable[[FaultServer], Callable[[], bool]]] = {
+    "mid-stream of call 1 (plan)": lambda s: mid_stream(s, 1),
+    "mid-stream of call 3 (logic)": lambda s: mid_stream(s, 3),
+    "mid-stream of call 8 (code)": lambda s: mid_stream(s, 8),
+    "between calls 1 and 2": lambda s: between_calls(s, 1),
+    "between calls 4 and 5": lambda s: between_calls(s, 4),
+    "between calls 9 and 10": lambda s: between_calls(s, 9),
+}
 
 
 def resume_and_check(server: FaultServer, out: Path) -> dict[str, object]:

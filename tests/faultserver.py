@@ -13,7 +13,9 @@ answering consumes one scripted fault, if any is queued:
     "malformed"  an answer that is not JSON where JSON was asked
     "schema"     valid JSON that misses required fields
     "endless"    a stream that keeps sending content until the client hangs up
+    "bigusage"   a normal answer whose usage claims 500,002 output tokens
 
+A fault written ``"ARTIFACT=fault"`` (``"logic=malformed"``) waits for that artifact's call.
 ``hostile`` replaces the architecture/logic file lists with the given names.
 """
 
@@ -25,18 +27,21 @@ import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 from conftest import FILES, responder  # noqa: E402
+from eval_helpers import judgement  # noqa: E402
 
 from papercoder_nb.llm.base import Request  # noqa: E402
 from papercoder_nb.templates import load_prompt  # noqa: E402
 
 KINDS = ("plan", "architecture", "logic", "config", "analysis", "code")
 TASK = "# Your task\n\n"
+JUDGE = load_prompt("judge_free").strip().splitlines()[0]  # a judge call (eval, batch)
 
 
 def _opening(kind: str, template: str | None = None) -> re.Pattern[str]:
@@ -84,6 +89,10 @@ class FaultServer:
         self.hostile: list[str] | None = None
         self.delay = 0.0  # seconds before every answer (lets a test kill a run mid-way)
         self.requests: list[str] = []  # artifact of every request, faults included
+        self.piece_delay = 0.0  # seconds between streamed pieces (lets a test kill mid-stream)
+        self.streaming = 0  # streams that have sent content and not finished yet
+        self.answered = 0  # streams that finished with [DONE]
+        self.on_request: Callable[[str], None] | None = None  # called with each call's artifact
         self.lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._httpd.daemon_threads = True
@@ -106,6 +115,8 @@ class FaultServer:
 
     # -- answers -----------------------------------------------------------------
     def content(self, body: dict[str, Any]) -> tuple[str, str]:
+        if any(JUDGE in str(m.get("content")) for m in body["messages"]):
+            return "eval.judge", judgement(4)
         users = [m["content"] for m in body["messages"] if m["role"] == "user"]
         text = users[0] if isinstance(users[0], str) else json.dumps(users[0])
         req = classify(text)
@@ -125,9 +136,15 @@ class FaultServer:
             data["entry_point"] = names[0]
         return json.dumps(data)
 
-    def next_fault(self) -> str | None:
+    def next_fault(self, artifact: str = "") -> str | None:
+        """The first queued fault for this call: untargeted, or ``"ARTIFACT=fault"`` for it."""
         with self.lock:
-            return self.faults.popleft() if self.faults else None
+            for i, f in enumerate(self.faults):
+                target, _, fault = f.rpartition("=")
+                if not target or target == artifact:
+                    del self.faults[i]
+                    return fault
+            return None
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         server = self
@@ -144,9 +161,11 @@ class FaultServer:
             def do_POST(self) -> None:  # noqa: N802
                 body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))) or b"{}")
                 artifact, text = server.content(body)
-                fault = server.next_fault()
+                fault = server.next_fault(artifact)
                 with server.lock:
                     server.requests.append(artifact)
+                if server.on_request is not None:
+                    server.on_request(artifact)
                 try:
                     self._answer(body, text, fault)
                 except (BrokenPipeError, ConnectionResetError):
@@ -194,15 +213,25 @@ class FaultServer:
                 pieces = [text[i:i + 64] for i in range(0, len(text), 64)]
                 if fault == "cut":
                     pieces = pieces[: max(1, len(pieces) // 2)]
-                for p in pieces:
-                    self.wfile.write(_chunk({"content": p}))
+                with server.lock:
+                    server.streaming += 1
+                try:
+                    for p in pieces:
+                        self.wfile.write(_chunk({"content": p}))
+                        self.wfile.flush()
+                        time.sleep(server.piece_delay)
+                finally:
+                    with server.lock:
+                        server.streaming -= 1
                 if fault == "cut":
                     self.wfile.flush()
                     return
                 self.wfile.write(_chunk({}, "stop"))
-                self.wfile.write(_usage_chunk(100, max(1, len(text) // 4)))
+                self.wfile.write(_usage_chunk(100, 500_002 if fault == "bigusage" else max(1, len(text) // 4)))
                 self.wfile.write(b"data: [DONE]\n\n")
                 self.wfile.flush()
+                with server.lock:
+                    server.answered += 1
 
             def _json(self, code: int, data: dict[str, Any], headers: dict[str, str] | None = None) -> None:
                 raw = json.dumps(data).encode()

@@ -615,3 +615,28 @@ def test_known_claude_limits() -> None:
     assert backend(Server(), model="claude-sonnet-4-6", max_output=10_000).max_output == 10_000  # --max-output
     no_thinking = backend(Server())
     assert "thinking" not in no_thinking.params(simple_request())
+
+
+class PingsOnly(SSE):
+    """message_start, then only pings (a stalled stream the read timeout never trips)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__([message_start(input_tokens=10)])
+        self.seconds = seconds
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from super().__iter__()
+        import time
+
+        end = time.monotonic() + self.seconds
+        while time.monotonic() < end and not self.closed:
+            time.sleep(0.1)
+            yield b'event: ping\ndata: {"type": "ping"}\n\n'
+
+
+def test_a_stream_of_only_pings_is_cut_as_stalled() -> None:
+    stream = PingsOnly(seconds=20.0)
+    b = backend(Server(sse(stream)), timeout=1.0)
+    with pytest.raises(RetryableError, match=r"no new content for 1s \(the stream stalled\)"):
+        b.execute(simple_request())
+    assert stream.closed

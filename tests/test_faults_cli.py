@@ -50,7 +50,7 @@ def start(capsys, server: FaultServer, out: Path, *extra: str) -> tuple[int, str
 
 
 def test_a_run_survives_429s_5xx_cut_streams_and_bad_json(tmp_path: Path, capsys, server: FaultServer) -> None:
-    server.faults.extend(["429", "503", "500", "cut", "schema", "malformed"])
+    server.faults.extend(["429", "503", "500", "cut", "architecture=schema", "logic=malformed"])
     code, out, err = start(capsys, server, tmp_path / "s")
     assert code == 0, err
     state = json.loads((tmp_path / "s" / "session.json").read_text())

@@ -250,8 +250,13 @@ class Workbench:
     def _get_backend(self) -> Backend:
         if self.backend is not None:
             return self.backend
-        spec, options = self.model_box.spec, self.model_box.backend_options()
-        key = f"{spec}|{options.get('reasoning', '')}"
+        spec, options = self.model_box.spec, dict(self.model_box.backend_options())
+        if self.session is not None:  # the server the session talked to, for the same provider
+            from papercoder_nb.llm.endpoint import session_base_url
+
+            url = session_base_url(self.session.state.base_url, self.session.state.model, spec)
+            options.update({"base_url": url} if url else {})
+        key = f"{spec}|{options.get('reasoning', '')}|{options.get('base_url', '')}"
         if key not in self._backends:
             from papercoder_nb.llm.registry import get_backend
 

@@ -14,6 +14,7 @@ from rich.markup import escape
 from ..budget import Budget
 from ..errors import CliError
 from ..llm.base import CancelToken
+from ..llm.endpoint import session_base_url
 from ..llm.registry import get_backend
 from ..model_options import (
     add_budget_options,
@@ -62,8 +63,8 @@ def _backend(a: argparse.Namespace, session: Session | None = None) -> Any:
     spec = getattr(a, "model", None) or (session.state.model if session else None) or None
     opts: dict[str, Any] = backend_options(a)
     recorded = session.state.base_url if session else ""
-    same_provider = bool(session and spec and spec.partition(":")[0] == session.state.model.partition(":")[0])
-    url = getattr(a, "base_url", None) or (recorded if same_provider else "")
+    url = session_base_url(recorded, session.state.model, spec, getattr(a, "base_url", None)) if session else \
+        getattr(a, "base_url", None)
     if url:
         opts["base_url"] = url
     if recorded and getattr(a, "base_url", None) and a.base_url != recorded:

@@ -9,6 +9,7 @@ and what to do. Tracebacks are for ``--debug``.
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 
 from rich.console import Console
@@ -64,6 +65,8 @@ def _report_error(e: Exception) -> int:
              ValueError, OSError)
     # One line, whatever the exception carried (a listing of paths becomes a list).
     msg = " ".join(str(e).split()) or type(e).__name__
+    if isinstance(e, OSError) and e.errno == errno.ENOSPC:
+        msg += "; free some space, then `papercoder resume` continues where it stopped (nothing written is lost)"
     if not isinstance(e, known):
         msg = f"{type(e).__name__}: {msg} (unexpected; rerun with --debug for the traceback and report it)"
     err.print(f"[red]error:[/] {escape(msg)}", soft_wrap=True)

@@ -17,10 +17,15 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
 
 
-def _judge_backend(a: argparse.Namespace) -> Any:
+def _judge_backend(a: argparse.Namespace, session: Any = None) -> Any:
+    """The judge: ``--model`` (default: the configured model) at ``--base-url``, else at
+    the server the session recorded when the judge is of the session's provider."""
+    from ..llm.endpoint import session_base_url
     from ..llm.registry import get_backend
 
-    return get_backend(a.model or None)
+    given = getattr(a, "base_url", None)
+    url = session_base_url(session.state.base_url, session.state.model, a.model, given) if session else given
+    return get_backend(a.model or None, **({"base_url": url} if url else {}))
 
 
 def cmd_eval(a: argparse.Namespace) -> int:
@@ -28,7 +33,7 @@ def cmd_eval(a: argparse.Namespace) -> int:
     from .api import evaluate_session, list_results
 
     session = Session.open(a.dir)
-    backend = _judge_backend(a)
+    backend = _judge_backend(a, session)
     err.print(f"[dim]judging {session.root} with {backend.spec}…[/]")
     result = evaluate_session(
         session, backend, gold=a.gold, rubric=a.rubric, samples=a.samples, max_tokens=a.max_tokens,
@@ -89,6 +94,22 @@ def show_result(result: Any) -> None:
         err.print(f"[yellow]note:[/] {n}")
 
 
+def _batch_backends(a: argparse.Namespace) -> Any:
+    """Backends at ``--base-url`` (for the generation model's provider) with ``--timeout``."""
+    if not (a.base_url or a.timeout):
+        return None
+    from ..llm.endpoint import provider
+    from ..llm.registry import get_backend
+
+    def make(spec: str | None) -> Any:
+        opts: dict[str, Any] = {"timeout": a.timeout} if a.timeout else {}
+        if a.base_url and spec and provider(spec) == provider(a.model):
+            opts["base_url"] = a.base_url
+        return get_backend(spec, **opts)
+
+    return make
+
+
 def cmd_batch(a: argparse.Namespace) -> int:
     from .batch import run_batch
 
@@ -97,7 +118,8 @@ def cmd_batch(a: argparse.Namespace) -> int:
             err.print(f"[cyan]{pid}[/] {msg}")
 
     res = run_batch(a.manifest, a.out, model=a.model, judge_model=a.judge_model, concurrency=a.concurrency,
-                    samples=a.samples, redo=a.redo, on_event=on_event, allow_unsandboxed=a.allow_unsandboxed)
+                    samples=a.samples, redo=a.redo, on_event=on_event, allow_unsandboxed=a.allow_unsandboxed,
+                    backend_factory=_batch_backends(a))
     from rich.table import Table
 
     t = Table(title=f"batch: {len(res.done)} done, {len(res.failed)} failed, {len(res.skipped)} skipped")
@@ -138,6 +160,7 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--gold", help="the authors' official repository (folder): reference-based judging")
     p.add_argument("--rubric", help="a PaperBench-format rubric.json: grade each leaf instead of a 1–5 score")
     p.add_argument("--model", help="the judge model, provider:model (default: the configured model)")
+    p.add_argument("--base-url", help="the judge's OpenAI-compatible server (default: the session's, for its provider)")
     p.add_argument("--samples", type=int, default=1, help="judge answers to average (default 1; PaperCoder used 8)")
     p.add_argument("--max-tokens", type=int, help="output tokens per judge answer")
     p.add_argument("--prompts", help="a folder of prompt templates that override the shipped ones")
@@ -159,6 +182,8 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--samples", type=int, default=1, help="judge samples per paper")
     p.add_argument("--redo", action="store_true", help="run papers again even if done")
     add_allow_unsandboxed(p)
+    p.add_argument("--base-url", help="an OpenAI-compatible server for --model (and a judge of its provider)")
+    p.add_argument("--timeout", type=float, help="seconds a model call may take (default 600)")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(fn=cmd_batch)
 

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import email.utils
 import json
+import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from types import ModuleType
 from typing import Any
+from urllib.parse import urlparse
 
 import httpx
 
@@ -144,6 +146,14 @@ def _server_message(exc: Any) -> tuple[str, str]:
     return "", str(getattr(exc, "message", None) or exc)
 
 
+def host_of(base_url: str | None, default: str) -> str:
+    """``host[:port]`` of a base URL (the provider's public host when there is none)."""
+    if not base_url:
+        return default
+    parsed = urlparse(base_url)
+    return f"{parsed.hostname or base_url}{f':{parsed.port}' if parsed.port else ''}"
+
+
 def map_sdk_error(
     exc: Exception, *, sdk: ModuleType, spec: str, key_variable: str, secret: str | None
 ) -> BackendError:
@@ -206,3 +216,45 @@ def schema_instruction(schema: Mapping[str, Any]) -> str:
         "\n\nAnswer with a single JSON object and nothing else (no prose, no code fences). "
         "It must conform to this JSON schema:\n" + json.dumps(schema, ensure_ascii=False)
     )
+
+
+class StallWatch:
+    """Closes a stream that has sent no new content for ``seconds`` (keep-alives don't count).
+
+    Closing from this thread makes the reading thread's next read fail; ``fired`` tells
+    the reader that the failure was the watchdog's."""
+
+    def __init__(self, seconds: float, close: Callable[[], None]) -> None:
+        self.seconds, self._close = seconds, close
+        self.fired = False
+        self._last = time.monotonic()
+        self._done = threading.Event()
+        threading.Thread(target=self._watch, daemon=True, name="stall-watch").start()
+
+    def touch(self) -> None:
+        self._last = time.monotonic()
+
+    def check(self) -> None:
+        """Called per chunk: a stream of empty chunks is a stall too."""
+        if time.monotonic() - self._last > self.seconds:
+            self.fired = True
+            raise self._http_error()
+
+    @staticmethod
+    def _http_error() -> Exception:
+        import httpx
+
+        return httpx.ReadError("stalled")
+
+    def stop(self) -> None:
+        self._done.set()
+
+    def _watch(self) -> None:
+        while not self._done.wait(min(1.0, self.seconds / 4)):
+            if time.monotonic() - self._last > self.seconds:
+                self.fired = True
+                try:
+                    self._close()
+                except Exception:  # already closing: the reader sees the failure either way
+                    pass
+                return

@@ -30,8 +30,10 @@ from ..extract import ExtractError
 from ..extract import extract_json as extract_object
 from ..extract import find_json as extract_json
 from ._sdk import (
+    StallWatch,
     adapt_http_client,
     conforms,
+    host_of,
     map_sdk_error,
     schema_instruction,
     sdk_http_module,
@@ -145,9 +147,13 @@ class AnthropicBackend:
         self._sdk = sdk
         self._http = sdk_http_module(sdk.DefaultHttpxClient)
         self._secret = api_key or require_key(KEY_VARIABLE)
+        self.base_url = base_url or load_settings().get("ANTHROPIC_BASE_URL") or None
+        # Pings keep a stalled stream under the read timeout: cut after this long without content.
+        self.stall_seconds = float(timeout) if isinstance(timeout, (int, float)) else 600.0
+        self.where = f"{self.spec} at {host_of(self.base_url, 'api.anthropic.com')}"  # errors name the host
         self._client = sdk.Anthropic(
             api_key=self._secret,
-            base_url=base_url or load_settings().get("ANTHROPIC_BASE_URL") or None,
+            base_url=self.base_url,
             timeout=timeout,
             max_retries=0,  # llm.call retries, with backoff and the budget in view
             http_client=adapt_http_client(http_client, self._http),
@@ -199,11 +205,14 @@ class AnthropicBackend:
             params["tool_choice"] = {"type": "auto"} if self.reasoning else {"type": "tool", "name": name}
         return params
 
+    def _stalled(self) -> RetryableError:
+        return RetryableError(f"{self.where}: no new content for {self.stall_seconds:g}s (the stream stalled); cut off")
+
     def _error(self, exc: Exception) -> BackendError:
         if isinstance(exc, self._http.HTTPError):  # raised while reading the stream
-            return RetryableError(f"{self.spec}: the stream broke off ({type(exc).__name__})")
+            return RetryableError(f"{self.where}: the stream broke off ({type(exc).__name__})")
         return map_sdk_error(
-            exc, sdk=self._sdk, spec=self.spec, key_variable=KEY_VARIABLE, secret=self._secret
+            exc, sdk=self._sdk, spec=self.where, key_variable=KEY_VARIABLE, secret=self._secret
         )
 
     def execute(
@@ -223,8 +232,10 @@ class AnthropicBackend:
         counts: dict[str, int] = {}
         stop_reason: str | None = None
         finished = False
+        watch = StallWatch(self.stall_seconds, stream.close)
         try:
             for event in stream:
+                watch.check()
                 if cancel is not None and cancel.cancelled:
                     raise CancelledError(f"{self.spec}: cancelled by the user")
                 kind = event.type
@@ -236,6 +247,7 @@ class AnthropicBackend:
                     if block.type == "text" and block.text:
                         blocks[event.index]["chunks"].append(block.text)
                 elif kind == "content_block_delta":
+                    watch.touch()  # text, JSON or thinking: progress (pings are not)
                     delta = event.delta
                     piece = getattr(delta, "text", None) if delta.type == "text_delta" else None
                     if delta.type == "input_json_delta":
@@ -252,11 +264,20 @@ class AnthropicBackend:
         except CancelledError:
             raise
         except (self._sdk.APIError, self._http.HTTPError) as exc:
+            if watch.fired:
+                raise self._stalled() from None
             raise self._error(exc) from None
+        except Exception:  # a read on the stream the watchdog closed fails in its own way
+            if watch.fired:
+                raise self._stalled() from None
+            raise
         finally:
+            watch.stop()
             stream.close()  # on cancel this drops the connection: no more tokens are read
+        if watch.fired:
+            raise self._stalled()
         if not finished:
-            raise RetryableError(f"{self.spec}: the stream ended before message_stop")
+            raise RetryableError(f"{self.where}: the stream ended before message_stop")
         text, parsed = self._answer(request, blocks, self.structured)
         return Completion(
             text=text,

@@ -63,6 +63,50 @@ class Throttle:
                 time.sleep(delay)
 
 
+def _notice_after(backend: Backend) -> float:
+    """Seconds of silence before a progress line: 30, or sooner when the backend's own
+    stall limit is short (so the line comes before the cut)."""
+    limit = getattr(backend, "stall_seconds", None)
+    return min(30.0, limit / 2) if isinstance(limit, (int, float)) and limit > 0 else 30.0
+
+
+class QuietNotice:
+    """While a call runs, reports each ``every`` seconds without a token (a stalled or
+    slow server is visible as it happens, not only when it fails)."""
+
+    def __init__(self, on_wait: Callable[[float], None] | None, every: float, on_token: TokenCallback | None) -> None:
+        self._on_wait, self._every, self._inner = on_wait, every, on_token
+        self._last = self._start = time.monotonic()
+        self._done = threading.Event()
+        if on_wait is not None:
+            threading.Thread(target=self._watch, daemon=True, name="quiet-notice").start()
+
+    def on_token(self, piece: str) -> None:
+        self._last = time.monotonic()
+        if self._inner is not None:
+            self._inner(piece)
+
+    def stop(self) -> None:
+        self._done.set()
+
+    def _watch(self) -> None:
+        assert self._on_wait is not None
+        while not self._done.wait(self._every):
+            idle = time.monotonic() - self._last
+            if idle >= self._every:
+                self._on_wait(idle)
+
+
+def oversize_note(backend: Backend, request: Request, usage: Usage) -> str | None:
+    """A warning when the server reports far more output than was asked for: a runaway
+    answer, or usage that is wrong; either way it is not to be taken silently."""
+    asked = request.max_tokens + int(getattr(backend, "reasoning_reserve", 0) or 0)
+    if usage.output_tokens <= 2 * asked + 256:
+        return None
+    return (f"the server reported {usage.output_tokens:,} output tokens for a request of at most "
+            f"{asked:,}; check the answer (and the bill)")
+
+
 def cost_of(spec: str, usage: Usage, price: Any = None) -> float | None:
     """List-price cost in USD (or at ``price``, a user's own); None when the price is unknown."""
     try:
@@ -89,7 +133,9 @@ def call_model(
     max_delay: float = 60.0,
     on_retry: Callable[[str, float], None] | None = None,
     throttle: Throttle | None = None,
+    on_wait: Callable[[float], None] | None = None,
 ) -> Completion:
+    """One answer, retried as needed; ``on_wait(seconds)`` hears of a call silent that long."""
     throttle = throttle or Throttle()
     attempt = 0
     while True:
@@ -98,8 +144,9 @@ def call_model(
             cancel.raise_if_cancelled()
         throttle.wait(cancel)
         start = time.perf_counter()
+        quiet = QuietNotice(on_wait, _notice_after(backend), on_token)
         try:
-            completion = backend.execute(request, on_token=on_token, cancel=cancel)
+            completion = backend.execute(request, on_token=quiet.on_token, cancel=cancel)
         except CancelledError:
             _record(record, backend, request, None, time.perf_counter() - start, attempt, "cancelled")
             raise
@@ -116,6 +163,8 @@ def call_model(
         except BackendError as e:
             _record(record, backend, request, None, time.perf_counter() - start, attempt, str(e))
             raise
+        finally:
+            quiet.stop()
         if not completion.latency_s:
             completion.latency_s = round(time.perf_counter() - start, 4)
         _record(record, backend, request, completion, completion.latency_s, attempt, None)
@@ -155,6 +204,9 @@ def _record(
         "usage": usage.model_dump(),
         "cost_usd": backend_cost(backend, usage),
     }
+    note = oversize_note(backend, request, usage) if completion is not None else None
+    if note:
+        entry["warning"] = note
     if completion is not None:
         entry["response"] = completion.text
         entry["parsed"] = completion.parsed

@@ -29,8 +29,10 @@ from ..extract import extract_json as extract_object
 from ..extract import find_json as extract_json
 from ..paper.tokens import estimate_tokens
 from ._sdk import (
+    StallWatch,
     adapt_http_client,
     conforms,
+    host_of,
     map_sdk_error,
     one_line,
     schema_instruction,
@@ -114,7 +116,7 @@ class OpenAIBackend:
         self.base_url = base_url or settings.get("OPENAI_BASE_URL") or None
         host = (urlparse(self.base_url).hostname or "") if self.base_url else "api.openai.com"
         self.official = host == "openai.com" or host.endswith(".openai.com")
-        self.where = f"{self.spec} at {host}{_port(self.base_url)}"  # every network error names the host
+        self.where = f"{self.spec} at {host_of(self.base_url, 'api.openai.com')}"  # every network error names the host
         key = api_key or settings.get(KEY_VARIABLE)
         if not key:
             key = require_key(KEY_VARIABLE) if self.official else NO_KEY
@@ -132,6 +134,9 @@ class OpenAIBackend:
         self.reasoning = self.reasoning_effort  # recorded with every call
         self._window = context_window
         self._max_output = max_output
+        # A stream that sends only keep-alives (or one token an hour) never trips the
+        # client's read timeout: it is cut after this long without new content.
+        self.timeout = self.stall_seconds = float(timeout) if isinstance(timeout, (int, float)) else 600.0
         # What this server accepted so far; only ever downgraded.
         self.schema_mode = "json_schema"
         self.stream_usage = True
@@ -315,8 +320,10 @@ class OpenAIBackend:
         size, cap = 0, answer_cap(request.max_tokens)
         finish: str | None = None
         usage: Any = None
+        watch = StallWatch(self.stall_seconds, stream.close)
         try:
             for chunk in stream:
+                watch.check()
                 if cancel is not None and cancel.cancelled:
                     raise CancelledError(f"{self.spec}: cancelled by the user")
                 if getattr(chunk, "usage", None) is not None:
@@ -326,6 +333,7 @@ class OpenAIBackend:
                         continue
                     piece = choice.delta.content if choice.delta is not None else None
                     if piece:
+                        watch.touch()
                         pieces.append(piece)
                         size += len(piece)
                         if size > cap:  # an endless or runaway answer: cut it, don't grow memory
@@ -340,9 +348,18 @@ class OpenAIBackend:
         except CancelledError:
             raise
         except (self._sdk.APIError, self._http.HTTPError) as exc:
+            if watch.fired:
+                raise self._stalled() from None
             raise self._error(exc, request) from None
+        except Exception:  # a read on the stream the watchdog closed fails in its own way
+            if watch.fired:
+                raise self._stalled() from None
+            raise
         finally:
+            watch.stop()
             stream.close()  # on cancel this drops the connection: no more tokens are read
+        if watch.fired:
+            raise self._stalled()
         if finish is None:  # no choice ever finished: the stream was cut
             raise _StreamCut(f"{self.where}: the stream ended before the answer finished")
         text = "".join(pieces)
@@ -354,6 +371,9 @@ class OpenAIBackend:
             latency_s=round(time.perf_counter() - started, 4),
             model=self.spec,
         )
+
+    def _stalled(self) -> _StreamCut:
+        return _StreamCut(f"{self.where}: no new content for {self.stall_seconds:g}s (the stream stalled); cut off")
 
     @staticmethod
     def _parse(text: str, request: Request, mode: str) -> Any:
@@ -383,11 +403,6 @@ class OpenAIBackend:
 def answer_cap(max_tokens: int) -> int:
     """Characters an answer may reach: ~4 per token, with room for a generous tokenizer."""
     return max(max_tokens, 256) * 4 * 4 + 65536
-
-
-def _port(url: str | None) -> str:
-    port = urlparse(url).port if url else None
-    return f":{port}" if port else ""
 
 
 def grammar_schema(schema: dict[str, Any], small: bool) -> dict[str, Any]:

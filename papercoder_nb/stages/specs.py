@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,6 +48,31 @@ def _markdown(text: str, _parsed: Any) -> Parsed:
     if len(body.strip()) < 20:
         raise ValueError("the answer is empty or too short to be the requested Markdown document")
     return Parsed(body, ["the model repeated itself; the repeated tail was cut"] if looped else [])
+
+
+# The plan's sections (prompts/plan.md). A plan must keep at least one as a heading: a
+# looping answer trimmed to its first lines, or a repair that lost the document, is not a plan.
+PLAN_SECTIONS = ("Method", "Data", "Hyper-parameters", "Training", "Evaluation", "Smoke configuration",
+                 "Open questions")
+
+
+def plan_sections(body: str) -> list[str]:
+    """The plan sections present as Markdown headings (any level, any case)."""
+    heads = [m.group(1).strip().lower() for m in re.finditer(r"^#{1,6}\s+(.+)$", body, re.M)]
+    return [s for s in PLAN_SECTIONS if any(s.lower().replace("-", "") in h.replace("-", "") for h in heads)]
+
+
+def _plan(text: str, parsed: Any) -> Parsed:
+    result = _markdown(text, parsed)
+    found = plan_sections(result.content)
+    if not found:
+        cut = " after its repeated tail was cut" if result.warnings else ""
+        raise ValueError(f"the plan has none of its required sections{cut} "
+                         f"(headings {', '.join('## ' + s for s in PLAN_SECTIONS)})")
+    missing = [s for s in PLAN_SECTIONS if s not in found]
+    if missing:
+        result.warnings.append(f"the plan lacks the sections {', '.join(missing)}")
+    return result
 
 
 def _design(model: type[BaseModel]) -> Callable[[str, Any], Parsed]:
@@ -108,7 +134,7 @@ def _code(text: str, _parsed: Any) -> Parsed:
 def spec_for(artifact_id: str) -> ArtifactSpec:
     kind, _, file = artifact_id.partition(":")
     if kind == "plan":
-        return ArtifactSpec(artifact_id, kind, None, None, _markdown)
+        return ArtifactSpec(artifact_id, kind, None, None, _plan)
     if kind == "architecture":
         return ArtifactSpec(artifact_id, kind, None, schema_for(Architecture), _design(Architecture))
     if kind == "logic":

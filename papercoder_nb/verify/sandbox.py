@@ -10,7 +10,11 @@ Generated code is untrusted (a paper can carry prompt injection), so a smoke run
   tokens or other secrets: nothing is inherited but a short allow-list),
 * and, where bubblewrap works, runs inside ``bwrap`` with no network, a private PID
   namespace, a read-only view of the system and the Python installation, and only the
-  temporary directory writable. Where bubblewrap is missing or cannot create namespaces
+  temporary directory writable; the host's ``/etc`` is not shown beyond what the dynamic
+  loader and TLS need (``passwd``/``group`` name only the run's user). Every mode limits
+  the processes a run may start (``proclimit``: a pids cgroup as root, ``RLIMIT_NPROC``
+  otherwise) and, with the cgroup, kills whatever left the process group (``setsid``
+  daemons) when the run ends. Where bubblewrap is missing or cannot create namespaces
   (some containers), the run still happens but the result says plainly that the network
   and the file system are not isolated.
 """
@@ -32,6 +36,7 @@ import traceback as tb
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from .proclimit import ProcessLimit
 from .tracebacks import deepest_repo_frame, last_error_line
 
 try:
@@ -191,9 +196,6 @@ def _bwrap_command(work: Path, python: str, *, network: bool) -> list[str]:
         "ld.so.conf.d",
         "alternatives",
         "localtime",
-        "passwd",
-        "group",
-        "nsswitch.conf",
         "ssl",
         "ca-certificates",
         "fonts",
@@ -210,8 +212,23 @@ def _bwrap_command(work: Path, python: str, *, network: bool) -> list[str]:
         ]
     for root in _python_roots(python):
         cmd += ["--ro-bind", root, root]
+    # The host's user list is not shown: a passwd/group naming only the run's user
+    # (getpass.getuser() and ~ still work).
+    for name, path in _identity_files(work).items():
+        cmd += ["--ro-bind", str(path), f"/etc/{name}"]
     cmd += ["--bind", str(work), _SANDBOX_ROOT, "--chdir", f"{_SANDBOX_ROOT}/repo"]
     return cmd
+
+
+def _identity_files(work: Path) -> dict[str, Path]:
+    uid, gid = (os.getuid(), os.getgid()) if hasattr(os, "getuid") else (1000, 1000)
+    folder = work / ".etc"
+    folder.mkdir(exist_ok=True)
+    files = {"passwd": f"sandbox:x:{uid}:{gid}:smoke run:{_SANDBOX_ROOT}/home:/usr/sbin/nologin\n",
+             "group": f"sandbox:x:{gid}:\n"}
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    return {name: folder / name for name in files}
 
 
 @functools.lru_cache(maxsize=8)
@@ -270,10 +287,12 @@ def minimal_env(
     return env
 
 
-def _limits(memory_mb: int, file_mb: int):
+def _limits(memory_mb: int, file_mb: int, processes: ProcessLimit | None = None):
     """preexec_fn: runs in the child before exec, so the limits bind bwrap and the code."""
 
     def apply() -> None:
+        if processes is not None:
+            processes.apply()
         limits = [
             (resource.RLIMIT_AS, memory_mb * 1024 * 1024),
             (resource.RLIMIT_FSIZE, file_mb * 1024 * 1024),
@@ -330,6 +349,7 @@ class _Runner:
         )
         self.logs = Path(tempfile.mkdtemp(prefix="papercoder-logs-"))  # outside the sandbox
         self.counter = 0
+        self.processes = ProcessLimit()
 
     def run(self, argv: list[str]) -> _Proc:
         self.counter += 1
@@ -349,7 +369,7 @@ class _Runner:
                 stdout=out,
                 stderr=err,
                 start_new_session=True,
-                preexec_fn=_limits(self.memory_mb, self.file_mb) if resource else None,
+                preexec_fn=_limits(self.memory_mb, self.file_mb, self.processes) if resource else None,
             )
             try:
                 proc.wait(timeout=self.timeout_s)
@@ -358,11 +378,13 @@ class _Runner:
                 _kill_group(proc)
             finally:
                 _kill_group(proc)  # stragglers that outlived their parent in the group
+                self.processes.kill_all()  # and any that left the group (setsid daemons)
         return _Proc(
             proc.returncode, _tail(out_path), _tail(err_path), timed_out, time.monotonic() - start
         )
 
     def close(self) -> None:
+        self.processes.close()
         shutil.rmtree(self.logs, ignore_errors=True)
 
 

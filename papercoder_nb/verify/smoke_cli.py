@@ -218,14 +218,17 @@ def cmd_repair(a: argparse.Namespace) -> int:
         )
     if a.attempts < 1:
         raise CliError("--attempts must be at least 1")
+    from ..llm.endpoint import session_base_url
     from ..llm.registry import get_backend
 
     session = Session.open(a.dir)
     files = _code_files(session)
     if not files:
         raise CliError(f"{a.dir} has no code yet; run the coding stage first (`papercoder resume {a.dir}`)")
-    opts: dict[str, Any] = {"base_url": a.base_url} if a.base_url else {}
-    backend = get_backend(_backend_spec(a, session), **opts)  # fails early on a missing key
+    spec = _backend_spec(a, session)
+    url = session_base_url(session.state.base_url, session.state.model, spec, a.base_url)
+    opts: dict[str, Any] = {"base_url": url} if url else {}
+    backend = get_backend(spec, **opts)  # fails early on a missing key
     print_safety(files)
     print_isolation(a.network)
     report = repair_loop(

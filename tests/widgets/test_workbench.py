@@ -490,3 +490,24 @@ def test_the_reasoning_picker_reaches_the_backend_and_calls_jsonl(tmp_path: Path
     assert wb.wait_idle(20)
     assert made == [{"reasoning": "high"}]
     assert wb.session.calls()[0]["reasoning"] == "high"
+
+
+def test_the_panel_talks_to_the_server_the_session_recorded(tmp_path: Path) -> None:
+    from papercoder_nb.llm import registry
+
+    made: list[dict] = []
+
+    def factory(model: str, **options: object) -> ScriptedBackend:
+        made.append(options)
+        backend = scripted()
+        backend.spec = f"served:{model}"
+        return backend
+
+    registry.register("served", factory)
+    session = Session.create(tmp_path / "s", load_paper(TRANSFORMER_JSON), TRANSFORMER_JSON,
+                             model="served:m", base_url="http://127.0.0.1:8080/v1")
+    wb = Workbench(session.root)
+    wb.model_box.set_spec("served:m")
+    wb.run_button.click()
+    assert wb.wait_idle(20)
+    assert made and made[0].get("base_url") == "http://127.0.0.1:8080/v1"
