@@ -64,6 +64,35 @@ def match(a: list[str], b: list[str]) -> int:
     return hits
 
 
+_HEAD_NUM = re.compile(r"^(?:\d{1,2}|[A-Z]|[IVXL]{1,6})(?:\.\d{1,2})*\.?\s+")
+
+
+def _key(text: str) -> str:
+    """A title reduced to letters and digits ('I NTRODUCTION' and 'Introduction' agree)."""
+    return re.sub(r"[\W_]+", "", _HEAD_NUM.sub("", text.strip()).lower())
+
+
+def heading_keys(flat: str) -> Counter[str]:
+    """Keys of every text that stands as a heading could in the PDF's text, with how often:
+    a whole line, two consecutive lines (a wrapped title) or a run-in 'Title.' opening a line."""
+    lines = [ln.strip() for ln in flat.splitlines() if ln.strip()]
+    keys = Counter(_key(ln) for ln in lines)
+    keys.update({_key(a + " " + b) for a, b in zip(lines, lines[1:], strict=False)} - set(keys))
+    keys.update({_key(ln.split(". ", 1)[0]) for ln in lines if ". " in ln} - set(keys))
+    return keys
+
+
+def comparable(titles: list[str], keys: Counter[str]) -> list[str]:
+    """The titles the PDF shows as headings, each as many times as it stands there."""
+    left = Counter(keys)
+    out = []
+    for t in titles:
+        if left[_key(t)] > 0:
+            left[_key(t)] -= 1
+            out.append(t)
+    return out
+
+
 def titles(paper: Paper) -> list[str]:
     return [s.title for s in paper.sections if s.level <= 2 and s.kind not in ("front", "references")]
 
@@ -147,13 +176,14 @@ def main(argv: list[str]) -> None:
         t_ours = time.perf_counter() - t0
         naive, t_plain = plain_pdfplumber(pdf)
         pt = pdftotext(pdf)
-        # titles only one source has (the PDF and its LaTeX differ in version) are left
-        # out and counted: a LaTeX title is comparable if pdftotext finds it in the PDF,
-        # a PDF heading if it appears in the LaTeX source
-        pdf_flat = norm_title(pt or naive)
+        # titles only one source has (the PDF and its LaTeX differ in version, or the PDF
+        # leaves the appendix out) are left out and counted: a LaTeX title is comparable if
+        # it stands on a line of its own in pdftotext's text of the PDF (a word somewhere in
+        # the prose is not a heading), a PDF heading if it appears in the LaTeX source
+        pdf_heads = heading_keys(pt or naive)
         tex_flat = norm_title(" ".join([s.title + " " + s.text for s in ref.sections]) + " " + latex_source(tex))
         all_ref, all_ours = titles(ref), titles(ours)
-        ref_titles = [t for t in all_ref if norm_title(t) in pdf_flat]
+        ref_titles = comparable(all_ref, pdf_heads)
         our_titles = [t for t in all_ours if norm_title(t) in tex_flat]
         skipped = (len(all_ref) - len(ref_titles), len(all_ours) - len(our_titles))
         hit_r = match(ref_titles, our_titles)

@@ -209,11 +209,26 @@ def group_lines(words: list[dict[str, Any]], page: int, col: int) -> list[Line]:
             top = min(x["top"] for x in cur)
             bottom = max(x["bottom"] for x in cur)
             overlap = min(bottom, w["bottom"]) - max(top, w["top"])
-            if overlap >= 0.45 * min(bottom - top, w["bottom"] - w["top"]):
+            if overlap >= 0.45 * min(bottom - top, w["bottom"] - w["top"]) and not _covers(cur, w):
                 cur.append(w)
                 continue
         lines.append([w])
     return [_make_line(ws, page, col) for ws in lines]
+
+
+def _covers(line: list[dict[str, Any]], w: dict[str, Any]) -> bool:
+    """Whether ``w`` sits on top of different text of the line (not beside it): two texts
+    in one place are two layers, e.g. a figure's clipped-away labels over a heading.
+    Sub- and superscripts stacked at one x are short or math, and stay on the line."""
+    if w["n"] < 3 or w["math"] >= 0.3:
+        return False
+    for x in line:
+        if x["n"] < 3 or x["math"] >= 0.3 or x["text"] == w["text"]:
+            continue
+        shared = min(x["x1"], w["x1"]) - max(x["x0"], w["x0"])
+        if shared > 0.5 * min(x["x1"] - x["x0"], w["x1"] - w["x0"]):
+            return True
+    return False
 
 
 def _make_line(ws: list[dict[str, Any]], page: int, col: int) -> Line:

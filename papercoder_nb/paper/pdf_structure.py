@@ -465,7 +465,9 @@ def build(lines: list[Line], page_height: float, outline: OutlineMatch | None = 
             abstract = None
             if kind == "references":
                 in_refs = True
-            elif (b.number and b.number[0].isalpha() and not roman_value(b.number.split(".")[0])) or kind == "appendix":
+            elif (b.number and b.number[0].isalpha() and not roman_value(b.number.split(".")[0])) or kind == "appendix" or (
+                in_refs and kind == "body"  # a section after the bibliography is supplementary
+            ):
                 in_app = True
                 kind = "appendix"
                 in_refs = False
