@@ -157,7 +157,7 @@ def _sections_only(entries: list[Entry], lines: list[Line]) -> list[Entry]:
     big = max(ln.size for ln in first)
     title = norm(" ".join(ln.text for ln in first if abs(ln.size - big) < 0.6))
     root = norm(entries[0].title)
-    if len(root) >= 4 and (title.startswith(root) or root.startswith(title)):
+    if min(len(root), len(title)) >= 4 and (title.startswith(root) or root.startswith(title)):
         return entries[1:]
     return entries
 
