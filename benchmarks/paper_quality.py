@@ -73,7 +73,8 @@ _HEAD_NUM = re.compile(r"^(?:\d{1,2}|[A-Z]|[IVXL]{1,6})(?:\.\d{1,2})*\.?\s+")
 
 def _key(text: str) -> str:
     """A title reduced to letters and digits ('I NTRODUCTION' and 'Introduction' agree)."""
-    return re.sub(r"[\W_]+", "", _HEAD_NUM.sub("", text.strip()).lower())
+    text = re.sub(r"(?<=[^\W\d_])\d$|[∗*†‡]+$", "", text.strip())  # footnote mark: 'Experiments1'
+    return re.sub(r"[\W_]+", "", _HEAD_NUM.sub("", text).lower())
 
 
 def heading_keys(flat: str) -> Counter[str]:
@@ -95,6 +96,14 @@ def comparable(titles: list[str], keys: Counter[str]) -> list[str]:
             left[_key(t)] -= 1
             out.append(t)
     return out
+
+
+def in_latex(section_text: str, tex_flat: str) -> bool:
+    """Whether a PDF section's opening words are in the LaTeX source at all (a version of
+    the paper without that part, e.g. no supplementary, cannot judge its headings)."""
+    ws = norm_title(section_text).split()[:30]
+    grams = [" ".join(ws[i:i + 3]) for i in range(len(ws) - 2)]
+    return not grams or any(g in tex_flat for g in grams)
 
 
 def titles(paper: Paper) -> list[str]:
@@ -195,14 +204,17 @@ def main(argv: list[str]) -> None:
         # titles only one source has (the PDF and its LaTeX differ in version, or the PDF
         # leaves the appendix out) are left out and counted: a LaTeX title is comparable if
         # it stands on a line of its own in pdftotext's text of the PDF (a word somewhere in
-        # the prose is not a heading), a PDF heading if it appears in the LaTeX source
+        # the prose is not a heading), a PDF heading if it appears in the LaTeX source and
+        # so does the start of its section's text
         pdf_heads = heading_keys(pt or naive)
         tex_flat = norm_title(" ".join([s.title + " " + s.text for s in ref.sections]) + " " + latex_source(tex))
         all_ref, all_ours = titles(ref), titles(ours)
         ref_titles = comparable(all_ref, pdf_heads)
-        our_titles = [t for t in all_ours if norm_title(t) in tex_flat]
+        secs = ours.sections  # a heading with no text of its own opens the next section's text
+        texts = {s.title: next((x.text for x in secs[i:] if x.text), "") for i, s in enumerate(secs)}
+        our_titles = [t for t in all_ours if norm_title(t) in tex_flat and in_latex(texts.get(t, ""), tex_flat)]
         skipped = (len(all_ref) - len(ref_titles), len(all_ours) - len(our_titles))
-        hit_r = match(ref_titles, our_titles)
+        hit_r = match(ref_titles, all_ours)  # found anywhere among our headings
         hit_p = match(our_titles, ref_titles)
         ref_words = words(body_text(ref, strip_math=True))
         our_f1 = f1(words(body_text(ours, strip_math=False)), ref_words)
@@ -231,7 +243,7 @@ def main(argv: list[str]) -> None:
             f"{slug:28} {ours.meta.pages or 0:>5} {rec:6.3f} {prec:6.3f} {our_f1:6.3f} {pt_f1:12.3f} {naive_f1:8.3f} "
             f"{len(ours.equations):>4}/{len(ref.equations):<4} {ek:>5}/{en:<5} {with_rows:>4}/{len(ref.tables):<3} {ck['ours']:>4}/{len(cells):<4} {share['pdftotext']:5.2f} {share['naive']:7.2f} {t_ours:6.2f}s {t_plain:8.2f}s {t_ours / t_plain:6.2f}{flag}"
         )
-        missed = [t for t in ref_titles if match([t], our_titles) == 0]
+        missed = [t for t in ref_titles if match([t], all_ours) == 0]
         if missed:
             print(f"{'':28}   missed: {missed[:8]}")
         if eq_missed:
