@@ -36,13 +36,17 @@ def _walk(nodes: list, out: list[str]) -> None:
                     _walk([a], out)
 
 
-def display_equations(tex: Path) -> list[str]:
-    """The display equations of a LaTeX paper's body, as written."""
+def latex_body(tex: Path) -> str:
+    """The document body of a LaTeX paper (file or folder), inputs resolved, comments gone."""
     main = find_main(tex) if tex.is_dir() else tex
     root = tex if tex.is_dir() else tex.parent
     src = _resolve_inputs(strip_comments(main.read_text(encoding="utf-8", errors="replace")), main.parent, root, [])
-    body = src.split("\\begin{document}", 1)[-1].split("\\end{document}")[0]
-    nodes, _, _ = LatexWalker(body, tolerant_parsing=True).get_latex_nodes()
+    return src.split("\\begin{document}", 1)[-1].split("\\end{document}")[0]
+
+
+def display_equations(tex: Path) -> list[str]:
+    """The display equations of a LaTeX paper's body, as written."""
+    nodes, _, _ = LatexWalker(latex_body(tex), tolerant_parsing=True).get_latex_nodes()
     out: list[str] = []
     _walk(nodes, out)
     return [e for e in out if norm(e)]

@@ -3,6 +3,7 @@ the damaged/encrypted variants the bad-input tests need. No third-party package.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 FONTS = {"R": "Times-Roman", "B": "Times-Bold", "I": "Times-Italic", "S": "Symbol"}
@@ -28,7 +29,10 @@ def _esc(s: str) -> str:
     return s.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
 
-def make_pdf(pages: list[Page], encrypt: bool = False) -> bytes:
+Bookmark = tuple[int, str, int, float]  # level (1 = top), title, page index, top of its destination
+
+
+def make_pdf(pages: list[Page], encrypt: bool = False, outline: list[Bookmark] | None = None) -> bytes:
     objs: list[bytes] = []
 
     def add(body: bytes) -> int:
@@ -53,7 +57,10 @@ def make_pdf(pages: list[Page], encrypt: bool = False) -> bytes:
             f"/Resources << /Font << {fonts} >> >> /Contents {cid} 0 R >>".encode()
         ))
     objs[pages_id - 1] = f"<< /Type /Pages /Kids [{' '.join(f'{k} 0 R' for k in kids)}] /Count {len(kids)} >>".encode()
-    catalog = add(f"<< /Type /Catalog /Pages {pages_id} 0 R >>".encode())
+    extra = ""
+    if outline:
+        extra = f" /Outlines {_outline(outline, add, objs, kids, pages)} 0 R"
+    catalog = add(f"<< /Type /Catalog /Pages {pages_id} 0 R{extra} >>".encode())
     enc_id = None
     if encrypt:
         # Standard security handler with a user password we don't give: the O/U
@@ -74,6 +81,34 @@ def make_pdf(pages: list[Page], encrypt: bool = False) -> bytes:
         trailer += f" /Encrypt {enc_id} 0 R /ID [<{'ab' * 16}> <{'ab' * 16}>]"
     out += f"trailer\n{trailer} >>\nstartxref\n{xref}\n%%EOF\n".encode()
     return bytes(out)
+
+
+def _outline(marks: list[Bookmark], add: Callable[[bytes], int], objs: list[bytes], kids: list[int], pages: list[Page]) -> int:
+    """Write an outline tree (bookmarks with /XYZ destinations); return its root's id."""
+    root = add(b"")
+    ids = [add(b"") for _ in marks]
+    parent = [root] * len(marks)
+    children: dict[int, list[int]] = {root: []}
+    stack: list[tuple[int, int]] = []  # (level, id)
+    for i, (level, _, _, _) in enumerate(marks):
+        while stack and stack[-1][0] >= level:
+            stack.pop()
+        parent[i] = stack[-1][1] if stack else root
+        children.setdefault(parent[i], []).append(ids[i])
+        children.setdefault(ids[i], [])
+        stack.append((level, ids[i]))
+    for i, (_, title, page, top) in enumerate(marks):
+        sib = children[parent[i]]
+        k = sib.index(ids[i])
+        body = f"<< /Title ({_esc(title)}) /Parent {parent[i]} 0 R /Dest [{kids[page]} 0 R /XYZ 0 {pages[page].height - top:.2f} 0]"
+        body += f" /Prev {sib[k - 1]} 0 R" if k > 0 else ""
+        body += f" /Next {sib[k + 1]} 0 R" if k + 1 < len(sib) else ""
+        if children[ids[i]]:
+            body += f" /First {children[ids[i]][0]} 0 R /Last {children[ids[i]][-1]} 0 R /Count {len(children[ids[i]])}"
+        objs[ids[i] - 1] = (body + " >>").encode("latin-1")
+    top = children[root]
+    objs[root - 1] = f"<< /Type /Outlines /First {top[0]} 0 R /Last {top[-1]} 0 R /Count {len(marks)} >>".encode()
+    return root
 
 
 LOREM = (

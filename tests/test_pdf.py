@@ -171,6 +171,26 @@ def _words(text: str) -> list[str]:
     return re.findall(r"[A-Za-z]+", text)
 
 
+def test_heading_under_overlapping_figure_text(tmp_path):
+    """Text of another layer in the same place (a vector figure's labels that its clip
+    path hides) must not merge into a heading's line and hide the heading."""
+    pages = [Page().text(150, 60, "Layered Text", 16, "B")]
+    y = 100
+    for ln in wrap(prose(60), 12):
+        pages[0].text(72, y, ln)
+        y += 13
+    p = Page()
+    p.text(72, 70, "Input-Input Layer5", 16, "B")  # the figure's label, drawn over the heading
+    p.text(72, 74, "Further Visual Results", 12, "B")
+    y = 100
+    for ln in wrap(prose(60, 4), 12):
+        p.text(72, y, ln)
+        y += 13
+    pages.append(p)
+    paper = load_pdf(_write(tmp_path, pages), use_cache=False)
+    assert "Further Visual Results" in [s.title for s in paper.sections]
+
+
 def test_transformer_structure():
     paper = load_pdf(PAPERS / "transformer" / "Transformer.pdf")
     titles = [s.title for s in paper.sections]
@@ -189,6 +209,9 @@ def test_transformer_structure():
     assert len(paper.references) >= 35
     assert any("softmax" in e.text for e in paper.equations)
     assert len(paper.tables) >= 3 and len(paper.figures) >= 2
+    # the unnumbered heading after the references, under a figure's clipped-away labels
+    vis = next(s for s in paper.sections if s.title == "Attention Visualizations")
+    assert vis.kind == "appendix" and vis.level == 1
 
 
 def test_icml_anonymous_two_column_with_line_numbers():

@@ -65,3 +65,16 @@ def test_lncs_unnumbered_appendix_subsections() -> None:
     proof = next(s for s in app if s.title.startswith("Proof of Equivalence"))
     assert proof.title.endswith("MLS") and proof.level == 2  # wrapped line joined
     assert ("5.1", "the discriminative performance of saliency aggregates", 2) in _heads(p)
+
+
+def test_acl_two_column_sections_subsections_and_appendix() -> None:
+    """ACL style (two columns, Korean text): numbered sections and subsections, the
+    unnumbered Limitations section, references, then lettered appendix sections."""
+    p = _load("acl-array-behaviour")
+    heads = _heads(p)
+    assert [n for n, _, lv in heads if lv == 1 and n and n.isdigit()] == ["1", "2", "3", "4", "5", "6", "7"]
+    assert [n for n, _, lv in heads if lv == 2 and n and n.startswith("4.")] == ["4.1", "4.2", "4.3", "4.4"]
+    assert (None, "한계", 1) in heads  # unnumbered Limitations
+    kinds = {s.number: s.kind for s in p.sections if s.number}
+    assert kinds["A"] == kinds["A.1"] == kinds["B"] == "appendix"
+    assert [s.kind for s in p.sections].index("references") < [s.number for s in p.sections].index("A")

@@ -29,10 +29,11 @@ from .pdf_layout import (
     order_page,
     page_words,
 )
+from .pdf_outline import match_outline, read_outline
 from .pdf_structure import Structure, build
 from .pdf_tables import attach_rows
 
-PARSER_VERSION = "pdf-2"  # 2: small-caps, IEEE Roman and appendix headings
+PARSER_VERSION = "pdf-3"  # 2: small-caps, IEEE Roman and appendix headings; 3: outline
 DEFAULT_MAX_PAGES = 300
 ProgressFn = Callable[[str, int, int], None]
 
@@ -183,7 +184,8 @@ def _parse(path: Path, sha: str, limit: int, ocr: bool, progress: ProgressFn | N
         pages = _reading_order(per_page, sizes)
         removed = drop_running_lines(pages, [h for _, h in sizes])
         lines = [ln for pl in pages for ln in pl]
-        st = build(lines, sizes[0][1] if sizes else 792.0)
+        outline = match_outline(read_outline(pdf), lines)
+        st = build(lines, sizes[0][1] if sizes else 792.0, outline)
         attach_rows(pdf, st, ruled, per_page)
     if removed:
         warnings.append(f"removed {removed} running header/footer/page-number lines")

@@ -115,6 +115,7 @@ def page_words(page: Any, x_ratio: float = 0.16) -> list[dict[str, Any]]:
         use_text_flow=False, return_chars=True,
     )
     words = []
+    faces: dict[str, tuple[bool, bool, bool]] = {}  # font name -> math, bold, italic
     for w in raw:
         if not w.get("upright", True):
             continue  # rotated stamps (arXiv id in the margin) and rotated axis labels
@@ -127,16 +128,24 @@ def page_words(page: Any, x_ratio: float = 0.16) -> list[dict[str, Any]]:
         if _ACCENT_RE.search(text):
             text = _compose_accents(text)
         n = len(chars) or 1
-        sizes = Counter(round(c["size"], 1) for c in chars)
-        math = sum(1 for c in chars if _MATH_FONT.search(c.get("fontname", "")) or is_math_char(c["text"][:1]))
-        bold = sum(1 for c in chars if _BOLD_FONT.search(c.get("fontname", "")))
+        math = bold = italic = 0
+        sizes: Counter[float] = Counter()
+        for c in chars:  # per character, so cheap: font facts are looked up once per font
+            font = c.get("fontname", "")
+            face = faces.get(font)
+            if face is None:
+                face = faces[font] = (bool(_MATH_FONT.search(font)), bool(_BOLD_FONT.search(font)), bool(_ITALIC_FONT.search(font)))
+            math += face[0] or is_math_char(c["text"][:1])
+            bold += face[1]
+            italic += face[2]
+            sizes[round(c["size"], 1)] += 1
         words.append({
             "text": text, "x0": w["x0"], "x1": w["x1"], "top": w["top"], "bottom": w["bottom"],
-            "size": sizes.most_common(1)[0][0], "math": math / n, "bold": bold / n >= 0.5,
+            "size": sizes.most_common(1)[0][0] if sizes else 0.0, "math": math / n, "bold": bold / n >= 0.5,
             "font": chars[0].get("fontname", "") if chars else "", "n": n,
             # small capitals: capitals set larger than the rest of the word, same face
             "size_max": max((c["size"] for c in chars), default=0.0),
-            "italic": sum(1 for c in chars if _ITALIC_FONT.search(c.get("fontname", ""))) / n >= 0.5,
+            "italic": italic / n >= 0.5,
         })
     return words
 
@@ -209,11 +218,26 @@ def group_lines(words: list[dict[str, Any]], page: int, col: int) -> list[Line]:
             top = min(x["top"] for x in cur)
             bottom = max(x["bottom"] for x in cur)
             overlap = min(bottom, w["bottom"]) - max(top, w["top"])
-            if overlap >= 0.45 * min(bottom - top, w["bottom"] - w["top"]):
+            if overlap >= 0.45 * min(bottom - top, w["bottom"] - w["top"]) and not _covers(cur, w):
                 cur.append(w)
                 continue
         lines.append([w])
     return [_make_line(ws, page, col) for ws in lines]
+
+
+def _covers(line: list[dict[str, Any]], w: dict[str, Any]) -> bool:
+    """Whether ``w`` sits on top of different text of the line (not beside it): two texts
+    in one place are two layers, e.g. a figure's clipped-away labels over a heading.
+    Sub- and superscripts stacked at one x are short or math, and stay on the line."""
+    if w["n"] < 3 or w["math"] >= 0.3:
+        return False
+    for x in line:
+        if x["n"] < 3 or x["math"] >= 0.3 or x["text"] == w["text"]:
+            continue
+        shared = min(x["x1"], w["x1"]) - max(x["x0"], w["x0"])
+        if shared > 0.5 * min(x["x1"] - x["x0"], w["x1"] - w["x0"]):
+            return True
+    return False
 
 
 def _make_line(ws: list[dict[str, Any]], page: int, col: int) -> Line:

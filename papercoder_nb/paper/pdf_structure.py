@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from .model import Equation, Figure, Reference, Section, Table, assign_section_ids, kind_for_title
 from .pdf_layout import Line, is_math_char
+from .pdf_outline import Hit, OutlineMatch, strip_number
 
 _NUMBERED = re.compile(r"^(?P<num>(?:\d{1,2}|[A-Z])(?:\.\d{1,2}){0,3})\.?\s+(?P<title>\S.*)$")
 _ROMAN = re.compile(r"^(?P<num>[IVX]{1,5})\.\s+(?P<title>[A-Z].*)$")
@@ -76,7 +77,7 @@ class Structure:
 
 
 class _Ctx:
-    def __init__(self, lines: list[Line]) -> None:
+    def __init__(self, lines: list[Line], outline: OutlineMatch | None = None) -> None:
         sizes: Counter[float] = Counter()
         for ln in lines:
             sizes[round(ln.size * 2) / 2] += len(ln.text)
@@ -96,13 +97,81 @@ class _Ctx:
         self.last_sub = 0  # lettered subsections under the current Roman section
         self.in_appendix = False
         self.after_refs = False
+        outline = outline or OutlineMatch()
+        self.outline = outline.hits
+        self.outline_cont = outline.cont
+        hit_lines = [ln for ln in lines if id(ln) in self.outline]
+        # pages a complete outline covers: a numbered 'heading' there that it lacks is a list item
+        self.outline_pages = (hit_lines[0].page, hit_lines[-1].page) if hit_lines and outline.complete else (-1, -2)
+        self.outline_depth = max((h.level for h in self.outline.values()), default=0)
+        self.level_shift = _level_shift(hit_lines, self.outline)
 
     def col(self, ln: Line) -> tuple[float, float]:
         return self.cols.get((ln.page, ln.col), (ln.x0, ln.x1))
 
 
-def _heading(ln: Line, ctx: _Ctx) -> tuple[str | None, str, int, str] | None:
-    """(number, title, level, run-in rest) if the line opens a section."""
+HeadingT = tuple[str | None, str, int, str]
+
+
+def _level_shift(hit_lines: list[Line], outline: dict[int, Hit]) -> int | None:
+    """outline depth minus numbering depth when they agree on (nearly) every numbered
+    heading; None when the outline's nesting is not to be trusted for levels."""
+    shifts: Counter[int] = Counter()
+    for ln in hit_lines:
+        m = _NUMBERED.match(ln.text.strip())
+        if m and m.group("num")[0].isdigit():
+            shifts[outline[id(ln)].level - len(m.group("num").split("."))] += 1
+    if not shifts:
+        return 0
+    shift, n = shifts.most_common(1)[0]
+    return shift if n >= 0.8 * sum(shifts.values()) else None
+
+
+def _heading(ln: Line, ctx: _Ctx) -> HeadingT | None:
+    """(number, title, level, run-in rest) if the line opens a section: the outline's
+    word when the PDF has a usable one, else (and for what it leaves out) the layout's."""
+    hit = ctx.outline.get(id(ln))
+    if hit is not None:
+        return _outline_heading(ln, hit, ctx)
+    found = _layout_heading(ln, ctx)
+    if found is not None and found[0] is not None:
+        lo, hi = ctx.outline_pages
+        depth = len(found[0].split("."))
+        if lo <= ln.page <= hi and depth <= ctx.outline_depth:
+            return None  # numbered, where the outline lists every numbered heading, yet not in it
+    return found
+
+
+def _outline_heading(ln: Line, hit: Hit, ctx: _Ctx) -> HeadingT:
+    layout = _layout_heading(ln, ctx)
+    text = ln.text.strip()
+    m = re.match(r"^(\S+?)\.?\s", text)
+    num: str | None = None
+    if text != strip_number(text) and m:
+        token = m.group(1)
+        # a letter ('A Study of …') is a number only if the outline leaves it out
+        if token[0].isdigit() or not hit.title.startswith(token) or (layout is not None and layout[0]):
+            num = token
+    if layout is not None and layout[0]:
+        num = layout[0]  # the layout's reading of IEEE 'II.A' style numbers
+    title = strip_number(text) if num else text
+    if hit.rest:
+        title = title[: len(title) - len(hit.rest)].strip()
+    title = re.sub(r"(?<=[^\W\d_])\d$|[∗*†‡]+$", "", title).strip().rstrip(".:").strip()
+    title = " ".join([title, *hit.more])
+    if num and layout is not None and layout[0]:
+        level = layout[2]
+    elif num and re.fullmatch(r"(?:\d{1,2}|[A-Z])(?:\.\d{1,2})*", num):
+        level = len(num.split("."))
+    elif ctx.level_shift is not None:
+        level = max(1, hit.level - ctx.level_shift)
+    else:
+        level = layout[2] if layout is not None else 1
+    return num, title, level, hit.rest
+
+
+def _layout_heading(ln: Line, ctx: _Ctx) -> HeadingT | None:
+    """(number, title, level, run-in rest) if the line's face and numbering open a section."""
     text = ln.text.strip()
     strong = ln.bold >= 0.5 or ln.size >= ctx.body * 1.08
     if len(text) < 2 or ln.math > 0.3 or _CAPTION.match(text):
@@ -252,7 +321,11 @@ def _blocks(lines: list[Line], ctx: _Ctx) -> list[Block]:
     cur: Block | None = None
     prev: Line | None = None
     for ln in lines:
-        if ln.size < ctx.body * 0.7 and ln.math < 0.5:
+        if id(ln) in ctx.outline_cont and blocks and blocks[-1].kind == "heading":
+            blocks[-1].lines.append(ln)  # its text is already in the heading's title
+            prev = ln
+            continue
+        if ln.size < ctx.body * 0.7 and ln.math < 0.5 and id(ln) not in ctx.outline:
             continue  # text inside figures (axis ticks, labels)
         h = _heading(ln, ctx)
         if h is not None:
@@ -349,12 +422,13 @@ def _continues(cur: Block, prev: Line, ln: Line, ctx: _Ctx) -> bool:
     return True
 
 
-def build(lines: list[Line], page_height: float) -> Structure:
-    """Turn ordered lines into the paper's parts."""
+def build(lines: list[Line], page_height: float, outline: OutlineMatch | None = None) -> Structure:
+    """Turn ordered lines into the paper's parts; ``outline`` tells which lines show the
+    PDF outline's entries (see ``pdf_outline.match_outline``)."""
     out = Structure()
     if not lines:
         return out
-    ctx = _Ctx(lines)
+    ctx = _Ctx(lines, outline)
     title_lines = _title_lines(lines, ctx, page_height)
     out.title = " ".join(ln.text.strip() for ln in title_lines)
     skip = {id(ln) for ln in title_lines}
@@ -391,7 +465,9 @@ def build(lines: list[Line], page_height: float) -> Structure:
             abstract = None
             if kind == "references":
                 in_refs = True
-            elif (b.number and b.number[0].isalpha() and not roman_value(b.number.split(".")[0])) or kind == "appendix":
+            elif (b.number and b.number[0].isalpha() and not roman_value(b.number.split(".")[0])) or kind == "appendix" or (
+                in_refs and kind == "body"  # a section after the bibliography is supplementary
+            ):
                 in_app = True
                 kind = "appendix"
                 in_refs = False
