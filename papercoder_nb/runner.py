@@ -36,6 +36,7 @@ from .llm.call import Throttle, backend_cost, call_model
 from .llm.continuation import MAX_CONTINUATIONS, continuation_request, stitch
 from .llm.limits import ModelLimits, limits_of
 from .paper.tokens import estimate_tokens
+from .progress import ArtifactProgress, Progress
 from .stages import spec_for
 from .stages.context import build_request
 from .stages.specs import Parsed, code_needs_repair
@@ -45,7 +46,7 @@ from .verify.hooks import record_check_findings
 
 __all__ = ["BudgetExceeded", "Event", "RunResult", "Runner", "StageError"]
 STAGES = ("planning", "analysis", "coding")
-EventKind = Literal["start", "token", "done", "error", "waiting", "retry", "info"]
+EventKind = Literal["start", "token", "progress", "done", "error", "waiting", "retry", "info"]
 
 
 @dataclass
@@ -56,8 +57,7 @@ class Event:
     usage: Usage | None = None
     cost_usd: float | None = None
     at: float = field(default_factory=time.monotonic)
-
-
+    progress: Progress | None = None  # with "progress" events: phase, elapsed, tokens, rate, ETA
 
 
 @dataclass
@@ -163,18 +163,35 @@ class Runner:
         input_hash = self._input_hash(artifact_id)
         usage, cost, calls = Usage(), 0.0, 0
         finish = "stop"
+        track = ArtifactProgress()
 
-        def ask(request: Request) -> tuple[str, object]:
+        def report(force: bool = False) -> None:
+            if track.due() or force:
+                self.on_event(Event("progress", artifact_id, progress=track.snapshot()))
+
+        def on_token(text: str) -> None:
+            track.token(text)
+            self.on_event(Event("token", artifact_id, text))
+            report()
+
+        def on_prompt(done: int, total: int) -> None:
+            track.prompt_read(done, total)
+            report()
+
+        def ask(request: Request, repairing: bool = False) -> tuple[str, object]:
             nonlocal usage, cost, calls, finish
             paid = self._paid_answer(artifact_id, request)
             if paid is not None:  # an answer already paid for (a kill after the call): reuse it
                 finish = paid.finish_reason or "stop"
                 return paid.text, paid.parsed
+            track.begin_call(request.max_tokens, repairing)
+            report(force=True)
             c = call_model(
                 self.backend,
                 request,
                 record=self.session.log_call,
-                on_token=lambda t: self.on_event(Event("token", artifact_id, t)),
+                on_token=on_token,
+                on_progress=on_prompt,
                 cancel=self.cancel,
                 max_attempts=self.max_attempts,
                 on_retry=lambda msg, d: self.on_event(Event("retry", artifact_id, f"{msg}; retrying in {d:.1f}s")),
@@ -187,6 +204,8 @@ class Runner:
             finish = c.finish_reason
             if c.finish_reason == "length":
                 self.on_event(Event("info", artifact_id, "the answer hit the output token limit"))
+            track.validating()
+            report(force=True)
             return c.text, c.parsed
 
         try:
@@ -219,7 +238,7 @@ class Runner:
                         ]
                     }
                 )
-                text2, parsed_obj2 = ask(repair)
+                text2, parsed_obj2 = ask(repair, repairing=True)
                 text2 = self._continue_cut(ask, lambda: finish, repair, text2, artifact_id)
                 try:
                     parsed = spec.parse(text2, parsed_obj2)
