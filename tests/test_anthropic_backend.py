@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
 from collections.abc import Callable, Iterator
 
 import httpx
@@ -615,3 +616,25 @@ def test_known_claude_limits() -> None:
     assert backend(Server(), model="claude-sonnet-4-6", max_output=10_000).max_output == 10_000  # --max-output
     no_thinking = backend(Server())
     assert "thinking" not in no_thinking.params(simple_request())
+
+
+def test_cancel_while_waiting_for_the_first_byte_returns_without_it() -> None:
+    stream = SSE(text_events([f"tok{i} " for i in range(50)]))
+    entered, release = threading.Event(), threading.Event()
+
+    def respond(request: httpx.Request) -> httpx.Response:
+        entered.set()
+        release.wait(30)  # the server is still reading a long prompt
+        return httpx.Response(200, headers={"content-type": "text/event-stream"}, stream=stream)
+
+    cancel, seen = CancelToken(), []
+    threading.Thread(target=lambda: entered.wait(30) and cancel.cancel(), daemon=True).start()
+    with pytest.raises(CancelledError):
+        backend(Server(respond)).execute(simple_request(), on_token=seen.append, cancel=cancel)
+    assert not release.is_set() and stream.sent == 0  # returned before the server answered
+    release.set()  # a late answer is closed at its first event, and nothing is passed on
+    for _ in range(600):
+        if stream.closed:
+            break
+        threading.Event().wait(0.05)
+    assert stream.closed and stream.sent <= 1 and seen == []
