@@ -66,6 +66,7 @@ class ArtifactProgress:
         self._prompt = (0, 0)
         self._prompt_started: float | None = None
         self._last_emit = -1e9
+        self._emitted_phase = ""
 
     def begin_call(self, max_tokens: int, repairing: bool = False) -> None:
         self._end_writing()
@@ -97,11 +98,11 @@ class ArtifactProgress:
             self._write_started = None
 
     def due(self) -> bool:
-        """True at most every ``EMIT_EVERY_S``: whether to send a progress event now."""
+        """Whether to send a progress event now: on a new phase, else every ``EMIT_EVERY_S``."""
         now = self.clock()
-        if now - self._last_emit < EMIT_EVERY_S:
+        if self.phase == self._emitted_phase and now - self._last_emit < EMIT_EVERY_S:
             return False
-        self._last_emit = now
+        self._last_emit, self._emitted_phase = now, self.phase
         return True
 
     def snapshot(self) -> Progress:

@@ -165,8 +165,8 @@ class Runner:
         finish = "stop"
         track = ArtifactProgress()
 
-        def report(force: bool = False) -> None:
-            if track.due() or force:
+        def report() -> None:
+            if track.due():
                 self.on_event(Event("progress", artifact_id, progress=track.snapshot()))
 
         def on_token(text: str) -> None:
@@ -185,7 +185,7 @@ class Runner:
                 finish = paid.finish_reason or "stop"
                 return paid.text, paid.parsed
             track.begin_call(request.max_tokens, repairing)
-            report(force=True)
+            report()
             c = call_model(
                 self.backend,
                 request,
@@ -205,7 +205,7 @@ class Runner:
             if c.finish_reason == "length":
                 self.on_event(Event("info", artifact_id, "the answer hit the output token limit"))
             track.validating()
-            report(force=True)
+            report()
             return c.text, c.parsed
 
         try:
