@@ -29,6 +29,7 @@ from .model_options import (
     runner_options,
 )
 from .paper import PaperError, load_paper
+from .progress import describe as describe_progress
 from .runner import STAGES, Event, Runner, RunResult, StageError
 from .store import Session, SessionError
 
@@ -48,6 +49,7 @@ class Progress:
         self.quiet = quiet
         self.tokens: dict[str, int] = {}
         self.started: dict[str, float] = {}
+        self.phases: dict[str, str] = {}  # artifact -> its last progress line
         self.status = None if quiet else err.status("")
         if self.status:
             self.status.start()
@@ -61,24 +63,24 @@ class Progress:
             self.tokens[e.artifact] = 0
             note = f" ({e.text})" if e.text else ""
             err.print(f"[cyan]{stage:>8}[/] {escape(e.artifact)} …{escape(note)}")
-        elif e.kind == "token":
-            self.tokens[e.artifact] = self.tokens.get(e.artifact, 0) + 1
-            active = [a for a in self.started if a in self.tokens]
-            parts = []
-            for a in active[-3:]:
-                dt = max(1e-3, time.monotonic() - self.started[a])
-                parts.append(f"{a}: {self.tokens[a]} chunks, {self.tokens[a] / dt:.0f}/s")
+        elif e.kind == "progress" and e.progress is not None:
+            # phase · elapsed · tokens · tokens/s · ETA, for up to three artifacts in flight
+            self.tokens[e.artifact] = e.progress.tokens
+            self.phases[e.artifact] = describe_progress(e.progress)
             if self.status:
-                self.status.update(escape(" | ".join(parts)))
+                self.status.update(escape(" | ".join(f"{a}: {d}" for a, d in list(self.phases.items())[-3:])))
         elif e.kind == "done":
             dt = time.monotonic() - self.started.pop(e.artifact, time.monotonic())
             self.tokens.pop(e.artifact, None)
+            self.phases.pop(e.artifact, None)
             u = e.usage
             tok = f"{u.input_tokens} in / {u.output_tokens} out" if u else ""
             rate = f", {u.output_tokens / dt:.0f} tok/s" if u and dt > 0 else ""
             warn = f" [yellow]({escape(e.text)})[/]" if e.text else ""
             err.print(f"[green]{stage:>8}[/] {escape(e.artifact)} done in {dt:.1f}s, {tok}{rate}{warn}")
         elif e.kind in ("error", "retry", "info", "waiting"):
+            if e.kind == "error":
+                self.phases.pop(e.artifact, None)
             color = {"error": "red", "retry": "yellow", "info": "blue", "waiting": "magenta"}[e.kind]
             err.print(f"[{color}]{e.kind:>8}[/] {escape(e.artifact)} {escape(e.text)}")
 
