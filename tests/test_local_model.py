@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from pathlib import Path
 
 import pytest
@@ -82,22 +83,6 @@ def test_full_run_on_the_bundled_paper(tmp_path: Path) -> None:
     assert all(c["usage"]["output_tokens"] > 0 for c in calls if "response" in c)
 
 
-class CancelAfterChecks(CancelToken):
-    """Turns cancelled at its n-th check: the abort callback checks it while a batch is
-    computed, so this cancels in the middle of reading the prompt, deterministically."""
-
-    def __init__(self, checks: int) -> None:
-        super().__init__()
-        self.left = checks
-
-    @property
-    def cancelled(self) -> bool:
-        self.left -= 1
-        if self.left <= 0:
-            self.cancel()
-        return self._event.is_set()
-
-
 def test_cancel_stops_prompt_reading_and_writing_and_the_model_stays_consistent() -> None:
     from papercoder_nb.llm.llama_hooks import hooks_for
 
@@ -106,10 +91,21 @@ def test_cancel_stops_prompt_reading_and_writing_and_the_model_stays_consistent(
     before = backend.execute(short).text
     long = Request(messages=[Message.of("user", "Summarise. " + "The encoder attends to every token. " * 120)],
                    max_tokens=50)
-    read: list[int] = []
-    with pytest.raises(CancelledError):
-        backend.execute(long, cancel=CancelAfterChecks(4), on_progress=lambda done, total: read.append(done))
-    assert hooks_for(backend.llama).aborted and read == []  # stopped inside the first batch
+    hooks = hooks_for(backend.llama)
+    reading, read, outcome = CancelToken(), [], []
+
+    def call() -> None:
+        try:
+            backend.execute(long, cancel=reading, on_progress=lambda done, total: read.append(done))
+        except CancelledError:
+            outcome.append("cancelled")
+
+    worker = threading.Thread(target=call)
+    worker.start()
+    assert hooks.decoding.wait(120)  # the first batch of the prompt is being computed
+    reading.cancel()
+    worker.join(120)
+    assert outcome == ["cancelled"] and hooks.aborted and read == []  # stopped inside that batch
     tokens: list[str] = []
     writing = CancelToken()
 
