@@ -131,3 +131,34 @@ def test_a_cancelled_call_is_recorded_as_cancelled_and_nothing_is_written(tmp_pa
     assert [e.text for e in events if e.kind == "error"] == ["cancelled"]
     again = Runner(session, ScriptedBackend("t", responder=lambda r: "## Method\nplan body text\n")).run(until="plan")
     assert again.generated == ["plan"], again.failed  # the session is consistent: Run just goes on
+
+
+def test_cancel_listeners_run_on_cancel_once_and_can_be_removed() -> None:
+    token, calls = CancelToken(), []
+    remove = token.on_cancel(lambda: calls.append("a"))
+    remove_b = token.on_cancel(lambda: calls.append("b"))
+    remove_b()
+    token.cancel()
+    assert calls == ["a"]
+    remove()
+    token.on_cancel(lambda: calls.append("late"))  # already cancelled: called at once
+    assert calls == ["a", "late"]
+
+
+def test_the_cli_status_line_shows_the_progress_escaped(monkeypatch: pytest.MonkeyPatch) -> None:
+    from io import StringIO
+
+    from rich.console import Console
+
+    from papercoder_nb import cli
+    from papercoder_nb.progress import Progress
+
+    monkeypatch.setattr(cli, "err", Console(file=StringIO(), width=200))
+    line = cli.Progress()
+    shown: list[str] = []
+    monkeypatch.setattr(line.status, "update", shown.append)
+    line(Event("start", "code:[bold]x.py"))
+    line(Event("progress", "code:[bold]x.py", progress=Progress(READING, 3.0, 0, prompt_done=512, prompt_total=2048,
+                                                                 eta_s=9.0)))
+    line.close()
+    assert shown == ["code:\\[bold]x.py: reading the prompt 512/2,048 tokens · 3s · ETA 9s"]
