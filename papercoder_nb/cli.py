@@ -15,6 +15,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
+from rich.text import Text
 
 from .budget import Budget
 from .export.repo import ExportError
@@ -29,6 +30,7 @@ from .model_options import (
     runner_options,
 )
 from .paper import PaperError, load_paper
+from .progress import Progress as ProgressSnapshot
 from .progress import describe as describe_progress
 from .runner import STAGES, Event, Runner, RunResult, StageError
 from .store import Session, SessionError
@@ -49,7 +51,7 @@ class Progress:
         self.quiet = quiet
         self.tokens: dict[str, int] = {}
         self.started: dict[str, float] = {}
-        self.phases: dict[str, str] = {}  # artifact -> its last progress line
+        self.phases: dict[str, tuple[ProgressSnapshot, float]] = {}  # artifact -> (last progress, when)
         self.status = None if quiet else err.status("")
         if self.status:
             self.status.start()
@@ -64,11 +66,12 @@ class Progress:
             note = f" ({e.text})" if e.text else ""
             err.print(f"[cyan]{stage:>8}[/] {escape(e.artifact)} …{escape(note)}")
         elif e.kind == "progress" and e.progress is not None:
-            # phase · elapsed · tokens · tokens/s · ETA, for up to three artifacts in flight
+            # phase · elapsed · tokens · tokens/s · ETA, for up to three artifacts in flight;
+            # the status redraws it several times a second, so the clock runs between events
             self.tokens[e.artifact] = e.progress.tokens
-            self.phases[e.artifact] = describe_progress(e.progress)
+            self.phases[e.artifact] = (e.progress, time.monotonic())
             if self.status:
-                self.status.update(escape(" | ".join(f"{a}: {d}" for a, d in list(self.phases.items())[-3:])))
+                self.status.update(self)
         elif e.kind == "done":
             dt = time.monotonic() - self.started.pop(e.artifact, time.monotonic())
             self.tokens.pop(e.artifact, None)
@@ -83,6 +86,14 @@ class Progress:
                 self.phases.pop(e.artifact, None)
             color = {"error": "red", "retry": "yellow", "info": "blue", "waiting": "magenta"}[e.kind]
             err.print(f"[{color}]{e.kind:>8}[/] {escape(e.artifact)} {escape(e.text)}")
+
+    def line(self) -> str:
+        now = time.monotonic()
+        return " | ".join(f"{a}: {describe_progress(p, extra_s=now - at)}"
+                          for a, (p, at) in list(self.phases.items())[-3:])
+
+    def __rich__(self) -> Text:
+        return Text(self.line())  # plain text: nothing in it is read as markup
 
     def close(self) -> None:
         if self.status:

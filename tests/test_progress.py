@@ -155,10 +155,16 @@ def test_the_cli_status_line_shows_the_progress_escaped(monkeypatch: pytest.Monk
 
     monkeypatch.setattr(cli, "err", Console(file=StringIO(), width=200))
     line = cli.Progress()
-    shown: list[str] = []
+    shown: list[object] = []
     monkeypatch.setattr(line.status, "update", shown.append)
     line(Event("start", "code:[bold]x.py"))
     line(Event("progress", "code:[bold]x.py", progress=Progress(READING, 3.0, 0, prompt_done=512, prompt_total=2048,
                                                                  eta_s=9.0)))
     line.close()
-    assert shown == ["code:\\[bold]x.py: reading the prompt 512/2,048 tokens · 3s · ETA 9s"]
+    assert shown == [line]  # the status draws the line itself, so its clock keeps running
+    drawn = line.__rich__()
+    assert drawn.plain == "code:[bold]x.py: reading the prompt 512/2,048 tokens · 3s · ETA 9s"
+    assert not drawn.spans  # the artifact's brackets are text, not markup
+    aid = "code:[bold]x.py"
+    line.phases[aid] = (line.phases[aid][0], line.phases[aid][1] - 5)  # 5 s without an event
+    assert "· 8s · ETA 4s" in line.line()

@@ -288,7 +288,7 @@ class Workbench:
     def cancel(self) -> None:
         if self.busy:
             self.worker.cancel()
-            self.run_status.value = "Cancelling… (stops at the next streamed chunk)"
+            self.run_status.value = "Cancelling… (the model stops within a second; nothing partial is kept)"
 
     def _planned(self, scope: str | None, auto: bool) -> int:
         todo = [a for a, s in self.statuses.items() if s in ("missing", "stale")]
