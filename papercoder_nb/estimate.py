@@ -62,7 +62,7 @@ class RunEstimate:
 
 def estimate_run(paper: Paper, spec: str, files: int | None = None, window: int | None = None) -> RunEstimate:
     """``window``: the model's context window when known (else from the model table)."""
-    from .fit import fit_warnings
+    from .fit import fit_warnings  # here: fit reads this module's typical sizes
 
     n = files or DEFAULT_FILES
     est = RunEstimate(spec=spec, files=n, files_assumed=files is None)

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from .estimate import PLANNING_OUT, SYSTEM
 from .llm.limits import ModelLimits, known_limits, limits_of
 from .stages.context import PAPER_SHARE_SMALL, SAFETY_MARGIN, SMALL_WINDOW
 
 LOCAL_WINDOW = 8192  # LocalBackend's default n_ctx
-SYSTEM, TASK = 200, 400
-# Typical planning output (PaperCoder on the Transformer paper), capped by what the model may write.
-PLANNING_OUT = {"plan": 2200, "architecture": 2300, "logic": 2400, "config": 800}
+TASK = 400  # an analysis call's own instructions
 
 
 def window_of(spec: str) -> int | None:
@@ -39,6 +38,7 @@ def fit_warnings(paper_tokens: int, spec: str, window: int | None = None) -> lis
     if not window or paper_tokens <= 0:
         return []
     limits = limits_for(window)
+    # Typical planning output (see estimate.py), capped by what this model may write.
     planning = sum(min(out, limits.answer_cap(kind)) for kind, out in PLANNING_OUT.items())
     # The analysis call is the largest before coding: paper, all planning, its task, its answer.
     available = window - limits.answer_reserve("analysis") - SAFETY_MARGIN - SYSTEM - TASK
