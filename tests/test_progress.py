@@ -168,3 +168,28 @@ def test_the_cli_status_line_shows_the_progress_escaped(monkeypatch: pytest.Monk
     aid = "code:[bold]x.py"
     line.phases[aid] = (line.phases[aid][0], line.phases[aid][1] - 5)  # 5 s without an event
     assert "· 8s · ETA 4s" in line.line()
+
+
+def test_run_interruptible_returns_raises_and_gives_up_a_blocked_call_on_cancel() -> None:
+    import threading
+
+    from papercoder_nb.llm.interruptible import quiet_after_cancel, run_interruptible
+
+    assert run_interruptible(lambda: 7, CancelToken(), "t") == 7
+    with pytest.raises(ValueError, match="boom"):
+        run_interruptible(lambda: (_ for _ in ()).throw(ValueError("boom")), CancelToken(), "t")
+    token, release, started = CancelToken(), threading.Event(), threading.Event()
+
+    def blocked() -> int:
+        started.set()
+        release.wait(30)
+        return 1
+
+    threading.Thread(target=lambda: started.wait(30) and token.cancel(), daemon=True).start()
+    with pytest.raises(CancelledError):
+        run_interruptible(blocked, token, "t")
+    assert not release.is_set()  # it did not wait for the blocked call
+    release.set()
+    seen: list[str] = []
+    quiet_after_cancel(seen.append, token)("late")
+    assert seen == []
