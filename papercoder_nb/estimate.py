@@ -43,6 +43,8 @@ class RunEstimate:
     files: int
     files_assumed: bool
     stages: list[StageEstimate] = field(default_factory=list)
+    # What will not fit the model's window and is condensed (``fit.fit_warnings``).
+    warnings: list[str] = field(default_factory=list)
 
     def total(self) -> StageEstimate:
         t = StageEstimate("total")
@@ -58,9 +60,13 @@ class RunEstimate:
         return t
 
 
-def estimate_run(paper: Paper, spec: str, files: int | None = None) -> RunEstimate:
+def estimate_run(paper: Paper, spec: str, files: int | None = None, window: int | None = None) -> RunEstimate:
+    """``window``: the model's context window when known (else from the model table)."""
+    from .fit import fit_warnings  # here: fit reads this module's typical sizes
+
     n = files or DEFAULT_FILES
     est = RunEstimate(spec=spec, files=n, files_assumed=files is None)
+    est.warnings = fit_warnings(paper.meta.token_estimate or 0, spec, window)
     caches = spec.split(":")[0] in CACHING_PROVIDERS
     paper_tokens = paper.meta.token_estimate or 0
     prefix = SYSTEM + paper_tokens
@@ -110,4 +116,5 @@ def format_estimate(est: RunEstimate) -> list[str]:
                      f"≈{s.output_tokens:,} output tokens, {cost}")
     if est.files_assumed:
         lines.append(f"(assuming {est.files} files until the logic design lists them)")
+    lines.extend(f"warning: {w}" for w in est.warnings)
     return lines

@@ -37,6 +37,7 @@ from .llm.call import Throttle, backend_cost, call_model, oversize_note
 from .llm.continuation import MAX_CONTINUATIONS, continuation_request, stitch
 from .llm.limits import ModelLimits, limits_of
 from .paper.tokens import estimate_tokens
+from .progress import ArtifactProgress, Progress
 from .stages import spec_for
 from .stages.context import build_request
 from .stages.specs import Parsed, code_needs_repair
@@ -46,7 +47,7 @@ from .verify.hooks import record_check_findings
 
 __all__ = ["BudgetExceeded", "Event", "RunResult", "Runner", "StageError"]
 STAGES = ("planning", "analysis", "coding")
-EventKind = Literal["start", "token", "done", "error", "waiting", "retry", "info"]
+EventKind = Literal["start", "token", "progress", "done", "error", "waiting", "retry", "info"]
 
 
 @dataclass
@@ -57,8 +58,7 @@ class Event:
     usage: Usage | None = None
     cost_usd: float | None = None
     at: float = field(default_factory=time.monotonic)
-
-
+    progress: Progress | None = None  # with "progress" events: phase, elapsed, tokens, rate, ETA
 
 
 @dataclass
@@ -167,18 +167,35 @@ class Runner:
         finish = "stop"
         flagged: list[str] = []  # usage far beyond what was asked for
         where = getattr(self.backend, "where", self.backend.spec)
+        track = ArtifactProgress()
 
-        def ask(request: Request) -> tuple[str, object]:
+        def report() -> None:
+            if track.due():
+                self.on_event(Event("progress", artifact_id, progress=track.snapshot()))
+
+        def on_token(text: str) -> None:
+            track.token(text)
+            self.on_event(Event("token", artifact_id, text))
+            report()
+
+        def on_prompt(done: int, total: int) -> None:
+            track.prompt_read(done, total)
+            report()
+
+        def ask(request: Request, repairing: bool = False) -> tuple[str, object]:
             nonlocal usage, cost, calls, finish
             paid = self._paid_answer(artifact_id, request)
             if paid is not None:  # an answer already paid for (a kill after the call): reuse it
                 finish = paid.finish_reason or "stop"
                 return paid.text, paid.parsed
+            track.begin_call(request.max_tokens, repairing)
+            report()
             c = call_model(
                 self.backend,
                 request,
                 record=self.session.log_call,
-                on_token=lambda t: self.on_event(Event("token", artifact_id, t)),
+                on_token=on_token,
+                on_progress=on_prompt,
                 cancel=self.cancel,
                 max_attempts=self.max_attempts,
                 on_retry=lambda msg, d: self.on_event(Event("retry", artifact_id, f"{msg}; retrying in {d:.1f}s")),
@@ -197,6 +214,8 @@ class Runner:
             finish = c.finish_reason
             if c.finish_reason == "length":
                 self.on_event(Event("info", artifact_id, "the answer hit the output token limit"))
+            track.validating()
+            report()
             return c.text, c.parsed
 
         try:
@@ -229,7 +248,7 @@ class Runner:
                         ]
                     }
                 )
-                text2, parsed_obj2 = ask(repair)
+                text2, parsed_obj2 = ask(repair, repairing=True)
                 text2 = self._continue_cut(ask, lambda: finish, repair, text2, artifact_id)
                 try:
                     parsed = spec.parse(text2, parsed_obj2)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
 from collections.abc import Callable, Iterator
 
 import httpx
@@ -640,3 +641,25 @@ def test_a_stream_of_only_pings_is_cut_as_stalled() -> None:
     with pytest.raises(RetryableError, match=r"no new content for 1s \(the stream stalled\)"):
         b.execute(simple_request())
     assert stream.closed
+
+
+def test_cancel_while_waiting_for_the_first_byte_returns_without_it() -> None:
+    stream = SSE(text_events([f"tok{i} " for i in range(50)]))
+    entered, release = threading.Event(), threading.Event()
+
+    def respond(request: httpx.Request) -> httpx.Response:
+        entered.set()
+        release.wait(30)  # the server is still reading a long prompt
+        return httpx.Response(200, headers={"content-type": "text/event-stream"}, stream=stream)
+
+    cancel, seen = CancelToken(), []
+    threading.Thread(target=lambda: entered.wait(30) and cancel.cancel(), daemon=True).start()
+    with pytest.raises(CancelledError):
+        backend(Server(respond)).execute(simple_request(), on_token=seen.append, cancel=cancel)
+    assert not release.is_set() and stream.sent == 0  # returned before the server answered
+    release.set()  # a late answer is closed at its first event, and nothing is passed on
+    for _ in range(600):
+        if stream.closed:
+            break
+        threading.Event().wait(0.05)
+    assert stream.closed and stream.sent <= 1 and seen == []

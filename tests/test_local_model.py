@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from conftest import EXAMPLE_PAPER
 from papercoder_nb import Runner, Session, load_paper
 from papercoder_nb.artifacts import Architecture, Logic, parse_config
 from papercoder_nb.graph import statuses, task_files
-from papercoder_nb.llm.base import Message, Request
+from papercoder_nb.llm.base import CancelledError, CancelToken, Message, Request
 from papercoder_nb.llm.local import embedded_model_path, json_grammar
 from papercoder_nb.llm.registry import default_spec, get_backend
 
@@ -80,3 +81,40 @@ def test_full_run_on_the_bundled_paper(tmp_path: Path) -> None:
     calls = session.calls()
     assert len([c for c in calls if "response" in c]) >= 4 + 2 * len(files)
     assert all(c["usage"]["output_tokens"] > 0 for c in calls if "response" in c)
+
+
+def test_cancel_stops_prompt_reading_and_writing_and_the_model_stays_consistent() -> None:
+    from papercoder_nb.llm.llama_hooks import hooks_for
+
+    backend = get_backend("local")
+    short = Request(messages=[Message.of("user", "Name three colours.")], max_tokens=8, temperature=0.0)
+    before = backend.execute(short).text
+    long = Request(messages=[Message.of("user", "Summarise. " + "The encoder attends to every token. " * 120)],
+                   max_tokens=50)
+    hooks = hooks_for(backend.llama)
+    reading, read, outcome = CancelToken(), [], []
+
+    def call() -> None:
+        try:
+            backend.execute(long, cancel=reading, on_progress=lambda done, total: read.append(done))
+        except CancelledError:
+            outcome.append("cancelled")
+
+    worker = threading.Thread(target=call)
+    worker.start()
+    assert hooks.decoding.wait(120)  # the first batch of the prompt is being computed
+    reading.cancel()
+    worker.join(120)
+    assert outcome == ["cancelled"] and hooks.aborted and read == []  # stopped inside that batch
+    tokens: list[str] = []
+    writing = CancelToken()
+
+    def on_token(t: str) -> None:
+        tokens.append(t)
+        if len(tokens) == 3:
+            writing.cancel()
+
+    with pytest.raises(CancelledError):
+        backend.execute(long, on_token=on_token, cancel=writing)
+    assert len(tokens) == 3
+    assert backend.execute(short).text == before  # nothing half-read is left in the model's cache

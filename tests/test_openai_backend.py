@@ -558,3 +558,31 @@ def test_registry_builds_it_with_options() -> None:
     assert isinstance(b, OpenAIBackend) and isinstance(b, Backend)
     assert b.spec == "openai:gpt-5-mini" and b.concurrent is True
     assert b.reasoning_effort == "minimal"
+
+
+def held(stream: SSE, entered: threading.Event, release: threading.Event) -> Callable[[httpx.Request], httpx.Response]:
+    """A server that takes its time before the first byte (reading a long prompt)."""
+
+    def respond(request: httpx.Request) -> httpx.Response:
+        entered.set()
+        release.wait(30)
+        return httpx.Response(200, headers={"content-type": "text/event-stream"}, stream=stream)
+
+    return respond
+
+
+def test_cancel_while_waiting_for_the_first_byte_returns_without_it() -> None:
+    stream = answer([f"t{i} " for i in range(50)], usage=usage_chunk(5, 50))
+    entered, release = threading.Event(), threading.Event()
+    cancel, seen = CancelToken(), []
+    b = backend(Server(held(stream, entered, release)))
+    threading.Thread(target=lambda: entered.wait(30) and cancel.cancel(), daemon=True).start()
+    with pytest.raises(CancelledError):
+        b.execute(request(), on_token=seen.append, cancel=cancel)
+    assert not release.is_set() and stream.sent == 0  # returned before the server answered
+    release.set()  # the server answers late: the stream is closed at its first chunk
+    for _ in range(600):
+        if stream.closed:
+            break
+        threading.Event().wait(0.05)
+    assert stream.closed and stream.sent <= 1 and seen == []

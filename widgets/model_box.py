@@ -134,7 +134,8 @@ class ModelBox:
         from papercoder_nb.estimate import estimate_run
         from papercoder_nb.llm.pricing import format_cost
 
-        total = estimate_run(session.selected_paper(), self.spec, n_files or None).total()
+        est = estimate_run(session.selected_paper(), self.spec, n_files or None)
+        total = est.total()
         calls, input_tokens, output_tokens = total.calls, total.input_tokens, total.output_tokens
         price = format_cost(total.cost_usd)
         if total.cached_input_tokens:
@@ -144,4 +145,5 @@ class ModelBox:
             f"<p class='pc-estimate-text'>Pre-flight estimate for a full run: ≈{calls} calls, "
             f"≈{input_tokens:,} input tokens, ≈{output_tokens:,} output tokens, "
             f"about <b>{esc(price)}</b> with <code>{esc(self.spec)}</code>{esc(guess)}.</p>"
+            + "".join(f"<p class='pc-estimate-warning' style='color:#9a6700'>⚠ {esc(w)}</p>" for w in est.warnings)
         )

@@ -191,7 +191,9 @@ def stream_html(text: str, limit: int = 4000, collapsed: bool = False) -> str:
     shown = text[-limit:]
     if len(text) > limit:
         shown = "…" + shown
-    pre = f'<pre class="pc-stream-text" style="{PRE}max-height:200px;overflow:auto">{esc(shown)}</pre>'
+    # A reversed flex column starts scrolled to its end: the box follows the newest text.
+    pre = (f'<div class="pc-stream-scroll" style="display:flex;flex-direction:column-reverse;'
+           f'max-height:200px;overflow:auto"><pre class="pc-stream-text" style="{PRE}">{esc(shown)}</pre></div>')
     return f"<details><summary>Last model output</summary>{pre}</details>" if collapsed else pre
 
 

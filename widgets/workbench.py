@@ -34,6 +34,7 @@ from .export_box import ExportBox
 from .findings_view import CodeFindings
 from .model_box import ModelBox
 from .paper_box import PaperBox, save_upload
+from .progress_line import ProgressLine
 from .questions import QuestionsBox
 from .smoke_box import SmokeBox
 from .ui import STYLE, box, button, css_id, html, set_class, show
@@ -128,11 +129,12 @@ class Workbench:
         self.progress.add_class("pc-progress")
         self.meter = html("pc-meter")
         self.run_status = html("pc-run-status")
+        self.progress_line = ProgressLine()  # phase · elapsed · tokens · tokens/s · ETA
         self.stream = html("pc-stream")
         self.error = html("pc-error")
         self.runbar = box([
             box([self.run_button, self.cancel_button, self.auto_approve, self.progress, self.meter], vertical=False),
-            self.run_status, self.stream, self.error,
+            self.run_status, self.progress_line.widget, self.stream, self.error,
         ], "pc-runbar")
 
         self.file_select = W.Select(options=[], rows=8)
@@ -293,7 +295,7 @@ class Workbench:
     def cancel(self) -> None:
         if self.busy:
             self.worker.cancel()
-            self.run_status.value = "Cancelling… (stops at the next streamed chunk)"
+            self.run_status.value = "Cancelling… (the model stops within a second; nothing partial is kept)"
 
     def _planned(self, scope: str | None, auto: bool) -> int:
         todo = [a for a, s in self.statuses.items() if s in ("missing", "stale")]
@@ -356,6 +358,7 @@ class Workbench:
     def pump(self) -> None:
         """Move queued worker events into widgets; called by the ticker on the main thread."""
         items = self.worker.drain()
+        self.progress_line.tick()  # elapsed and ETA move on between events too
         if not items:
             return
         need_refresh = False
@@ -365,6 +368,7 @@ class Workbench:
                 self.running.clear()
                 compat.set_playing(self.ticker, False)
                 self._set_busy(False)
+                self.progress_line.clear()
                 self.progress.bar_style = "success" if item.error is None else "danger"
                 callback, self._on_finish = self._on_finish, None
                 if callback is not None:
@@ -381,6 +385,7 @@ class Workbench:
             self._update_meter()
 
     def _event(self, e: Event) -> bool:
+        self.progress_line.event(e)
         if e.kind == "token":
             self.stream_text = (self.stream_text + e.text)[-20000:]
             return False

@@ -147,7 +147,10 @@ def _print_estimate(session: Session, spec: str) -> None:
     from ..graph import task_files
     from ..llm.pricing import format_cost
 
-    t = estimate_run(session.selected_paper(), spec, len(task_files(session)) or None).total()
+    est = estimate_run(session.selected_paper(), spec, len(task_files(session)) or None)
+    t = est.total()
+    for warning in est.warnings:
+        err.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
     cost = format_cost(t.cost_usd) + (f", {format_cost(t.cost_cached_usd)} with caching" if t.cached_input_tokens else "")
     err.print(f"[dim]estimate for a full run: {t.calls} calls, ≈{t.input_tokens:,} input / "
               f"≈{t.output_tokens:,} output tokens, {cost} (`papercoder estimate` for stages)[/]", soft_wrap=True)

@@ -8,7 +8,10 @@ from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
+from rich.text import Text
 
+from ..progress import Progress as ProgressSnapshot
+from ..progress import describe as describe_progress
 from ..runner import Event
 
 err = Console(stderr=True, highlight=False)
@@ -21,6 +24,7 @@ class Progress:
         self.quiet = quiet
         self.tokens: dict[str, int] = {}
         self.started: dict[str, float] = {}
+        self.phases: dict[str, tuple[ProgressSnapshot, float]] = {}  # artifact -> (last progress, when)
         self.status = None if quiet else err.status("")
         if self.status:
             self.status.start()
@@ -34,26 +38,35 @@ class Progress:
             self.tokens[e.artifact] = 0
             note = f" ({e.text})" if e.text else ""
             err.print(f"[cyan]{stage:>8}[/] {escape(e.artifact)} …{escape(note)}")
-        elif e.kind == "token":
-            self.tokens[e.artifact] = self.tokens.get(e.artifact, 0) + 1
-            active = [a for a in self.started if a in self.tokens]
-            parts = []
-            for a in active[-3:]:
-                dt = max(1e-3, time.monotonic() - self.started[a])
-                parts.append(f"{a}: {self.tokens[a]} chunks, {self.tokens[a] / dt:.0f}/s")
+        elif e.kind == "progress" and e.progress is not None:
+            # phase · elapsed · tokens · tokens/s · ETA, for up to three artifacts in flight;
+            # the status redraws it several times a second, so the clock runs between events
+            self.tokens[e.artifact] = e.progress.tokens
+            self.phases[e.artifact] = (e.progress, time.monotonic())
             if self.status:
-                self.status.update(escape(" | ".join(parts)))
+                self.status.update(self)
         elif e.kind == "done":
             dt = time.monotonic() - self.started.pop(e.artifact, time.monotonic())
             self.tokens.pop(e.artifact, None)
+            self.phases.pop(e.artifact, None)
             u = e.usage
             tok = f"{u.input_tokens} in / {u.output_tokens} out" if u else ""
             rate = f", {u.output_tokens / dt:.0f} tok/s" if u and dt > 0 else ""
             warn = f" [yellow]({escape(e.text)})[/]" if e.text else ""
             err.print(f"[green]{stage:>8}[/] {escape(e.artifact)} done in {dt:.1f}s, {tok}{rate}{warn}")
         elif e.kind in ("error", "retry", "info", "waiting"):
+            if e.kind == "error":
+                self.phases.pop(e.artifact, None)
             color = {"error": "red", "retry": "yellow", "info": "blue", "waiting": "magenta"}[e.kind]
             err.print(f"[{color}]{e.kind:>8}[/] {escape(e.artifact)} {escape(e.text)}")
+
+    def line(self) -> str:
+        now = time.monotonic()
+        return " | ".join(f"{a}: {describe_progress(p, extra_s=now - at)}"
+                          for a, (p, at) in list(self.phases.items())[-3:])
+
+    def __rich__(self) -> Text:
+        return Text(self.line())  # plain text: nothing in it is read as markup
 
     def close(self) -> None:
         if self.status:

@@ -50,6 +50,7 @@ from .base import (
     Usage,
 )
 from .config import load_settings, require_key
+from .interruptible import quiet_after_cancel, run_interruptible
 from .limits import check_reasoning, known_limits
 
 KEY_VARIABLE = "ANTHROPIC_API_KEY"
@@ -221,6 +222,11 @@ class AnthropicBackend:
         on_token: TokenCallback | None = None,
         cancel: CancelToken | None = None,
     ) -> Completion:
+        # Cancel returns at once, also while waiting for the first byte.
+        on_token = quiet_after_cancel(on_token, cancel)
+        return run_interruptible(lambda: self._execute(request, on_token, cancel), cancel, self.spec)
+
+    def _execute(self, request: Request, on_token: TokenCallback | None, cancel: CancelToken | None) -> Completion:
         if cancel is not None:
             cancel.raise_if_cancelled()
         started = time.perf_counter()

@@ -119,9 +119,25 @@ class CancelToken:
     """Set from any thread; backends check it per streamed chunk."""
 
     _event: threading.Event = field(default_factory=threading.Event)
+    # Called on cancel, from the cancelling thread: for waits no per-chunk check reaches.
+    _listeners: list[Callable[[], None]] = field(default_factory=list)
 
     def cancel(self) -> None:
         self._event.set()
+        for listener in list(self._listeners):
+            listener()
+
+    def on_cancel(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call ``listener`` on cancel (at once if already cancelled); returns its remover."""
+        self._listeners.append(listener)
+        if self._event.is_set():
+            listener()
+
+        def remove() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+        return remove
 
     @property
     def cancelled(self) -> bool:

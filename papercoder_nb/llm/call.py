@@ -29,6 +29,7 @@ from .base import (
 from .limits import limits_of
 
 Recorder = Callable[[dict[str, Any]], None]
+CANCELLED = "cancelled"  # recorded as the call's finish, not as an error
 
 
 class Throttle:
@@ -134,9 +135,13 @@ def call_model(
     on_retry: Callable[[str, float], None] | None = None,
     throttle: Throttle | None = None,
     on_wait: Callable[[float], None] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> Completion:
-    """One answer, retried as needed; ``on_wait(seconds)`` hears of a call silent that long."""
+    """One answer, retried as needed; ``on_wait(seconds)`` hears of a call silent that long;
+    ``on_progress(read, total)``: prompt tokens read, from backends that can tell
+    (``reports_progress``); the others take the plain three-argument ``execute``."""
     throttle = throttle or Throttle()
+    extra: dict[str, Any] = {"on_progress": on_progress} if on_progress and getattr(backend, "reports_progress", False) else {}
     attempt = 0
     while True:
         attempt += 1
@@ -146,9 +151,9 @@ def call_model(
         start = time.perf_counter()
         quiet = QuietNotice(on_wait, _notice_after(backend), on_token)
         try:
-            completion = backend.execute(request, on_token=quiet.on_token, cancel=cancel)
+            completion = backend.execute(request, on_token=quiet.on_token, cancel=cancel, **extra)
         except CancelledError:
-            _record(record, backend, request, None, time.perf_counter() - start, attempt, "cancelled")
+            _record(record, backend, request, None, time.perf_counter() - start, attempt, CANCELLED)
             raise
         except RetryableError as e:
             _record(record, backend, request, None, time.perf_counter() - start, attempt, str(e))
@@ -211,6 +216,8 @@ def _record(
         entry["response"] = completion.text
         entry["parsed"] = completion.parsed
         entry["finish_reason"] = completion.finish_reason
+    elif error == CANCELLED:
+        entry["finish_reason"] = CANCELLED  # the user's choice, not a failure; nothing was kept
     else:
         entry["error"] = error
     record(entry)

