@@ -16,6 +16,7 @@ from papercoder_nb.llm.pricing import format_cost
 
 from . import compat
 from .ui import box, button, css_id, html, set_class, show, textarea
+from .unsaved import DraftKeeper
 from .views import badge, diff_html, esc, render_artifact
 
 if TYPE_CHECKING:
@@ -59,6 +60,11 @@ class ArtifactView:
         self.feedback = textarea("pc-feedback", "What should change? (e.g. “use the paper's warm-up of 4000 steps”)", rows=2)
         self.regen = button("Regenerate with feedback", "pc-regenerate", style="warning", icon="refresh", width="auto")
         self.message = html("pc-message")
+        self.marker = html("pc-unsaved-marker")
+        self._quiet = False  # True while the panel itself fills the editor (not a user edit)
+        self.drafts = DraftKeeper(lambda: self.host.session, self.editor)
+        self.drafts.on_restore = self._put_draft
+        self.editor.observe(self._edited, names="value")
         self.save.on_click(lambda _b: self.do_save())
         self.revert.on_click(lambda _b: self.do_revert())
         self.validate.on_click(lambda _b: self.do_validate())
@@ -69,7 +75,7 @@ class ArtifactView:
         self.edit_box = box([self.editor, box([self.save, self.revert], vertical=False)], "pc-edit")
         self.diff_box = box([self.diff], "pc-diff-box")
         self.widget = box([
-            self.title, self.mode, self.view_box, self.edit_box, self.diff_box,
+            self.title, self.marker, self.drafts.widget, self.mode, self.view_box, self.edit_box, self.diff_box,
             box([self.validate, self.approve, self.unapprove], vertical=False),
             self.feedback, self.regen, self.message,
         ], "pc-artifact")
@@ -78,13 +84,44 @@ class ArtifactView:
     # -- showing -------------------------------------------------------------------
     def show(self, aid: str) -> None:
         if aid != self.aid:
+            if self.dirty:  # the panel asks first; this keeps the text even if a caller did not
+                self.drafts.autosave(self.editor.value, self.loaded or None, force=True)
             self.aid = aid
             self.message.value = ""
             self.feedback.value = ""
             self.loaded = ""
-            self.editor.value = ""
+            self._set_editor("")
             set_class(self.widget, "pc-artifact-id", css_id(aid))
+            self.refresh()
+            draft = self.drafts.restore(aid, self.host.session.read(aid) if self.host.session else None)
+            if draft is not None:
+                self._put_draft(draft)
+            return
         self.refresh()
+
+    def _set_editor(self, text: str) -> None:
+        self._quiet = True
+        try:
+            self.editor.value = text
+        finally:
+            self._quiet = False
+        self._mark()
+
+    def _put_draft(self, text: str) -> None:
+        self._set_editor(text)
+        self.mode.value = "Edit"
+        self._say("Restored your unsaved draft: Save it, or Discard changes to go back to the saved version.")
+
+    def _edited(self, _change: dict) -> None:
+        self._mark()
+        if not self._quiet:
+            self.drafts.autosave(self.editor.value, self.loaded)
+
+    def _mark(self) -> None:
+        dirty = self.dirty
+        self.marker.value = ("<span class='pc-unsaved' style='color:#9a6700;font-weight:bold'>● Unsaved changes "
+                             "(a draft is kept beside the session; Save to make it a version)</span>") if dirty else ""
+        set_class(self.widget, "pc-dirty", "yes" if dirty else "no")
 
     @property
     def dirty(self) -> bool:
@@ -97,7 +134,7 @@ class ArtifactView:
         text = session.read(self.aid)
         if not self.dirty:
             self.loaded = text or ""
-            self.editor.value = self.loaded
+            self._set_editor(self.loaded)
         status = self.host.status_of(self.aid)
         rec = session.record(self.aid)
         info = []
@@ -148,23 +185,30 @@ class ArtifactView:
         set_class(self.message, "pc-result", "ok" if ok else "error")
 
     # -- actions -------------------------------------------------------------------
-    def do_save(self) -> None:
+    def do_save(self) -> bool:
         session = self.host.session
         if session is None or not self.aid:
-            return
+            return False
         text = self.editor.value
         if text == (session.read(self.aid) or ""):
+            self.loaded = text
+            self.drafts.drop()
+            self._mark()
             self._say("No changes to save.")
-            return
+            return True
         session.write(self.aid, text, by="user")
         self.loaded = text
+        self.drafts.drop()
+        self._mark()
         self._say(f"Saved your edit of <code>{esc(self.aid)}</code>; the previous version is in history. "
                   "Anything built from it is now stale.")
         self.host.after_change(f"edited {self.aid}")
+        return True
 
     def do_revert(self) -> None:
+        self.drafts.drop()
         self.loaded = ""
-        self.editor.value = ""
+        self._set_editor("")
         self.refresh()
         self._say("Editor reset to the saved version.")
 

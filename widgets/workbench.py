@@ -36,6 +36,7 @@ from .paper_box import PaperBox, save_upload
 from .questions import QuestionsBox
 from .smoke_box import SmokeBox
 from .ui import STYLE, box, button, css_id, html, set_class, show
+from .unsaved import AskBar, drafts_note
 from .views import badge, esc, stream_html
 from .worker import Emit, Finished, Worker
 
@@ -98,6 +99,7 @@ class Workbench:
         self.model_box.provider.observe(lambda _c: self._estimate(), names="value")
         self.model_box.model.observe(lambda _c: self._estimate(), names="value")
         self.view = ArtifactView(self)
+        self.ask = AskBar(self.view.do_save, self.view.do_revert)
         self.questions = QuestionsBox(self.after_change)
         self.export_box = ExportBox()
         self.smoke_box = SmokeBox(self)
@@ -147,7 +149,7 @@ class Workbench:
         self.widget = box([
             html("pc-style", STYLE),
             html("pc-title", "<h2 style='margin:4px 0'>papercoder · paper → plan → code</h2>"),
-            self.stepper, self.status_strip, self.runbar, self.content, self.ticker,
+            self.stepper, self.status_strip, self.ask.widget, self.runbar, self.content, self.ticker,
         ], "pc-panel")
 
         if isinstance(source, Session):
@@ -169,6 +171,8 @@ class Workbench:
     # -- loading -----------------------------------------------------------------------
     def load(self, source: str, background: bool = True) -> None:
         """A paper path / arXiv id (parsed in the worker), or a session folder (reopened)."""
+        if self._asked(f"open {source}", lambda: self.load(source, background)):
+            return
         if not source:
             self.show_error("Type a path to a paper, an arXiv id (arxiv:1706.03762) or a session folder first.")
             return
@@ -235,7 +239,7 @@ class Workbench:
         self.paper_box.show_session(session)
         self.clear_error()
         self.refresh()
-        self.run_status.value = f"Session <code>{esc(session.root)}</code> open: {esc(self._summary())}"
+        self.run_status.value = f"Session <code>{esc(session.root)}</code> open: {esc(self._summary())}" + drafts_note(session)
 
     def set_dropped_sections(self, ids: list[str]) -> None:
         if self.session is None:
@@ -526,7 +530,16 @@ class Workbench:
         self.model_box.update_estimate(self.session, len(self.files))
 
     # -- steps -------------------------------------------------------------------------------
+    def _asked(self, what: str, proceed: Callable[[], None], stay: Callable[[], None] | None = None) -> bool:
+        """True when unsaved editor text made the panel ask before doing ``what``."""
+        if not self.view.dirty or self.session is None:
+            return False
+        self.ask.ask(self.view.aid, what, proceed, stay)
+        return True
+
     def select_step(self, name: str) -> None:
+        if name != self.step and self._asked(f"go to {name}", lambda: self.select_step(name)):
+            return
         self.step = name
         self.run_button.description = RUN_LABEL[name]
         self.run_button.disabled = self.busy or self.session is None
@@ -563,6 +576,8 @@ class Workbench:
             self.select_step({v: k for k, v in STEP_ARTIFACT.items()}[aid])
         elif kind in ("analysis", "code"):
             self.select_step("Analysis" if kind == "analysis" else "Code")
+            if self.ask.asking:  # unsaved text: the user answers first
+                return
             if name and any(v == aid for _, v in self.file_select.options):
                 self.file_select.value = aid
 
@@ -588,8 +603,19 @@ class Workbench:
         )
 
     def _file_chosen(self, change: dict) -> None:
-        if not self._filling_files and change["new"]:
-            self.view.show(change["new"])
+        new = change["new"]
+        if self._filling_files or not new:
+            return
+        if new != self.view.aid and self._asked(f"open {new}", lambda: self.view.show(new), lambda: self._reselect(self.view.aid)):
+            return
+        self.view.show(new)
+
+    def _reselect(self, aid: str) -> None:
+        self._filling_files = True
+        try:
+            self.file_select.value = aid
+        finally:
+            self._filling_files = False
 
     def approve_files(self) -> None:
         if self.session is None or self.step not in ("Analysis", "Code"):
