@@ -13,6 +13,7 @@ import ipywidgets as W
 
 from papercoder_nb import review
 from papercoder_nb.llm.pricing import format_cost
+from papercoder_nb.verify.hooks import PREFIX as CHECK_PREFIX
 
 from . import compat
 from .ui import box, button, css_id, html, set_class, show, textarea
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 MODES = ["View", "Edit", "Diff"]
 
 
+
 class Host(Protocol):
     session: Session | None
 
@@ -32,6 +34,12 @@ class Host(Protocol):
     def busy(self) -> bool: ...
 
     def status_of(self, aid: str) -> str: ...
+
+    @property
+    def failing(self) -> dict[str, list[str]]: ...
+
+    @property
+    def statuses(self) -> dict[str, str]: ...
 
     def after_change(self, message: str = "") -> None: ...
 
@@ -144,19 +152,26 @@ class ArtifactView:
             if rec.usage.input_tokens or rec.usage.output_tokens:
                 info.append(f"{rec.usage.input_tokens:,} in / {rec.usage.output_tokens:,} out tokens, {format_cost(rec.cost_usd)}")
             info.append(f"{len(session.history(self.aid))} version(s) in history")
-        warnings = "".join(f"<li>{esc(w)}</li>" for w in (rec.warnings if rec else []))
+        fails = self.host.failing.get(self.aid, [])
+        approved = self.host.statuses.get(self.aid) == "approved"
+        checks = ("<div class='pc-check-failures' style='color:#a40e26'><b>Fails its checks"
+                  + (" — approved by you anyway" if approved else "") + ":</b><ul>"
+                  + "".join(f"<li>{esc(f)}</li>" for f in fails) + "</ul></div>") if fails else ""
+        # the live check list replaces the findings recorded when the file was written
+        warnings = "".join(f"<li>{esc(w)}</li>" for w in (rec.warnings if rec else []) if not w.startswith(CHECK_PREFIX))
         error = f"<p class='pc-error'>Last attempt failed: {esc(rec.error)}</p>" if rec and rec.error else ""
         hint = {
             "stale": "Something it was made from changed since: press Run to regenerate it (your edits stay in history).",
             "generated": "Read it, edit if needed, then Approve so the next stage can start.",
             "edited": "Your edit is saved; Approve it when it is right.",
             "missing": "Not generated yet: press Run.",
+            "failing": "Fix it in the editor or regenerate it with feedback; auto-approve leaves it for you.",
         }.get(status, "")
         self.title.value = (
             f"<h3 style='margin:4px 0'><code>{esc(self.aid)}</code> {badge('status', status)}</h3>"
             f"<p style='margin:2px 0;color:#555'>{esc(' · '.join(info))}</p>"
             + (f"<p style='margin:2px 0'><i>{esc(hint)}</i></p>" if hint else "")
-            + (f"<ul>{warnings}</ul>" if warnings else "") + error
+            + checks + (f"<ul>{warnings}</ul>" if warnings else "") + error
         )
         set_class(self.title, "pc-state", status)
         body, diagrams = render_artifact(self.aid, text)
@@ -166,9 +181,11 @@ class ArtifactView:
         self.diff.value = diff_html(session.previous_version(self.aid), text, self.aid) if text is not None else ""
         busy = self.host.busy
         exists = text is not None
-        self.approve.disabled = busy or not exists or status == "approved"
-        self.approve.description = "Approved" if status == "approved" else "Approve"
-        show(self.unapprove, status == "approved")
+        self.approve.disabled = busy or not exists or approved
+        self.approve.description = ("Approved (failing)" if approved and fails else "Approved" if approved
+                                    else "Approve anyway" if fails else "Approve")
+        self.approve.button_style = "warning" if fails else "success"
+        show(self.unapprove, approved)
         self.unapprove.disabled = busy
         self.save.disabled = busy
         self.regen.disabled = busy

@@ -50,9 +50,9 @@ RUN_UNTIL: dict[str, str | None] = {
 }
 RUN_LABEL = {step: f"Run {until}" if until else "Run everything" for step, until in RUN_UNTIL.items()}
 RUN_LABEL["Code"] = "Run code"
-STATE_STYLE = {"approved": "success", "stale": "warning", "running": "info", "failed": "danger"}
+STATE_STYLE = {"approved": "success", "stale": "warning", "running": "info", "failed": "danger", "failing": "danger"}
 STATE_ICON = {"approved": "check", "stale": "exclamation-triangle", "running": "spinner", "edited": "pencil",
-              "generated": "circle", "failed": "times"}
+              "generated": "circle", "failed": "times", "failing": "times-circle"}
 
 
 def _slug(text: str) -> str:
@@ -88,6 +88,7 @@ class Workbench:
         self.files: list[str] = []
         self.running: set[str] = set()
         self.failed: set[str] = set()
+        self.failing: dict[str, list[str]] = {}  # artifact → why it fails its checks (engine's review rules)
         self.stream_text = ""
         self.started = self.done = 0
         self.step = "Paper"
@@ -444,7 +445,8 @@ class Workbench:
             return "running"
         if aid in self.failed and self.statuses.get(aid) in ("missing", "stale", None):
             return "failed"
-        return self.statuses.get(aid, "missing")
+        st = self.statuses.get(aid, "missing")
+        return "failing" if aid in self.failing and st in ("generated", "edited", "approved") else st
 
     def after_change(self, message: str = "") -> None:
         """Called after any edit, approval, answer or section change."""
@@ -458,6 +460,7 @@ class Workbench:
         if self.session is not None:
             self.statuses = dict(statuses(self.session))
             self.files = task_files(self.session)
+            self.failing = review.check_failures(self.session)
         self._render_statuses()
         self._update_meter()
         self._estimate()
@@ -508,7 +511,7 @@ class Workbench:
         states = [self.status_of(f"{kind}:{f}") for f in self.files]
         if not states:
             return "missing"
-        for s in ("running", "failed", "stale"):
+        for s in ("running", "failed", "failing", "stale"):
             if s in states:
                 return s
         if all(s == "approved" for s in states):
@@ -564,6 +567,7 @@ class Workbench:
             self.eval_box.refresh()
             children = [self.eval_box.widget]
         else:
+            self.export_box.refresh()
             children = [self.export_box.widget]
         if tuple(children) != tuple(self.content.children):
             self.content.children = tuple(children)
@@ -624,7 +628,9 @@ class Workbench:
         ready = set(review.approvable(self.session))  # failing or stale files stay unapproved
         ids = [f"{kind}:{f}" for f in self.files if f"{kind}:{f}" in ready]
         review.approve(self.session, ids)
-        self.after_change(f"approved {len(ids)} {kind} file(s)")
+        left = [f for f in self.files if self.status_of(f"{kind}:{f}") == "failing"]
+        note = f"; left for your review (failing their checks): {', '.join(left)}" if left else ""
+        self.after_change(f"approved {len(ids)} {kind} file(s){note}")
 
     # -- errors --------------------------------------------------------------------------------
     def show_error(self, message: str, *, raw: bool = False, hint: str | None = None) -> None:
