@@ -45,6 +45,8 @@ class Host(Protocol):
 
     def regenerate(self, aid: str, feedback: str) -> None: ...
 
+    def go_next(self, aid: str) -> None: ...
+
 
 class ArtifactView:
     def __init__(self, host: Host) -> None:
@@ -64,6 +66,8 @@ class ArtifactView:
         self.diff = html("pc-diff")
         self.validate = button("Validate", "pc-validate", icon="check-square")
         self.approve = button("Approve", "pc-approve", style="success", icon="check")
+        self.approve_next = button("Approve and continue", "pc-approve-next", style="success", icon="forward")
+        self.approve_next.on_click(lambda _b: self.do_approve() and self.host.go_next(self.aid))
         self.unapprove = button("Unapprove", "pc-unapprove", icon="times")
         self.feedback = textarea("pc-feedback", "What should change? (e.g. “use the paper's warm-up of 4000 steps”)", rows=2)
         self.regen = button("Regenerate with feedback", "pc-regenerate", style="warning", icon="refresh", width="auto")
@@ -82,10 +86,14 @@ class ArtifactView:
         self.view_box = box([self.rendered, self.diagrams], "pc-view")
         self.edit_box = box([self.editor, box([self.save, self.revert], vertical=False)], "pc-edit")
         self.diff_box = box([self.diff], "pc-diff-box")
+        # The actions sit above a fixed-height scrolling view: Approve is never 7,000 px away.
+        self.view_box.layout.max_height = self.diff_box.layout.max_height = "560px"
+        self.view_box.layout.overflow = self.diff_box.layout.overflow = "auto"
+        actions = box([self.mode, self.validate, self.approve, self.approve_next, self.unapprove], "pc-actions", vertical=False)
+        actions.layout.flex_flow = "row wrap"
         self.widget = box([
-            self.title, self.marker, self.drafts.widget, self.mode, self.view_box, self.edit_box, self.diff_box,
-            box([self.validate, self.approve, self.unapprove], vertical=False),
-            self.feedback, self.regen, self.message,
+            self.title, self.marker, self.drafts.widget, actions, self.message, self.view_box, self.edit_box, self.diff_box,
+            self.feedback, self.regen,
         ], "pc-artifact")
         self._show_mode()
 
@@ -169,7 +177,7 @@ class ArtifactView:
         }.get(status, "")
         self.title.value = (
             f"<h3 style='margin:4px 0'><code>{esc(self.aid)}</code> {badge('status', status)}</h3>"
-            f"<p style='margin:2px 0;color:#555'>{esc(' · '.join(info))}</p>"
+            f"<p class='pc-muted' style='margin:2px 0'>{esc(' · '.join(info))}</p>"
             + (f"<p style='margin:2px 0'><i>{esc(hint)}</i></p>" if hint else "")
             + checks + (f"<ul>{warnings}</ul>" if warnings else "") + error
         )
@@ -185,6 +193,8 @@ class ArtifactView:
         self.approve.description = ("Approved (failing)" if approved and fails else "Approved" if approved
                                     else "Approve anyway" if fails else "Approve")
         self.approve.button_style = "warning" if fails else "success"
+        self.approve_next.disabled = busy or not exists
+        self.approve_next.description = "Continue" if approved else "Approve anyway and continue" if fails else "Approve and continue"
         show(self.unapprove, approved)
         self.unapprove.disabled = busy
         self.save.disabled = busy
@@ -241,20 +251,23 @@ class ArtifactView:
         warn = f" Warnings: {esc('; '.join(parsed.warnings))}" if parsed.warnings else ""
         self._say(f"Valid ✓ — later stages can read this {esc(self.aid.split(':')[0])}.{warn}")
 
-    def do_approve(self) -> None:
+    def do_approve(self) -> bool:
         session = self.host.session
         if session is None:
-            return
+            return False
         if self.dirty:
             self._say("Save or discard your edit first: approval applies to the saved version.", ok=False)
-            return
+            return False
+        if self.host.statuses.get(self.aid) == "approved":
+            return True  # "Approve and continue" on an approved artifact just continues
         try:  # the engine's rules, the same ones `papercoder approve` applies
             review.approve(session, [self.aid])
         except review.ApprovalError as e:
             self._say(f"Not approved: {esc(e)}", ok=False)
-            return
+            return False
         self._say(f"Approved <code>{esc(self.aid)}</code>.")
         self.host.after_change(f"approved {self.aid}")
+        return True
 
     def do_unapprove(self) -> None:
         if self.host.session is not None:

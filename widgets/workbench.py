@@ -31,13 +31,15 @@ from .artifact_view import ArtifactView
 from .errors import advice, describe
 from .eval_box import EvalBox
 from .export_box import ExportBox
+from .header import Header, group_state
 from .model_box import ModelBox
+from .next_step import next_action, next_waiting_file, scope_has_work
 from .paper_box import PaperBox, save_upload
 from .questions import QuestionsBox
 from .smoke_box import SmokeBox
-from .ui import STYLE, box, button, css_id, html, set_class, show
+from .ui import STYLE, box, button, html, set_class, show
 from .unsaved import AskBar, drafts_note
-from .views import badge, esc, stream_html
+from .views import esc, stream_html
 from .worker import Emit, Finished, Worker
 
 STEPS = ["Paper", "Plan", "Architecture", "Logic", "Config", "Analysis", "Code", "Smoke", "Export", "Evaluate"]
@@ -106,20 +108,11 @@ class Workbench:
         self.smoke_box = SmokeBox(self)
         self.eval_box = EvalBox(self)
 
-        self.step_buttons: dict[str, W.Button] = {}
-        for name in STEPS:
-            b = button(name, f"pc-step-{name.lower()}", width="auto")
-            b.add_class("pc-step")
-            b.on_click(lambda _b, n=name: self.select_step(n))
-            self.step_buttons[name] = b
-        self.stepper = box(list(self.step_buttons.values()), "pc-stepper", vertical=False)
-        self.stepper.layout.flex_flow = "row wrap"
-        self.status_strip = box([], "pc-status-strip", vertical=False)
-        self.status_strip.layout.flex_flow = "row wrap"
-        self.badges: dict[str, W.HTML] = {}
+        self.header = Header(STEPS, self.select_step)
+        self.step_buttons = self.header.step_buttons
 
         self.run_button = button("Run planning", "pc-run", style="primary", icon="play", width="auto")
-        self.run_button.on_click(lambda _b: self.run())
+        self.run_button.on_click(lambda _b: self.primary())
         self.auto_approve = W.Checkbox(value=auto_approve, description="auto-approve (batch: no stops for review)", indent=False)
         self.auto_approve.layout.width = "auto"
         self.auto_approve.add_class("pc-auto-approve")
@@ -144,13 +137,16 @@ class Workbench:
         self._filling_files = False
         self.approve_all = button("Approve all generated files", "pc-approve-all", style="success", icon="check", width="auto")
         self.approve_all.on_click(lambda _b: self.approve_files())
-        self.file_box = box([html("pc-files-help", "<b>Files</b> (task order)"), self.file_select, self.approve_all], "pc-file-tree")
+        self.approve_all_next = button("Approve all and continue", "pc-approve-all-next", style="success", icon="forward")
+        self.approve_all_next.on_click(lambda _b: self.approve_files() or self.perform_next())
+        self.file_box = box([html("pc-files-help", "<b>Files</b> (task order)"), self.file_select,
+                             box([self.approve_all, self.approve_all_next], vertical=False)], "pc-file-tree")
 
         self.content = box([], "pc-content")
         self.widget = box([
             html("pc-style", STYLE),
             html("pc-title", "<h2 style='margin:4px 0'>papercoder · paper → plan → code</h2>"),
-            self.stepper, self.status_strip, self.ask.widget, self.runbar, self.content, self.ticker,
+            self.header.widget, self.ask.widget, self.runbar, self.content, self.ticker,
         ], "pc-panel")
 
         if isinstance(source, Session):
@@ -474,26 +470,7 @@ class Workbench:
 
     def _render_statuses(self) -> None:
         ids = list(self.statuses) if self.statuses else (list(PLANNING) if self.session else [])
-        if list(self.badges) != ids:
-            self.badges = {}
-            for aid in ids:
-                h = html(f"pc-status-{css_id(aid)}")
-                h.add_class("pc-status")
-                self.badges[aid] = h
-            self.status_strip.children = tuple(self.badges.values())
-        for aid, h in self.badges.items():
-            st = self.status_of(aid)
-            h.value = badge(aid, st)
-            set_class(h, "pc-state", st)
-        for name, b in self.step_buttons.items():
-            st = self._step_state(name)
-            b.button_style = STATE_STYLE.get(st, "")
-            b.icon = STATE_ICON.get(st, "")
-            set_class(b, "pc-state", st)
-            if name == self.step:
-                b.add_class("pc-step-current")
-            else:
-                b.remove_class("pc-step-current")
+        self.header.render(self.status_of, ids, self.files, self._step_state, self.step)
 
     def _step_state(self, name: str) -> str:
         if name == "Paper":
@@ -508,15 +485,7 @@ class Workbench:
         if name == "Evaluate":
             return "generated" if self.session and (self.session.root / "eval").is_dir() else "missing"
         kind = "analysis" if name == "Analysis" else "code"
-        states = [self.status_of(f"{kind}:{f}") for f in self.files]
-        if not states:
-            return "missing"
-        for s in ("running", "failed", "failing", "stale"):
-            if s in states:
-                return s
-        if all(s == "approved" for s in states):
-            return "approved"
-        return "generated" if any(s != "missing" for s in states) else "missing"
+        return group_state([self.status_of(f"{kind}:{f}") for f in self.files])
 
     def _update_meter(self) -> None:
         if self.session is None:
@@ -532,6 +501,43 @@ class Workbench:
         self.model_box.update_keys()
         self.model_box.update_estimate(self.session, len(self.files))
 
+    # -- the next step -------------------------------------------------------------------
+    def _smoke_ok(self) -> bool | None:
+        smoke = self.session.state.smoke if self.session else None
+        return None if not smoke else bool(smoke.get("ok"))
+
+    def _update_primary(self) -> None:
+        """Run's label names what it will do; with nothing to run here, the session's next step."""
+        self.run_button.disabled = self.busy or self.session is None
+        if self.session is None or scope_has_work(self.statuses, RUN_UNTIL[self.step]):
+            self.run_button.description = RUN_LABEL[self.step]
+            return
+        action = next_action(self.statuses, self.files, self._smoke_ok())
+        here = action.step == self.step and not action.run
+        self.run_button.description = "Up to date: nothing to run" if here else action.label
+        self.run_button.disabled |= here
+
+    def primary(self) -> None:
+        if self.session is None or scope_has_work(self.statuses, RUN_UNTIL[self.step]):
+            self.run()
+        else:
+            self.perform_next()
+
+    def perform_next(self) -> None:
+        action = next_action(self.statuses, self.files, self._smoke_ok())
+        self.select_step(action.step)
+        if action.run and not self.ask.asking:
+            self.run(until=action.scope)
+
+    def go_next(self, aid: str) -> None:
+        """After "Approve and continue": the next file waiting for review, else the next step."""
+        kind = aid.split(":", 1)[0]
+        following = next_waiting_file(self.statuses, self.files, kind, aid) if kind in ("analysis", "code") else None
+        if following:
+            self.select_artifact(following)
+        else:
+            self.perform_next()
+
     # -- steps -------------------------------------------------------------------------------
     def _asked(self, what: str, proceed: Callable[[], None], stay: Callable[[], None] | None = None) -> bool:
         """True when unsaved editor text made the panel ask before doing ``what``."""
@@ -544,8 +550,7 @@ class Workbench:
         if name != self.step and self._asked(f"go to {name}", lambda: self.select_step(name)):
             return
         self.step = name
-        self.run_button.description = RUN_LABEL[name]
-        self.run_button.disabled = self.busy or self.session is None
+        self._update_primary()
         show(self.runbar, self.session is not None)
         if name == "Paper":
             children: list[W.Widget] = [self.paper_box.widget, self.model_box.widget]
@@ -602,8 +607,8 @@ class Workbench:
             self.file_box.children[0].value = f"<b>Files</b> in task order ({len(options)})"
         if self.file_select.value:
             self.view.show(self.file_select.value)
-        self.approve_all.disabled = self.busy or not any(
-            self.status_of(v) in ("generated", "edited") for _, v in options
+        self.approve_all.disabled = self.approve_all_next.disabled = self.busy or not any(
+            self.statuses.get(v) in ("generated", "edited") for _, v in options
         )
 
     def _file_chosen(self, change: dict) -> None:
