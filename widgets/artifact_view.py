@@ -16,9 +16,10 @@ from papercoder_nb.llm.pricing import format_cost
 from papercoder_nb.verify.hooks import PREFIX as CHECK_PREFIX
 
 from . import compat
+from .history_box import HistoryBox
 from .ui import box, button, css_id, html, set_class, show, textarea
 from .unsaved import DraftKeeper
-from .views import badge, diff_html, esc, render_artifact
+from .views import badge, esc, render_artifact
 
 if TYPE_CHECKING:
     from papercoder_nb.store import Session
@@ -53,6 +54,7 @@ class ArtifactView:
         self.host = host
         self.aid = ""
         self.loaded = ""  # the text the editor was filled with
+        self.versions = 0  # how many versions of the shown artifact history holds
         self.title = html("pc-artifact-title")
         self.mode = W.ToggleButtons(options=MODES, value="View")
         self.mode.add_class("pc-mode")
@@ -63,7 +65,8 @@ class ArtifactView:
         self.editor = textarea("pc-editor", rows=22)
         self.save = button("Save edit", "pc-save", style="primary", icon="save")
         self.revert = button("Discard changes", "pc-revert", icon="undo")
-        self.diff = html("pc-diff")
+        self.history = HistoryBox(self.do_restore)
+        self.diff = self.history.diff
         self.validate = button("Validate", "pc-validate", icon="check-square")
         self.approve = button("Approve", "pc-approve", style="success", icon="check")
         self.approve_next = button("Approve and continue", "pc-approve-next", style="success", icon="forward")
@@ -85,7 +88,7 @@ class ArtifactView:
         self.regen.on_click(lambda _b: self.host.regenerate(self.aid, self.feedback.value))
         self.view_box = box([self.rendered, self.diagrams], "pc-view")
         self.edit_box = box([self.editor, box([self.save, self.revert], vertical=False)], "pc-edit")
-        self.diff_box = box([self.diff], "pc-diff-box")
+        self.diff_box = box([self.history.widget], "pc-diff-box")
         # The actions sit above a fixed-height scrolling view: Approve is never 7,000 px away.
         self.view_box.layout.max_height = self.diff_box.layout.max_height = "560px"
         self.view_box.layout.overflow = self.diff_box.layout.overflow = "auto"
@@ -109,6 +112,8 @@ class ArtifactView:
             self._set_editor("")
             set_class(self.widget, "pc-artifact-id", css_id(aid))
             self.refresh()
+            if self.mode.value == "Diff" and self.versions < 2:  # nothing to compare: don't open on an empty diff
+                self.mode.value = "View"
             draft = self.drafts.restore(aid, self.host.session.read(aid) if self.host.session else None)
             if draft is not None:
                 self._put_draft(draft)
@@ -186,7 +191,9 @@ class ArtifactView:
         self.rendered.value = body
         compat.set_outputs(self.diagrams, [{"text/markdown": d} for d in diagrams])
         show(self.diagrams, bool(diagrams))
-        self.diff.value = diff_html(session.previous_version(self.aid), text, self.aid) if text is not None else ""
+        self.versions = self.history.refresh(session, self.aid) if text is not None else 0
+        if text is None:
+            self.diff.value = ""
         busy = self.host.busy
         exists = text is not None
         self.approve.disabled = busy or not exists or approved
@@ -268,6 +275,19 @@ class ArtifactView:
         self._say(f"Approved <code>{esc(self.aid)}</code>.")
         self.host.after_change(f"approved {self.aid}")
         return True
+
+    def do_restore(self, number: int) -> None:
+        session = self.host.session
+        if session is None or not self.aid:
+            return
+        if self.dirty:
+            self._say("Save or discard your edit first: restoring replaces the saved version.", ok=False)
+            return
+        from papercoder_nb import history
+
+        new = history.restore(session, self.aid, number)
+        self._say(f"Restored v{number} of <code>{esc(self.aid)}</code> as v{new} (kept in history like any edit).")
+        self.host.after_change(f"restored {self.aid} v{number}")
 
     def do_unapprove(self) -> None:
         if self.host.session is not None:

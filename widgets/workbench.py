@@ -102,6 +102,9 @@ class Workbench:
         self.model_box.provider.observe(lambda _c: self._estimate(), names="value")
         self.model_box.model.observe(lambda _c: self._estimate(), names="value")
         self.view = ArtifactView(self)
+        self.new_session_button = button("New session for this paper", "pc-new-session", icon="plus",
+                                         tooltip="start again in a new folder; the current session stays as it is")
+        self.new_session_button.on_click(lambda _b: self.start_new_session())
         self.ask = AskBar(self.view.do_save, self.view.do_revert)
         self.questions = QuestionsBox(self.after_change)
         self.export_box = ExportBox()
@@ -200,6 +203,15 @@ class Workbench:
         path = save_upload(self.workdir / "uploads", name, data)
         self.paper_box.path.value = str(path)
         self.load(str(path))
+
+    def start_new_session(self) -> None:
+        """A fresh session for the open session's paper (loading it again reopens the latest)."""
+        if self.session is None:
+            return
+        source = self.session.state.paper_source
+        if not self._asked("start a new session", self.start_new_session):
+            self.new_session = True
+            self.load(source)
 
     def _create_session(self, source: str, emit: Emit) -> Session:
         from papercoder_nb.paper import load_paper
@@ -553,7 +565,8 @@ class Workbench:
         self._update_primary()
         show(self.runbar, self.session is not None)
         if name == "Paper":
-            children: list[W.Widget] = [self.paper_box.widget, self.model_box.widget]
+            show(self.new_session_button, self.session is not None)
+            children: list[W.Widget] = [self.paper_box.widget, self.new_session_button, self.model_box.widget]
         elif self.session is None:
             children = [html("pc-need-paper", "<p><i>Load a paper first (Paper step).</i></p>")]
         elif name in STEP_ARTIFACT:

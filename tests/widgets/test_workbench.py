@@ -340,7 +340,7 @@ def test_a_missing_key_is_an_error_in_the_panel_with_what_to_do(tmp_path: Path) 
     wb = Workbench(TRANSFORMER_JSON, workdir=tmp_path / "s")
     assert wb.session is not None
     wb.model_box.provider.value = "anthropic"
-    assert wb.model_box.spec == "anthropic:claude-sonnet-4-5"
+    assert wb.model_box.spec == "anthropic:claude-sonnet-4-6"  # the CLI's default (registry.default_spec)
     assert "$" in wb.model_box.estimate.value and "cost unknown" not in wb.model_box.estimate.value
     wb.run_button.click()
     assert wb.wait_idle(60)  # importing the SDK alone can take 10 s on a loaded machine
