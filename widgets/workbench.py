@@ -28,7 +28,7 @@ from papercoder_nb.store import Session
 
 from . import compat
 from .artifact_view import ArtifactView
-from .errors import advice, describe
+from .errors import advice, describe, group_failures
 from .eval_box import EvalBox
 from .export_box import ExportBox
 from .header import Header, group_state
@@ -426,7 +426,7 @@ class Workbench:
         if r.waiting_for_approval:
             parts.append(f"waiting for your approval of {', '.join(r.waiting_for_approval)}")
         if r.failed:
-            self.show_error("<br>".join(esc(m) for m in r.failed.values()), raw=True,
+            self.show_error("<br>".join(esc(m) for m in group_failures(r.failed)), raw=True,
                             hint=advice(" ".join(r.failed.values())))
         if not parts and not r.failed:
             parts.append("nothing to do: everything in scope is up to date and approved")
