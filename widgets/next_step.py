@@ -7,11 +7,26 @@ the smoke run and the export. "Run …" generates; "Review …" only shows the s
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
 from papercoder_nb.artifacts import PLANNING
 
+if TYPE_CHECKING:
+    import ipywidgets as W
+
+    from papercoder_nb.store import Session
+
+    from .unsaved import AskBar
+
+# Without auto-approve the runner stops at every approval gate, so each planning step's
+# Run simply continues planning from wherever the session is.
+RUN_UNTIL: dict[str, str | None] = {
+    "Paper": "planning", "Plan": "planning", "Architecture": "planning", "Logic": "planning",
+    "Config": "planning", "Analysis": "analysis", "Code": "coding", "Smoke": None, "Export": None, "Evaluate": None,
+}
+RUN_LABEL = {step: f"Run {until}" if until else "Run everything" for step, until in RUN_UNTIL.items()}
+RUN_LABEL["Code"] = "Run code"
 PLANNING_STEP = {"plan": "Plan", "architecture": "Architecture", "logic": "Logic", "config": "Config"}
 TODO = ("missing", "stale")  # the engine's states that a run regenerates
 WAITING = ("generated", "edited")  # the engine's states that wait for a reviewer
@@ -70,7 +85,62 @@ def next_waiting_file(statuses: dict[str, str], files: list[str], kind: str, aft
     return None
 
 
-def perform(action: Action, select: Callable[[str], None], run: Callable[[str | None], bool]) -> None:
-    select(action.step)
-    if action.run:
-        run(action.scope)
+class Host(Protocol):
+    session: Session | None
+    statuses: dict[str, str]
+    files: list[str]
+    step: str
+    run_button: W.Button
+    ask: AskBar
+
+    @property
+    def busy(self) -> bool: ...
+
+    def select_step(self, name: str) -> None: ...
+
+    def select_artifact(self, aid: str) -> None: ...
+
+    def run(self, until: str | None | type[...] = ..., only: list[str] | None = None) -> bool: ...
+
+
+class Navigator:
+    """The primary button and "Approve and continue" for one panel."""
+
+    def __init__(self, wb: Host) -> None:
+        self.wb = wb
+
+    def smoke_ok(self) -> bool | None:
+        smoke = self.wb.session.state.smoke if self.wb.session else None
+        return None if not smoke else bool(smoke.get("ok"))
+
+    def update_primary(self) -> None:
+        """Run's label names what it will do; with nothing to run here, the session's next step."""
+        self.wb.run_button.disabled = self.wb.busy or self.wb.session is None
+        if self.wb.session is None or scope_has_work(self.wb.statuses, RUN_UNTIL[self.wb.step]):
+            self.wb.run_button.description = RUN_LABEL[self.wb.step]
+            return
+        action = next_action(self.wb.statuses, self.wb.files, self.smoke_ok())
+        here = action.step == self.wb.step and not action.run
+        self.wb.run_button.description = "Up to date: nothing to run" if here else action.label
+        self.wb.run_button.disabled |= here
+
+    def primary(self) -> None:
+        if self.wb.session is None or scope_has_work(self.wb.statuses, RUN_UNTIL[self.wb.step]):
+            self.wb.run()
+        else:
+            self.perform_next()
+
+    def perform_next(self) -> None:
+        action = next_action(self.wb.statuses, self.wb.files, self.smoke_ok())
+        self.wb.select_step(action.step)
+        if action.run and not self.wb.ask.asking:
+            self.wb.run(until=action.scope)
+
+    def go_next(self, aid: str) -> None:
+        """After "Approve and continue": the next file waiting for review, else the next step."""
+        kind = aid.split(":", 1)[0]
+        following = next_waiting_file(self.wb.statuses, self.wb.files, kind, aid) if kind in ("analysis", "code") else None
+        if following:
+            self.wb.select_artifact(following)
+        else:
+            self.perform_next()

@@ -33,7 +33,7 @@ from .eval_box import EvalBox
 from .export_box import ExportBox
 from .header import Header, group_state
 from .model_box import ModelBox
-from .next_step import next_action, next_waiting_file, scope_has_work
+from .next_step import RUN_UNTIL, Navigator
 from .paper_box import PaperBox, save_upload
 from .questions import QuestionsBox
 from .smoke_box import SmokeBox
@@ -44,14 +44,6 @@ from .worker import Emit, Finished, Worker
 
 STEPS = ["Paper", "Plan", "Architecture", "Logic", "Config", "Analysis", "Code", "Smoke", "Export", "Evaluate"]
 STEP_ARTIFACT = {"Plan": "plan", "Architecture": "architecture", "Logic": "logic", "Config": "config"}
-# Without auto-approve the runner stops at every approval gate, so each planning step's
-# Run simply continues planning from wherever the session is.
-RUN_UNTIL: dict[str, str | None] = {
-    "Paper": "planning", "Plan": "planning", "Architecture": "planning", "Logic": "planning",
-    "Config": "planning", "Analysis": "analysis", "Code": "coding", "Smoke": None, "Export": None, "Evaluate": None,
-}
-RUN_LABEL = {step: f"Run {until}" if until else "Run everything" for step, until in RUN_UNTIL.items()}
-RUN_LABEL["Code"] = "Run code"
 STATE_STYLE = {"approved": "success", "stale": "warning", "running": "info", "failed": "danger", "failing": "danger"}
 STATE_ICON = {"approved": "check", "stale": "exclamation-triangle", "running": "spinner", "edited": "pencil",
               "generated": "circle", "failed": "times", "failing": "times-circle"}
@@ -115,7 +107,8 @@ class Workbench:
         self.step_buttons = self.header.step_buttons
 
         self.run_button = button("Run planning", "pc-run", style="primary", icon="play", width="auto")
-        self.run_button.on_click(lambda _b: self.primary())
+        self.nav = Navigator(self)
+        self.run_button.on_click(lambda _b: self.nav.primary())
         self.auto_approve = W.Checkbox(value=auto_approve, description="auto-approve (batch: no stops for review)", indent=False)
         self.auto_approve.layout.width = "auto"
         self.auto_approve.add_class("pc-auto-approve")
@@ -141,7 +134,7 @@ class Workbench:
         self.approve_all = button("Approve all generated files", "pc-approve-all", style="success", icon="check", width="auto")
         self.approve_all.on_click(lambda _b: self.approve_files())
         self.approve_all_next = button("Approve all and continue", "pc-approve-all-next", style="success", icon="forward")
-        self.approve_all_next.on_click(lambda _b: self.approve_files() or self.perform_next())
+        self.approve_all_next.on_click(lambda _b: self.approve_files() or self.nav.perform_next())
         self.file_box = box([html("pc-files-help", "<b>Files</b> (task order)"), self.file_select,
                              box([self.approve_all, self.approve_all_next], vertical=False)], "pc-file-tree")
 
@@ -513,42 +506,8 @@ class Workbench:
         self.model_box.update_keys()
         self.model_box.update_estimate(self.session, len(self.files))
 
-    # -- the next step -------------------------------------------------------------------
-    def _smoke_ok(self) -> bool | None:
-        smoke = self.session.state.smoke if self.session else None
-        return None if not smoke else bool(smoke.get("ok"))
-
-    def _update_primary(self) -> None:
-        """Run's label names what it will do; with nothing to run here, the session's next step."""
-        self.run_button.disabled = self.busy or self.session is None
-        if self.session is None or scope_has_work(self.statuses, RUN_UNTIL[self.step]):
-            self.run_button.description = RUN_LABEL[self.step]
-            return
-        action = next_action(self.statuses, self.files, self._smoke_ok())
-        here = action.step == self.step and not action.run
-        self.run_button.description = "Up to date: nothing to run" if here else action.label
-        self.run_button.disabled |= here
-
-    def primary(self) -> None:
-        if self.session is None or scope_has_work(self.statuses, RUN_UNTIL[self.step]):
-            self.run()
-        else:
-            self.perform_next()
-
-    def perform_next(self) -> None:
-        action = next_action(self.statuses, self.files, self._smoke_ok())
-        self.select_step(action.step)
-        if action.run and not self.ask.asking:
-            self.run(until=action.scope)
-
-    def go_next(self, aid: str) -> None:
-        """After "Approve and continue": the next file waiting for review, else the next step."""
-        kind = aid.split(":", 1)[0]
-        following = next_waiting_file(self.statuses, self.files, kind, aid) if kind in ("analysis", "code") else None
-        if following:
-            self.select_artifact(following)
-        else:
-            self.perform_next()
+    def go_next(self, aid: str) -> None:  # the artifact view's "Approve and continue"
+        self.nav.go_next(aid)
 
     # -- steps -------------------------------------------------------------------------------
     def _asked(self, what: str, proceed: Callable[[], None], stay: Callable[[], None] | None = None) -> bool:
@@ -562,7 +521,7 @@ class Workbench:
         if name != self.step and self._asked(f"go to {name}", lambda: self.select_step(name)):
             return
         self.step = name
-        self._update_primary()
+        self.nav.update_primary()
         show(self.runbar, self.session is not None)
         if name == "Paper":
             show(self.new_session_button, self.session is not None)
