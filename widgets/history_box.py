@@ -20,8 +20,9 @@ if TYPE_CHECKING:
 
 def version_label(v: history.Version) -> str:
     who = {"user": "you", "import": "imported", "model": v.model or "a model"}.get(v.by, v.by or "?")
-    if v.by == "model" and v.model:
-        who = v.model
+    if who.startswith("replay:"):  # a replay's spec is a long path: the kind of source is what matters
+        who = "replay"
+    who = who if len(who) <= 40 else who[:39] + "…"
     return f"v{v.number} · {who} · {v.at[:16].replace('T', ' ')}"
 
 

@@ -121,7 +121,8 @@ class Navigator:
             return
         action = next_action(self.wb.statuses, self.wb.files, self.smoke_ok())
         here = action.step == self.wb.step and not action.run
-        self.wb.run_button.description = "Up to date: nothing to run" if here else action.label
+        waiting = "Waiting for your review here" if action.label.startswith("Review") else "Up to date: nothing to run"
+        self.wb.run_button.description = waiting if here else action.label
         self.wb.run_button.disabled |= here
 
     def primary(self) -> None:

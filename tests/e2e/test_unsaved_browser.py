@@ -30,12 +30,12 @@ def unsaved_flow(page, ui: Panel, root: Path) -> None:
     editor.press_sequentially(TYPED, delay=5)
     ui.wait(".pc-unsaved")
     assert ui.el(".pc-artifact").evaluate("e => e.classList.contains('pc-dirty-yes')")
-    ui.shot("unsaved-marker")
+    ui.shot("marker")
 
     ui.click(".pc-step-paper")
     ui.wait(".pc-ask.pc-asking-yes")
     assert "Unsaved changes in plan" in ui.el(".pc-ask").inner_text()
-    ui.shot("unsaved-asks-before-leaving")
+    ui.shot("asks-before-leaving")
     ui.click(".pc-ask-stay")
     page.wait_for_selector(".pc-panel .pc-ask", state="hidden")
     assert ui.el(".pc-content").evaluate("e => e.classList.contains('pc-showing-plan')")
@@ -47,7 +47,7 @@ def unsaved_flow(page, ui: Panel, root: Path) -> None:
     ui.wait(".pc-content.pc-showing-paper")
     plan = next((root / "notebooks" / "papercoder-sessions").glob("*/planning/plan.md"))
     assert plan.read_text(encoding="utf-8").endswith(TYPED)
-    ui.shot("unsaved-saved-then-left")
+    ui.shot("saved-then-left")
 
 
 def test_unsaved_edit_is_marked_and_leaving_asks_in_jupyterlab(tmp_path: Path) -> None:
@@ -71,7 +71,7 @@ def test_unsaved_edit_is_marked_and_leaving_asks_in_jupyterlab(tmp_path: Path) -
                 page = browser.new_page(viewport={"width": 1400, "height": 1800})
                 try:
                     open_notebook(page, base, token, "notebooks/quickstart.ipynb", "lab")
-                    unsaved_flow(page, Panel(page, ""), root)
+                    unsaved_flow(page, Panel(page, "unsaved-"), root)
                 finally:
                     browser.close()
             return

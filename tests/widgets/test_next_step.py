@@ -124,3 +124,16 @@ def test_clicks_from_paper_to_exported_repo(tmp_path: Path, monkeypatch: pytest.
     with capsys.disabled():
         print(f"\nclicks paper→exported repo: with review {with_review} (was 17), without review {click.n} (was 5)\n  {' → '.join(steps)}")
     assert with_review <= 14 and click.n <= 5  # 5 code files over 4 dependency levels: 5 of the 14
+
+
+def test_run_says_it_waits_for_review_when_this_step_needs_approval(tmp_path: Path) -> None:
+    wb = loaded(tmp_path, auto_approve=True)
+    wb.run(until="planning")
+    assert wb.wait_idle(30)
+    wb.step_buttons["Config"].click()
+    wb.view.mode.value = "Edit"
+    wb.view.editor.value = wb.view.editor.value.replace("d_model: 512", "d_model: 256")
+    wb.view.save.click()
+    assert wb.run_button.description == "Waiting for your review here" and wb.run_button.disabled
+    wb.view.approve.click()
+    assert wb.run_button.description == "Run analysis (5 files)" and not wb.run_button.disabled
