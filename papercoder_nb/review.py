@@ -32,10 +32,49 @@ def approval_problem(session: Session, artifact_id: str, status: dict[str, str] 
     return None
 
 
+def check_failures(session: Session) -> dict[str, list[str]]:
+    """Artifacts that fail their checks, each with why: a design that does not parse, code
+    that does not compile or has static-checker findings (imports, signatures, config keys).
+
+    Computed from the files as they are now, so a fix (by hand or regenerated) clears it.
+    """
+    from .verify.check import check_session
+
+    out: dict[str, list[str]] = {}
+    for aid in PARSED_ARTIFACTS:
+        text = session.read(aid)
+        if text is None:
+            continue
+        try:
+            spec_for(aid).parse(text, None)
+        except ValueError as e:
+            out[aid] = [f"not valid: {str(e).splitlines()[0] if str(e) else type(e).__name__}"]
+    if (session.root / "code").is_dir():
+        for f in check_session(session.root):
+            if session.record(f"code:{f.file}") is not None:
+                out.setdefault(f"code:{f.file}", []).append(f"line {f.line}: {f.problem}")
+    return out
+
+
 def approvable(session: Session) -> list[str]:
-    """Artifacts awaiting review (generated or edited) that pass the approval rules."""
-    st = statuses(session)
-    return [k for k, v in st.items() if v in ("generated", "edited") and approval_problem(session, k, st) is None]
+    """Artifacts awaiting review (generated or edited) that pass the approval rules and their
+    checks: batch approval (`--all`, the panel's "Approve all") skips failing ones, which a
+    reviewer approves by name after reading them."""
+    st, failing = statuses(session), check_failures(session)
+    return [k for k, v in st.items()
+            if v in ("generated", "edited") and k not in failing and approval_problem(session, k, st) is None]
+
+
+def auto_approve(session: Session, artifact_id: str, status: dict[str, str] | None = None) -> str | None:
+    """Approve without a reviewer (the runner's auto-approve) unless a rule or a check fails;
+    returns why it was left unapproved, or None when it was approved."""
+    problem = approval_problem(session, artifact_id, status)
+    failing = check_failures(session).get(artifact_id) if problem is None else None
+    if failing:
+        problem = f"{artifact_id} fails its checks ({'; '.join(failing[:3])}); left for your review"
+    if problem is None:
+        session.approve(artifact_id)
+    return problem
 
 
 def approve(session: Session, artifact_ids: list[str]) -> list[str]:

@@ -19,6 +19,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Literal
 
+from . import review
 from .artifacts import PLANNING
 from .budget import Budget, BudgetExceeded, StageError  # the errors live beside the budget
 from .fsutil import sha256_file
@@ -116,6 +117,7 @@ class Runner:
         self.session = session
         self.backend = backend
         self.auto_approve = auto_approve
+        self.left_for_review: set[str] = set()  # auto-approve refused (failing checks), run went on
         self.on_event = on_event or (lambda e: None)
         self.cancel = cancel or CancelToken()
         self.concurrency = max(1, concurrency if getattr(backend, "concurrent", True) else 1)
@@ -282,8 +284,10 @@ class Runner:
         checked = record_check_findings(self.session, artifact_id)  # static cross-file check
         if checked:
             self.on_event(Event("info", artifact_id, f"fails {len(checked)} static check(s): {checked[0]}"))
-        if self.auto_approve:
-            self.session.approve(artifact_id)
+        if self.auto_approve:  # never approves what fails its checks: that waits for a reviewer
+            refused = review.auto_approve(self.session, artifact_id)
+            if refused:
+                self.on_event(Event("info", artifact_id, refused))
         self.on_event(Event("done", artifact_id, "; ".join(parsed.warnings), usage=usage, cost_usd=cost))
         return rec
 
@@ -419,11 +423,10 @@ class Runner:
                 result.failed[aid] = problem
                 self.on_event(Event("error", aid, problem))
                 return False
-            if self.auto_approve:
-                self.session.approve(aid)
-            else:
+            refused = review.auto_approve(self.session, aid, st) if self.auto_approve else "no auto-approve"
+            if refused:
                 result.waiting_for_approval = [aid]
-                self.on_event(Event("waiting", aid, f"review and approve {aid}"))
+                self.on_event(Event("waiting", aid, refused if self.auto_approve else f"review and approve {aid}"))
                 return False
         return True
 
@@ -445,8 +448,13 @@ class Runner:
             if st.get(i) == "approved":
                 continue
             if self.auto_approve and st.get(i) in ("generated", "edited"):
-                self.session.approve(i)
-                continue
+                if review.auto_approve(self.session, i, st) is None:
+                    continue
+                if i.startswith("code:") and review.approval_problem(self.session, i, st) is None:
+                    # Fails only its checks: later files may still be written from it (as
+                    # PaperCoder does), but it stays unapproved and is listed for review.
+                    self.left_for_review.add(i)
+                    continue
             blocked.append(i)
         return blocked
 
@@ -486,6 +494,7 @@ class Runner:
                     self.runs_of[aid] = self.runs_of.get(aid, 0) + 1
                     in_flight[pool.submit(self.generate, aid)] = aid
                 if not in_flight:
+                    waiting += [a for a in self.left_for_review if statuses(self.session, self.prompt_dir).get(a) != "approved"]
                     result.waiting_for_approval = sorted(set(waiting))
                     if waiting:
                         self.on_event(Event("waiting", "", f"waiting for approval of {', '.join(sorted(set(waiting)))}"))

@@ -64,3 +64,26 @@ def test_a_refusal_approves_nothing(tmp_path: Path, capsys: pytest.CaptureFixtur
         approve(session, ["plan", "code:nope.py"])
     assert statuses(Session.open(s))["plan"] != "approved"
     assert approve(session, ["plan"]) == ["plan"] and statuses(Session.open(s))["plan"] == "approved"
+
+
+def test_auto_approve_and_approve_all_leave_failing_code_for_review(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from conftest import responder
+
+    from papercoder_nb import Runner, load_paper
+    from papercoder_nb.llm.scripted import ScriptedBackend
+    from papercoder_nb.review import auto_approve, check_failures
+
+    base = responder()
+    broken = ScriptedBackend("test", responder=lambda r: "```python\ndef f(:\n```" if r.artifact == "code:model.py" else base(r))
+    session = Session.create(tmp_path / "s", load_paper(TRANSFORMER_JSON), str(TRANSFORMER_JSON))
+    result = Runner(session, broken, auto_approve=True).run()
+    st = statuses(session)
+    assert st["code:model.py"] == "generated" and "code:model.py" in result.waiting_for_approval
+    assert st["code:main.py"] == "approved"  # the batch went on without approving the failing file
+    assert "syntax error" in check_failures(session)["code:model.py"][0]
+    assert "fails its checks" in (auto_approve(session, "code:model.py") or "")
+    session.unapprove("code:utils.py")
+    assert main(["approve", str(session.root), "--all"]) == 0
+    st = statuses(Session.open(session.root))
+    assert st["code:utils.py"] == "approved" and st["code:model.py"] == "generated"
+    assert main(["approve", str(session.root), "code:model.py"]) == 0  # by name, after reading it

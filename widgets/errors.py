@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 ADVICE: list[tuple[str, str]] = [
     ("API_KEY is not set", "Pick the <b>local</b> model (no key needed), or set the key in the environment, "
      "a <code>.env</code> file or the user config, then press Run again."),
@@ -34,3 +36,24 @@ def describe(error: BaseException) -> str:
     name = type(error).__name__
     text = str(error) or name
     return text if name in ("StageError", "BackendError", "SessionError", "PaperError") else f"{name}: {text}"
+
+
+def group_failures(failed: dict[str, str]) -> list[str]:
+    """One line per distinct problem, naming the artifacts it hit.
+
+    A run that stops on one cause (a replay without an answer, a missing key) fails every
+    remaining file with the same message but its own name and request hash; showing it once
+    with the list of files reads better than the same sentence six times.
+    """
+    groups: dict[str, list[str]] = {}
+    for aid, message in failed.items():
+        body = message.split(": ", 1)[1] if message.startswith(f"{aid}: ") else message
+        key = re.sub(r"\b[0-9a-f]{12,64}\b", "…", body.replace(aid, "{artifact}"))
+        groups.setdefault(key, []).append(aid)
+    lines = []
+    for key, ids in groups.items():
+        if len(ids) == 1:
+            lines.append(failed[ids[0]])
+        else:
+            lines.append(f"{key.replace('{artifact}', 'each of them')} ({len(ids)} artifacts: {', '.join(ids)})")
+    return lines

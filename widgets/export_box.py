@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import ipywidgets as W
 
 from . import compat
-from .ui import box, button, html
+from .ui import box, button, html, set_class
 from .views import esc
 
 if TYPE_CHECKING:
@@ -43,15 +43,41 @@ class ExportBox:
         self.message = html("pc-export-message")
         self.links = W.Output()
         self.links.add_class("pc-export-links")
-        self.session: Session | None = None
-        self.done: list[str] = []  # html lines shown as links
+        self._session: Session | None = None
+        self.done: list[str] = []  # html lines shown as links (this session's only)
+        self.status = html("pc-export-status")
         self.repo.on_click(lambda _b: self.export("repo"))
         self.zip.on_click(lambda _b: self.export("zip"))
         self.notebook.on_click(lambda _b: self.export("notebook"))
         self.widget = box([
             html("pc-export-help", "<p>Export what is generated so far. Files without code are listed in the README.</p>"),
-            box([self.repo, self.zip, self.notebook], vertical=False), self.force, self.message, self.links,
+            self.status, box([self.repo, self.zip, self.notebook], vertical=False), self.force, self.message, self.links,
         ], "pc-export")
+
+    @property
+    def session(self) -> Session | None:
+        return self._session
+
+    @session.setter
+    def session(self, session: Session | None) -> None:
+        if session is not self._session:  # links from an earlier session are not this one's outputs
+            self.done = []
+            compat.set_outputs(self.links, [])
+            self.message.value = ""
+        self._session = session
+
+    def refresh(self) -> None:
+        """Say what an export would hold now, before anything is written."""
+        if self._session is None:
+            self.status.value = ""
+            return
+        from papercoder_nb.export_status import export_status
+
+        state = export_status(self._session)
+        colour = "#9a6700" if state.problems else "#116329"
+        lead = "Before you export — it would hold" if state.problems else "Ready to export"
+        self.status.value = f"<p class='pc-export-state' style='color:{colour}'><b>{lead}:</b> {esc(state.sentence())}</p>"
+        set_class(self.status, "pc-export-problems", "yes" if state.problems else "no")
 
     def folder(self) -> Path:
         assert self.session is not None
@@ -69,6 +95,9 @@ class ExportBox:
                       "update papercoder-nb or use <code>papercoder export</code>.", ok=False)
             return False
         try:
+            from papercoder_nb.export_status import export_status
+
+            state = export_status(self.session)
             bundle = bundle_from_session(self.session)
             if kind == "notebook":
                 path = write_notebook(bundle, self.folder() / "reproduction.ipynb")
@@ -93,9 +122,12 @@ class ExportBox:
         self.done = [ln for ln in self.done if ln not in lines] + lines
         compat.set_outputs(self.links, [{"text/html": "<br>".join(self.done), "text/plain": "\n".join(self.done)}])
         extra = "".join(f"<li>{esc(n)}</li>" for n in notes)
-        self._say(f"Exported the {esc(kind)}." + (f"<ul>{extra}</ul>" if extra else ""))
+        verdict = "with problems" if state.problems else "complete"
+        self._say(f"Exported the {esc(kind)} ({verdict}): {esc(state.sentence())}." + (f"<ul>{extra}</ul>" if extra else ""),
+                  ok=not state.problems, warn=state.problems)
+        self.refresh()
         return True
 
-    def _say(self, text: str, ok: bool = True) -> None:
-        cls = "pc-ok" if ok else "pc-error"
-        self.message.value = f"<div class='{cls}' style='color:{'#116329' if ok else '#a40e26'}'>{text}</div>"
+    def _say(self, text: str, ok: bool = True, warn: bool = False) -> None:
+        cls, colour = ("pc-warn", "#9a6700") if warn else ("pc-ok", "#116329") if ok else ("pc-error", "#a40e26")
+        self.message.value = f"<div class='{cls}' style='color:{colour}'>{text}</div>"

@@ -11,18 +11,15 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as W
 
+from papercoder_nb.llm.registry import DEFAULT_MODELS as PROVIDER_DEFAULTS
+
 from .ui import box, html
 from .views import esc
 
 if TYPE_CHECKING:
     from papercoder_nb.store import Session
 
-DEFAULT_MODELS = {
-    "local": "",
-    "anthropic": "claude-sonnet-4-5",
-    "openai": "gpt-4.1-mini",
-    "replay": "",
-}
+DEFAULT_MODELS = {"local": "", **PROVIDER_DEFAULTS, "replay": ""}  # the CLI's defaults, from the engine
 LABELS = {
     "local": "local — embedded small model, no key needed",
     "anthropic": "anthropic",

@@ -16,6 +16,9 @@ STYLE = """<style>
 .pc-panel .pc-md td, .pc-panel .pc-md th { border: 1px solid #ddd; padding: 2px 6px; }
 .pc-panel .pc-step-current { outline: 2px solid #0969da; }
 .pc-panel .pc-error { color: #a40e26; }
+.pc-panel .widget-html-content, .pc-panel .widget-html { line-height: 1.4; }
+.pc-panel .widget-button, .pc-panel .jupyter-button { overflow: visible; white-space: nowrap; }
+.pc-panel .pc-muted, .pc-panel .pc-meter-text { color: var(--jp-ui-font-color2, #57606a) !important; }
 </style>"""
 
 
@@ -26,8 +29,8 @@ def css_id(artifact_id: str) -> str:
 
 def button(description: str, cls: str, *, style: str = "", icon: str = "", tooltip: str = "", width: str = "") -> W.Button:
     b = W.Button(description=description, button_style=style, icon=icon, tooltip=tooltip or description)
-    if width:
-        b.layout.width = width
+    b.layout.width = width or "auto"  # a fixed width cuts labels ("Run c…")
+    b.layout.min_width = "fit-content"
     b.add_class(cls)
     return b
 

@@ -205,6 +205,7 @@ STATUS_STYLE = {
     "approved": ("#116329", "#dafbe1"),
     "stale": ("#9a6700", "#ffd8b5"),
     "failed": ("#a40e26", "#ffebe9"),
+    "failing": ("#a40e26", "#ffebe9"),
 }
 
 

@@ -28,32 +28,27 @@ from papercoder_nb.store import Session
 
 from . import compat
 from .artifact_view import ArtifactView
-from .errors import advice, describe
+from .errors import advice, describe, group_failures
 from .eval_box import EvalBox
 from .export_box import ExportBox
 from .findings_view import CodeFindings
+from .header import Header, group_state
 from .model_box import ModelBox
+from .next_step import RUN_UNTIL, Navigator
 from .paper_box import PaperBox, save_upload
 from .progress_line import ProgressLine
 from .questions import QuestionsBox
 from .smoke_box import SmokeBox
-from .ui import STYLE, box, button, css_id, html, set_class, show
-from .views import badge, esc, stream_html
+from .ui import STYLE, box, button, html, set_class, show
+from .unsaved import AskBar, drafts_note
+from .views import esc, stream_html
 from .worker import Emit, Finished, Worker
 
 STEPS = ["Paper", "Plan", "Architecture", "Logic", "Config", "Analysis", "Code", "Smoke", "Export", "Evaluate"]
 STEP_ARTIFACT = {"Plan": "plan", "Architecture": "architecture", "Logic": "logic", "Config": "config"}
-# Without auto-approve the runner stops at every approval gate, so each planning step's
-# Run simply continues planning from wherever the session is.
-RUN_UNTIL: dict[str, str | None] = {
-    "Paper": "planning", "Plan": "planning", "Architecture": "planning", "Logic": "planning",
-    "Config": "planning", "Analysis": "analysis", "Code": "coding", "Smoke": None, "Export": None, "Evaluate": None,
-}
-RUN_LABEL = {step: f"Run {until}" if until else "Run everything" for step, until in RUN_UNTIL.items()}
-RUN_LABEL["Code"] = "Run code"
-STATE_STYLE = {"approved": "success", "stale": "warning", "running": "info", "failed": "danger"}
+STATE_STYLE = {"approved": "success", "stale": "warning", "running": "info", "failed": "danger", "failing": "danger"}
 STATE_ICON = {"approved": "check", "stale": "exclamation-triangle", "running": "spinner", "edited": "pencil",
-              "generated": "circle", "failed": "times"}
+              "generated": "circle", "failed": "times", "failing": "times-circle"}
 
 
 def _slug(text: str) -> str:
@@ -89,6 +84,7 @@ class Workbench:
         self.files: list[str] = []
         self.running: set[str] = set()
         self.failed: set[str] = set()
+        self.failing: dict[str, list[str]] = {}  # artifact → why it fails its checks (engine's review rules)
         self.stream_text = ""
         self.started = self.done = 0
         self.step = "Paper"
@@ -100,25 +96,21 @@ class Workbench:
         self.model_box.provider.observe(lambda _c: self._estimate(), names="value")
         self.model_box.model.observe(lambda _c: self._estimate(), names="value")
         self.view = ArtifactView(self)
+        self.new_session_button = button("New session for this paper", "pc-new-session", icon="plus",
+                                         tooltip="start again in a new folder; the current session stays as it is")
+        self.new_session_button.on_click(lambda _b: self.start_new_session())
+        self.ask = AskBar(self.view.do_save, self.view.do_revert)
         self.questions = QuestionsBox(self.after_change)
         self.export_box = ExportBox()
         self.smoke_box = SmokeBox(self)
         self.eval_box = EvalBox(self)
 
-        self.step_buttons: dict[str, W.Button] = {}
-        for name in STEPS:
-            b = button(name, f"pc-step-{name.lower()}", width="auto")
-            b.add_class("pc-step")
-            b.on_click(lambda _b, n=name: self.select_step(n))
-            self.step_buttons[name] = b
-        self.stepper = box(list(self.step_buttons.values()), "pc-stepper", vertical=False)
-        self.stepper.layout.flex_flow = "row wrap"
-        self.status_strip = box([], "pc-status-strip", vertical=False)
-        self.status_strip.layout.flex_flow = "row wrap"
-        self.badges: dict[str, W.HTML] = {}
+        self.header = Header(STEPS, self.select_step)
+        self.step_buttons = self.header.step_buttons
 
         self.run_button = button("Run planning", "pc-run", style="primary", icon="play", width="auto")
-        self.run_button.on_click(lambda _b: self.run())
+        self.nav = Navigator(self)
+        self.run_button.on_click(lambda _b: self.nav.primary())
         self.auto_approve = W.Checkbox(value=auto_approve, description="auto-approve (batch: no stops for review)", indent=False)
         self.auto_approve.layout.width = "auto"
         self.auto_approve.add_class("pc-auto-approve")
@@ -145,13 +137,16 @@ class Workbench:
         self._filling_files = False
         self.approve_all = button("Approve all generated files", "pc-approve-all", style="success", icon="check", width="auto")
         self.approve_all.on_click(lambda _b: self.approve_files())
-        self.file_box = box([html("pc-files-help", "<b>Files</b> (task order)"), self.file_select, self.approve_all], "pc-file-tree")
+        self.approve_all_next = button("Approve all and continue", "pc-approve-all-next", style="success", icon="forward")
+        self.approve_all_next.on_click(lambda _b: self.approve_files() or self.nav.perform_next())
+        self.file_box = box([html("pc-files-help", "<b>Files</b> (task order)"), self.file_select,
+                             box([self.approve_all, self.approve_all_next], vertical=False)], "pc-file-tree")
 
         self.content = box([], "pc-content")
         self.widget = box([
             html("pc-style", STYLE),
             html("pc-title", "<h2 style='margin:4px 0'>papercoder · paper → plan → code</h2>"),
-            self.stepper, self.status_strip, self.runbar, self.content, self.ticker,
+            self.header.widget, self.ask.widget, self.runbar, self.content, self.ticker,
         ], "pc-panel")
 
         if isinstance(source, Session):
@@ -173,6 +168,8 @@ class Workbench:
     # -- loading -----------------------------------------------------------------------
     def load(self, source: str, background: bool = True) -> None:
         """A paper path / arXiv id (parsed in the worker), or a session folder (reopened)."""
+        if self._asked(f"open {source}", lambda: self.load(source, background)):
+            return
         if not source:
             self.show_error("Type a path to a paper, an arXiv id (arxiv:1706.03762) or a session folder first.")
             return
@@ -203,6 +200,15 @@ class Workbench:
         path = save_upload(self.workdir / "uploads", name, data)
         self.paper_box.path.value = str(path)
         self.load(str(path))
+
+    def start_new_session(self) -> None:
+        """A fresh session for the open session's paper (loading it again reopens the latest)."""
+        if self.session is None:
+            return
+        source = self.session.state.paper_source
+        if not self._asked("start a new session", self.start_new_session):
+            self.new_session = True
+            self.load(source)
 
     def _create_session(self, source: str, emit: Emit) -> Session:
         from papercoder_nb.paper import load_paper
@@ -239,7 +245,7 @@ class Workbench:
         self.paper_box.show_session(session)
         self.clear_error()
         self.refresh()
-        self.run_status.value = f"Session <code>{esc(session.root)}</code> open: {esc(self._summary())}"
+        self.run_status.value = f"Session <code>{esc(session.root)}</code> open: {esc(self._summary())}" + drafts_note(session)
 
     def set_dropped_sections(self, ids: list[str]) -> None:
         if self.session is None:
@@ -425,7 +431,7 @@ class Workbench:
         if r.waiting_for_approval:
             parts.append(f"waiting for your approval of {', '.join(r.waiting_for_approval)}")
         if r.failed:
-            self.show_error("<br>".join(esc(m) for m in r.failed.values()), raw=True,
+            self.show_error("<br>".join(esc(m) for m in group_failures(r.failed)), raw=True,
                             hint=advice(" ".join(r.failed.values())))
         if not parts and not r.failed:
             parts.append("nothing to do: everything in scope is up to date and approved")
@@ -452,7 +458,8 @@ class Workbench:
             return "running"
         if aid in self.failed and self.statuses.get(aid) in ("missing", "stale", None):
             return "failed"
-        return self.statuses.get(aid, "missing")
+        st = self.statuses.get(aid, "missing")
+        return "failing" if aid in self.failing and st in ("generated", "edited", "approved") else st
 
     def after_change(self, message: str = "") -> None:
         """Called after any edit, approval, answer or section change."""
@@ -466,6 +473,7 @@ class Workbench:
         if self.session is not None:
             self.statuses = dict(statuses(self.session))
             self.files = task_files(self.session)
+            self.failing = review.check_failures(self.session)
         self._render_statuses()
         self._update_meter()
         self._estimate()
@@ -479,26 +487,7 @@ class Workbench:
 
     def _render_statuses(self) -> None:
         ids = list(self.statuses) if self.statuses else (list(PLANNING) if self.session else [])
-        if list(self.badges) != ids:
-            self.badges = {}
-            for aid in ids:
-                h = html(f"pc-status-{css_id(aid)}")
-                h.add_class("pc-status")
-                self.badges[aid] = h
-            self.status_strip.children = tuple(self.badges.values())
-        for aid, h in self.badges.items():
-            st = self.status_of(aid)
-            h.value = badge(aid, st)
-            set_class(h, "pc-state", st)
-        for name, b in self.step_buttons.items():
-            st = self._step_state(name)
-            b.button_style = STATE_STYLE.get(st, "")
-            b.icon = STATE_ICON.get(st, "")
-            set_class(b, "pc-state", st)
-            if name == self.step:
-                b.add_class("pc-step-current")
-            else:
-                b.remove_class("pc-step-current")
+        self.header.render(self.status_of, ids, self.files, self._step_state, self.step)
 
     def _step_state(self, name: str) -> str:
         if name == "Paper":
@@ -513,15 +502,7 @@ class Workbench:
         if name == "Evaluate":
             return "generated" if self.session and (self.session.root / "eval").is_dir() else "missing"
         kind = "analysis" if name == "Analysis" else "code"
-        states = [self.status_of(f"{kind}:{f}") for f in self.files]
-        if not states:
-            return "missing"
-        for s in ("running", "failed", "stale"):
-            if s in states:
-                return s
-        if all(s == "approved" for s in states):
-            return "approved"
-        return "generated" if any(s != "missing" for s in states) else "missing"
+        return group_state([self.status_of(f"{kind}:{f}") for f in self.files])
 
     def _update_meter(self) -> None:
         if self.session is None:
@@ -537,14 +518,26 @@ class Workbench:
         self.model_box.update_keys()
         self.model_box.update_estimate(self.session, len(self.files))
 
+    def go_next(self, aid: str) -> None:  # the artifact view's "Approve and continue"
+        self.nav.go_next(aid)
+
     # -- steps -------------------------------------------------------------------------------
+    def _asked(self, what: str, proceed: Callable[[], None], stay: Callable[[], None] | None = None) -> bool:
+        """True when unsaved editor text made the panel ask before doing ``what``."""
+        if not self.view.dirty or self.session is None:
+            return False
+        self.ask.ask(self.view.aid, what, proceed, stay)
+        return True
+
     def select_step(self, name: str) -> None:
+        if name != self.step and self._asked(f"go to {name}", lambda: self.select_step(name)):
+            return
         self.step = name
-        self.run_button.description = RUN_LABEL[name]
-        self.run_button.disabled = self.busy or self.session is None
+        self.nav.update_primary()
         show(self.runbar, self.session is not None)
         if name == "Paper":
-            children: list[W.Widget] = [self.paper_box.widget, self.model_box.widget]
+            show(self.new_session_button, self.session is not None)
+            children: list[W.Widget] = [self.paper_box.widget, self.new_session_button, self.model_box.widget]
         elif self.session is None:
             children = [html("pc-need-paper", "<p><i>Load a paper first (Paper step).</i></p>")]
         elif name in STEP_ARTIFACT:
@@ -563,6 +556,7 @@ class Workbench:
             self.eval_box.refresh()
             children = [self.eval_box.widget]
         else:
+            self.export_box.refresh()
             children = [self.export_box.widget]
         if tuple(children) != tuple(self.content.children):
             self.content.children = tuple(children)
@@ -575,6 +569,8 @@ class Workbench:
             self.select_step({v: k for k, v in STEP_ARTIFACT.items()}[aid])
         elif kind in ("analysis", "code"):
             self.select_step("Analysis" if kind == "analysis" else "Code")
+            if self.ask.asking:  # unsaved text: the user answers first
+                return
             if name and any(v == aid for _, v in self.file_select.options):
                 self.file_select.value = aid
 
@@ -595,13 +591,24 @@ class Workbench:
             self.file_box.children[0].value = f"<b>Files</b> in task order ({len(options)})"
         if self.file_select.value:
             self.view.show(self.file_select.value)
-        self.approve_all.disabled = self.busy or not any(
-            self.status_of(v) in ("generated", "edited") for _, v in options
+        self.approve_all.disabled = self.approve_all_next.disabled = self.busy or not any(
+            self.statuses.get(v) in ("generated", "edited") for _, v in options
         )
 
     def _file_chosen(self, change: dict) -> None:
-        if not self._filling_files and change["new"]:
-            self.view.show(change["new"])
+        new = change["new"]
+        if self._filling_files or not new:
+            return
+        if new != self.view.aid and self._asked(f"open {new}", lambda: self.view.show(new), lambda: self._reselect(self.view.aid)):
+            return
+        self.view.show(new)
+
+    def _reselect(self, aid: str) -> None:
+        self._filling_files = True
+        try:
+            self.file_select.value = aid
+        finally:
+            self._filling_files = False
 
     def approve_files(self) -> None:
         if self.session is None or self.step not in ("Analysis", "Code"):
@@ -610,7 +617,9 @@ class Workbench:
         ready = set(review.approvable(self.session))  # failing or stale files stay unapproved
         ids = [f"{kind}:{f}" for f in self.files if f"{kind}:{f}" in ready]
         review.approve(self.session, ids)
-        self.after_change(f"approved {len(ids)} {kind} file(s)")
+        left = [f for f in self.files if self.status_of(f"{kind}:{f}") == "failing"]
+        note = f"; left for your review (failing their checks): {', '.join(left)}" if left else ""
+        self.after_change(f"approved {len(ids)} {kind} file(s){note}")
 
     # -- errors --------------------------------------------------------------------------------
     def show_error(self, message: str, *, raw: bool = False, hint: str | None = None) -> None:

@@ -118,9 +118,12 @@ def cmd_answer(a: argparse.Namespace) -> int:
 
 def export_session(session: Session, repo: Path | None, make_zip: bool, notebook: Path | None, force: bool = False) -> None:
     from ..export import write_notebook, write_repo
+    from ..export_status import export_status
     from ..session_export import bundle_from_session
 
     bundle = bundle_from_session(session)
+    state = export_status(session)
+    (err if state.problems else out).print(escape(f"export holds: {state.sentence()}"))
     if repo is not None:
         report = write_repo(bundle, repo, make_zip=make_zip, force=force)
         out.print(escape(f"repository: {repo} ({len(report.written)} written, {len(report.unchanged)} unchanged)"))

@@ -54,6 +54,10 @@ def providers() -> list[str]:
     return sorted(_FACTORIES)
 
 
+# The model each provider uses when none is named: one table for the CLI and the panel's picker.
+DEFAULT_MODELS = {"anthropic": "claude-sonnet-4-6", "openai": "gpt-4.1-mini"}
+
+
 def default_spec(env: dict[str, str] | None = None) -> str:
     """Which model to use when none is named (the design's resolution order)."""
     from .config import load_settings
@@ -63,9 +67,9 @@ def default_spec(env: dict[str, str] | None = None) -> str:
     if settings.get("PAPERCODER_MODEL"):
         return settings["PAPERCODER_MODEL"]
     if settings.get("ANTHROPIC_API_KEY"):
-        return "anthropic:claude-sonnet-4-6"
+        return f"anthropic:{DEFAULT_MODELS['anthropic']}"
     if settings.get("OPENAI_API_KEY"):
-        return "openai:gpt-4.1-mini"
+        return f"openai:{DEFAULT_MODELS['openai']}"
     from .local import embedded_model_path
 
     if embedded_model_path() is not None:

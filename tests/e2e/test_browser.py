@@ -245,6 +245,7 @@ def flow(root: Path, url: str, app: str, rubric: Path) -> None:
             assert "time-domain-neural-audio-style-transfer-2" not in ui.el(".pc-paper-summary").inner_text()
             assert not (root / "notebooks" / "papercoder-sessions" / "time-domain-neural-audio-style-transfer-2").exists()
             ui.shot("paper-loaded-by-button")
+            ui.click(".pc-status-details")  # the per-artifact badges live behind "Details"
 
             # Planning, one reviewed artifact at a time
             ui.click(".pc-run")
