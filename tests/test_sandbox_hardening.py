@@ -98,3 +98,125 @@ def test_without_bubblewrap_a_setsid_daemon_does_not_outlive_the_run_either(tmp_
     assert "ALIVE True" in result.stdout_tail, result.stderr_tail
     time.sleep(0.5)
     assert subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True).stdout.split() == []
+
+
+# -- without the cgroup (any non-root user): the supervisor (reaper.py) finds them ----------
+
+DAEMON = "import os, sys, time; time.sleep(60); open(sys.argv[1], 'w').write('outlived')"
+DOUBLE_FORK = """
+    import os, sys, time
+    if os.fork() == 0:  # double fork + setsid: the daemon leaves the group and its parent
+        os.setsid()
+        if os.fork() == 0:
+            open("{pidfile}", "w").write(str(os.getpid()))
+            os.execv(sys.executable, [sys.executable, "-c", {daemon!r}, "{markfile}", "{marker}"])
+        os._exit(0)
+    os.wait()
+    for _ in range(400):  # up to 20 s for the daemon to write its pid
+        if os.path.exists("{pidfile}"):
+            break
+        time.sleep(0.05)
+    print("DAEMON", open("{pidfile}").read())
+    """
+
+
+@pytest.fixture()
+def no_cgroup(monkeypatch) -> None:
+    """What a non-root user gets: no pids cgroup to find processes that left the group."""
+    import papercoder_nb.verify.proclimit as proclimit
+
+    monkeypatch.setattr(proclimit, "_pids_hierarchy", lambda: None)
+    assert ProcessLimit().cgroup is None
+
+
+def _with_marker(marker: str) -> list[int]:
+    """Live processes whose command line names ``marker`` (works across PID namespaces)."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if marker.encode() in cmdline.read_bytes():
+                found.append(int(cmdline.parent.name))
+        except OSError:
+            continue
+    return [pid for pid in found if pid != os.getpid()]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status  # a zombie is dead, only not yet reaped
+
+
+def _double_fork_code(tmp_path: Path, marker: str, *, use_bwrap: bool, tail: str = "") -> str:
+    # Inside bubblewrap only the sandbox is writable and PIDs are the namespace's own.
+    pidfile = "daemon.pid" if use_bwrap else str(tmp_path / "daemon.pid")
+    code = DOUBLE_FORK.format(pidfile=pidfile, markfile=tmp_path / "outlived", marker=marker, daemon=DAEMON)
+    return code + textwrap.indent(textwrap.dedent(tail), "    ")
+
+
+@pytest.mark.parametrize("use_bwrap", [True, False], ids=["bwrap", "no-bwrap"])
+def test_without_the_cgroup_a_double_forked_daemon_does_not_outlive_the_run(
+    tmp_path: Path, no_cgroup: None, use_bwrap: bool
+) -> None:
+    marker = f"papercoder-reaper-{os.getpid()}-{time.time_ns()}"
+    result = run(tmp_path, _double_fork_code(tmp_path, marker, use_bwrap=use_bwrap), use_bwrap=use_bwrap)
+    assert result.ran is True and "DAEMON" in result.stdout_tail, result.stderr_tail
+    if not use_bwrap:
+        pid = int((tmp_path / "daemon.pid").read_text())
+        assert pid == int(result.stdout_tail.split("DAEMON")[1].split()[0])
+        assert not _alive(pid), "the daemon outlived the smoke run"
+    assert _with_marker(marker) == [], "a daemon started by the code outlived the smoke run"
+    assert not (tmp_path / "outlived").exists()
+
+
+@pytest.mark.parametrize("use_bwrap", [True, False], ids=["bwrap", "no-bwrap"])
+def test_without_the_cgroup_a_timeout_leaves_no_daemon_either(
+    tmp_path: Path, no_cgroup: None, use_bwrap: bool
+) -> None:
+    marker = f"papercoder-reaper-{os.getpid()}-{time.time_ns()}"
+    code = _double_fork_code(tmp_path, marker, use_bwrap=use_bwrap, tail="""
+        sys.stdout.flush()
+        time.sleep(600)
+        """)
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "main.py").write_text(textwrap.dedent(code))
+    result = smoke_run(repo, entry_point="main.py", args=[], timeout_s=5, use_bwrap=use_bwrap)
+    assert result.timed_out is True and "DAEMON" in result.stdout_tail, result.stderr_tail
+    if not use_bwrap:
+        assert not _alive(int((tmp_path / "daemon.pid").read_text()))
+    assert _with_marker(marker) == []
+
+
+def test_a_daemon_does_not_outlive_the_caller_killed_mid_run(tmp_path: Path) -> None:
+    """kill -9 on the CLI during a smoke run: the supervisor still cleans up (PDEATHSIG)."""
+    marker = f"papercoder-reaper-{os.getpid()}-{time.time_ns()}"
+    code = _double_fork_code(tmp_path, marker, use_bwrap=False, tail="""
+        time.sleep(600)
+        """)
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "main.py").write_text(textwrap.dedent(code))
+    caller = subprocess.Popen([sys.executable, "-c", (
+        "import sys; import papercoder_nb.verify.proclimit as p; p._pids_hierarchy = lambda: None\n"
+        "from papercoder_nb.verify.sandbox import smoke_run\n"
+        "smoke_run(sys.argv[1], entry_point='main.py', args=[], timeout_s=120, use_bwrap=False)"
+    ), str(repo)])
+    pidfile = tmp_path / "daemon.pid"
+    try:
+        for _ in range(600):  # up to 30 s for the daemon to start
+            if pidfile.exists() and pidfile.read_text():
+                break
+            time.sleep(0.05)
+        pid = int(pidfile.read_text())
+        assert _alive(pid)
+    finally:
+        caller.kill()
+        caller.wait()
+    for _ in range(200):  # up to 10 s: the supervisor hears its parent die and kills
+        if not _alive(pid):
+            break
+        time.sleep(0.05)
+    assert not _alive(pid) and _with_marker(marker) == []
