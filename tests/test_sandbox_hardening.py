@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from procs import alive, with_marker
 
 from papercoder_nb.verify.proclimit import PROCESS_LIMIT, ProcessLimit
 from papercoder_nb.verify.sandbox import bwrap_status, smoke_run
@@ -129,26 +130,6 @@ def no_cgroup(monkeypatch) -> None:
     assert ProcessLimit().cgroup is None
 
 
-def _with_marker(marker: str) -> list[int]:
-    """Live processes whose command line names ``marker`` (works across PID namespaces)."""
-    found = []
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            if marker.encode() in cmdline.read_bytes():
-                found.append(int(cmdline.parent.name))
-        except OSError:
-            continue
-    return [pid for pid in found if pid != os.getpid()]
-
-
-def _alive(pid: int) -> bool:
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except FileNotFoundError:
-        return False
-    return "\nState:\tZ" not in status  # a zombie is dead, only not yet reaped
-
-
 def _double_fork_code(tmp_path: Path, marker: str, *, use_bwrap: bool, tail: str = "") -> str:
     # Inside bubblewrap only the sandbox is writable and PIDs are the namespace's own.
     pidfile = "daemon.pid" if use_bwrap else str(tmp_path / "daemon.pid")
@@ -166,8 +147,8 @@ def test_without_the_cgroup_a_double_forked_daemon_does_not_outlive_the_run(
     if not use_bwrap:
         pid = int((tmp_path / "daemon.pid").read_text())
         assert pid == int(result.stdout_tail.split("DAEMON")[1].split()[0])
-        assert not _alive(pid), "the daemon outlived the smoke run"
-    assert _with_marker(marker) == [], "a daemon started by the code outlived the smoke run"
+        assert not alive(pid), "the daemon outlived the smoke run"
+    assert with_marker(marker) == [], "a daemon started by the code outlived the smoke run"
     assert not (tmp_path / "outlived").exists()
 
 
@@ -185,9 +166,10 @@ def test_without_the_cgroup_a_timeout_leaves_no_daemon_either(
     (repo / "main.py").write_text(textwrap.dedent(code))
     result = smoke_run(repo, entry_point="main.py", args=[], timeout_s=5, use_bwrap=use_bwrap)
     assert result.timed_out is True and "DAEMON" in result.stdout_tail, result.stderr_tail
+    assert result.returncode == -9 and result.stderr_tail == ""  # killed, and nothing else said
     if not use_bwrap:
-        assert not _alive(int((tmp_path / "daemon.pid").read_text()))
-    assert _with_marker(marker) == []
+        assert not alive(int((tmp_path / "daemon.pid").read_text()))
+    assert with_marker(marker) == []
 
 
 def test_a_daemon_does_not_outlive_the_caller_killed_mid_run(tmp_path: Path) -> None:
@@ -211,12 +193,12 @@ def test_a_daemon_does_not_outlive_the_caller_killed_mid_run(tmp_path: Path) -> 
                 break
             time.sleep(0.05)
         pid = int(pidfile.read_text())
-        assert _alive(pid)
+        assert alive(pid)
     finally:
         caller.kill()
         caller.wait()
     for _ in range(200):  # up to 10 s: the supervisor hears its parent die and kills
-        if not _alive(pid):
+        if not alive(pid):
             break
         time.sleep(0.05)
-    assert not _alive(pid) and _with_marker(marker) == []
+    assert not alive(pid) and with_marker(marker) == []
