@@ -84,10 +84,7 @@ def test_no_process_outlives_the_run_and_no_secret_via_proc(tmp_path: Path, monk
 
 
 def test_without_bubblewrap_a_setsid_daemon_does_not_outlive_the_run_either(tmp_path: Path) -> None:
-    probe = ProcessLimit()
-    probe.close()
-    if probe.how == "none" or probe.nproc is not None:
-        pytest.skip("needs a pids cgroup (root) to find processes that left the group")
+    """As root with the pids cgroup both the cgroup and the supervisor catch it; else the supervisor."""
     marker = f"papercoder-daemon-{os.getpid()}-{time.time_ns()}"
     result = run(tmp_path, f"""
         import subprocess, sys
@@ -202,3 +199,14 @@ def test_a_daemon_does_not_outlive_the_caller_killed_mid_run(tmp_path: Path) -> 
             break
         time.sleep(0.05)
     assert not alive(pid) and with_marker(marker) == []
+
+
+@pytest.mark.parametrize(("code", "returncode", "note"), [
+    ("import sys; sys.exit(3)", 3, None),
+    ("import os, signal; os.kill(os.getpid(), signal.SIGSEGV)", -11, "the run was killed by SIGSEGV"),
+])
+def test_the_supervisor_reports_the_codes_own_exit(tmp_path: Path, code: str, returncode: int, note) -> None:
+    result = run(tmp_path, code, use_bwrap=False)
+    assert result.returncode == returncode and result.ran is False
+    assert "reaper" not in result.stderr_tail  # the supervisor itself says nothing
+    assert note is None or note in result.notes
