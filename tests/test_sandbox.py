@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from export_helpers import make_bundle
+from procs import alive
 
 from papercoder_nb.export import FileEntry, write_repo
 from papercoder_nb.verify.sandbox import SmokeResult, bwrap_status, minimal_env, smoke_run
@@ -318,14 +319,6 @@ def test_symlinks_are_not_copied_into_the_sandbox(tmp_path: Path) -> None:
     assert any("link.txt" in n for n in result.notes)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/status").read_text()
-    except FileNotFoundError:
-        return False
-    return "\nState:\tZ" not in state  # a zombie is dead, only not yet reaped
-
-
 def test_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
     repo = _repo(
         tmp_path,
@@ -342,9 +335,9 @@ def test_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
     assert result.timed_out
     pid = int(result.stdout_tail.split()[1])
     deadline = time.monotonic() + 5  # SIGKILL is sent; dying takes a moment under load
-    while _alive(pid) and time.monotonic() < deadline:
+    while alive(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not _alive(pid)
+    assert not alive(pid)
 
 
 def test_smoke_bundle_exports_scans_and_runs(bwrap_works: None) -> None:

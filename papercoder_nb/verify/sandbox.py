@@ -13,8 +13,10 @@ Generated code is untrusted (a paper can carry prompt injection), so a smoke run
   temporary directory writable; the host's ``/etc`` is not shown beyond what the dynamic
   loader and TLS need (``passwd``/``group`` name only the run's user). Every mode limits
   the processes a run may start (``proclimit``: a pids cgroup as root, ``RLIMIT_NPROC``
-  otherwise) and, with the cgroup, kills whatever left the process group (``setsid``
-  daemons) when the run ends. Where bubblewrap is missing or cannot create namespaces
+  otherwise). On Linux every command runs under a supervisor (``reaper``, a child
+  subreaper, no root needed) that kills every process the code started, even one that
+  left the process group (a double fork, a ``setsid`` daemon), when the command ends or
+  times out; as root the cgroup is emptied too. Where bubblewrap is missing or cannot create namespaces
   (some containers), the run still happens but the result says plainly that the network
   and the file system are not isolated.
 """
@@ -52,6 +54,8 @@ _MEMORY_PATTERN = re.compile(
     r"MemoryError|Cannot allocate memory|std::bad_alloc|Unable to allocate|out of memory",
     re.I,
 )
+_REAPER = Path(__file__).with_name("reaper.py")  # the supervisor every command runs under
+_STOP_GRACE_S = 15.0  # the supervisor's own cleanup gives up after 10 s
 _IGNORED_DIRS = {".git", ".venv", "venv", "__pycache__", ".papercoder-backup", ".ipynb_checkpoints"}
 
 
@@ -358,6 +362,7 @@ class _Runner:
         cmd = [self.python, "-s", *argv]
         if self.use_bwrap:
             cmd = _bwrap_command(self.work, self.python, network=self.network) + cmd
+        cmd = _supervised(cmd, self.python)
         start = time.monotonic()
         timed_out = False
         with open(out_path, "wb") as out, open(err_path, "wb") as err:
@@ -375,10 +380,10 @@ class _Runner:
                 proc.wait(timeout=self.timeout_s)
             except subprocess.TimeoutExpired:
                 timed_out = True
-                _kill_group(proc)
             finally:
-                _kill_group(proc)  # stragglers that outlived their parent in the group
-                self.processes.kill_all()  # and any that left the group (setsid daemons)
+                _stop_supervisor(proc)  # it kills everything below it, wherever it went
+                _kill_group(proc)  # the group too, should the supervisor be gone
+                self.processes.kill_all()  # and, as root, the cgroup
         return _Proc(
             proc.returncode, _tail(out_path), _tail(err_path), timed_out, time.monotonic() - start
         )
@@ -386,6 +391,25 @@ class _Runner:
     def close(self) -> None:
         self.processes.close()
         shutil.rmtree(self.logs, ignore_errors=True)
+
+
+def _supervised(cmd: list[str], python: str) -> list[str]:
+    """On Linux, start ``cmd`` under ``reaper.py``: no process it starts outlives it."""
+    if not sys.platform.startswith("linux"):
+        return cmd
+    # -I -S: the supervisor imports only the standard library, nothing from any venv.
+    return [sys.executable or python, "-I", "-S", str(_REAPER), str(os.getpid()), "--", *cmd]
+
+
+def _stop_supervisor(proc: subprocess.Popen) -> None:
+    """SIGTERM the supervisor (it kills and reaps what is below it), then wait for it."""
+    if proc.poll() is not None or not sys.platform.startswith("linux"):
+        return
+    try:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=_STOP_GRACE_S)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        pass  # the group kill follows
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
