@@ -221,7 +221,8 @@ def test_a_cancel_is_recorded_as_a_cancel_not_an_error(tmp_path: Path) -> None:
     assert [(a.outcome, a.detail) for a in report.attempts] == [("cancelled", "cancelled by the user; nothing changed")]
     assert [r["outcome"] for r in repairs(session)] == ["cancelled"]
     calls = [json.loads(line) for line in (session.root / "calls.jsonl").read_text().splitlines()]
-    assert [c.get("error") for c in calls if c.get("kind") == "repair"] == ["cancelled"]  # not a failure
+    repair_calls = [c for c in calls if c.get("kind") == "repair"]
+    assert [(c.get("finish_reason"), c.get("error")) for c in repair_calls] == [("cancelled", None)]  # not a failure
     assert session.read("code:util.py") == UTIL_BROKEN
 
     # Cancel while the diff waits for review: cancelled too, the file untouched
