@@ -20,12 +20,14 @@ from papercoder_nb.graph import code_files
 from papercoder_nb.llm.base import CancelledError
 from papercoder_nb.runner import Event
 from papercoder_nb.verify import repair
+from papercoder_nb.verify.session_env import install
 from papercoder_nb.verify.smoke import SmokeRefused
 
+from .environment_box import EnvironmentBox
 from .errors import describe
 from .findings_view import problems, show_problems
 from .report_views import patch_html, safety_html, smoke_html
-from .ui import box, button, html, set_class, show
+from .ui import box, button, checkbox, html, set_class, show
 from .unsandboxed import UnsandboxedConfirm
 from .views import esc
 
@@ -68,7 +70,9 @@ class SmokeBox:
         self._incoming: repair.Fix | None = None
         self._rerun: SmokeResult | None = None
         self._not_rerun = ""  # the engine's refusal to re-run fixed high-risk code
-        self._decisions: queue.SimpleQueue[bool] = queue.SimpleQueue()
+        self._decisions: queue.SimpleQueue[bool | dict[str, bool]] = queue.SimpleQueue()
+        self.installer = install  # the seam tests replace (pip into <session>/.venv)
+        self._ticks: list[tuple[str, Any]] = []  # (file, its checkbox) of a multi-file proposal
 
         self.safety = html("pc-safety")
         self.checks = html("pc-smoke-checks")  # the checker's findings and the last run's failures, red
@@ -81,7 +85,10 @@ class SmokeBox:
         self.fix_diff = html("pc-fix-diff")
         self.apply = button("Apply fix and re-run", "pc-fix-apply", style="success", icon="check", width="auto")
         self.reject = button("Reject", "pc-fix-reject", style="danger", icon="times")
-        self.fix_box = box([self.fix_title, self.fix_diff, box([self.apply, self.reject], vertical=False)], "pc-fix")
+        self.fix_files = box([], "pc-fix-files")  # one checkbox per file when a fix spans a seam
+        self.fix_box = box([self.fix_title, self.fix_diff, self.fix_files,
+                            box([self.apply, self.reject], vertical=False)], "pc-fix")
+        self.environment = EnvironmentBox(self.install_packages)
         self.unsandboxed = UnsandboxedConfirm(lambda: self.smoke(allow_unsandboxed=True))
         self.run_smoke.on_click(lambda _b: self.smoke())
         self.repair.on_click(lambda _b: self.propose())
@@ -92,6 +99,7 @@ class SmokeBox:
                  "plan's smoke configuration — in a sandbox: a temporary folder, time and memory limits, no API "
                  "keys, and no network where bubblewrap works. Nothing is installed.</p>"),
             self.safety, self.checks, box([self.run_smoke, self.repair], vertical=False), self.unsandboxed.widget,
+            self.environment.widget,
             self.status, self.fix_box, self.report,
         ], "pc-smoke")
         show(self.fix_box, False)
@@ -129,6 +137,7 @@ class SmokeBox:
         self.repair.disabled = busy or self.fix is not None or state != "failed"
         self.apply.disabled = self.reject.disabled = self.fix is None  # the loop waits on them while busy
         self.unsandboxed.confirm.disabled = busy
+        self.environment.update(session, self.result, busy)
         show(self.fix_box, self.fix is not None)
         show(self.repair, state == "failed")
 
@@ -143,6 +152,10 @@ class SmokeBox:
                 + (f"<p style='margin:2px 0'><i>{esc(fix.explanation)}</i></p>" if fix.explanation else "")
             )
             self.fix_diff.value = patch_html(fix.diff)
+            changes = fix.all_changes()
+            self._ticks = [(c.file, checkbox(f"apply the change to {c.file}", "pc-fix-file", True))
+                           for c in changes] if len(changes) > 1 else []
+            self.fix_files.children = [tick for _f, tick in self._ticks]
             self._say("Review the diff: <b>Apply</b> writes it (the old version stays in history) and re-runs "
                       "the smoke test; <b>Reject</b> leaves the file as it is; <b>Cancel</b> stops the repair.")
         rerun, self._rerun = self._rerun, None
@@ -185,6 +198,37 @@ class SmokeBox:
         hint = "" if self.result.ok else " Press <b>Repair</b> to ask the model for a fix, or edit the file in the Code step."
         self._say(f"Smoke run {verdict}.{hint}", ok=self.result.ok)
 
+    # -- environment: install what the logic design lists, with the user's yes -------------
+    def install_packages(self, requirements: list[str]) -> bool:
+        """Install into ``<session>/.venv`` and re-run (the panel's ``--install``)."""
+        session, result = self.host.session, self.result
+        if session is None or result is None or not requirements:
+            return False
+        installer = self.installer
+
+        def job(_token: CancelToken, emit: Emit) -> tuple[SmokeResult, list[Any]]:
+            emit(Event("info", "smoke", f"installing {', '.join(requirements)} into the session's environment …"))
+            return repair.settle_environment(session, result, lambda reqs: installer(session.root, reqs), {},
+                                             lambda e: emit(Event("info", "smoke", e.text[:300])))
+
+        started = self.host.start_job("install", job, self._installed)
+        if started:
+            self._say(f"Installing {esc(', '.join(requirements))} into <code>{esc(str(session.root))}/.venv</code> …")
+        return started
+
+    def _installed(self, item: Finished) -> None:
+        if item.error is not None:
+            self.host.show_error(describe(item.error))
+            self._say(f"The install could not run: {esc(describe(item.error))}", ok=False)
+            return
+        self.result, left = item.result
+        if self.result.ok:
+            self._say("Installed; the smoke run passes.")
+        elif left:
+            self._say("Still an environment problem after the install: see below.", ok=False)
+        else:
+            self._say("Installed; the smoke run now fails in the code: press <b>Repair</b>.", ok=False)
+
     # -- repair: the engine's loop, its approvals answered by Apply / Reject ---------------
     def propose(self) -> bool:
         session, result = self.host.session, self.result
@@ -197,16 +241,21 @@ class SmokeBox:
         def job(token: CancelToken, emit: Emit) -> repair.RepairReport:
             backend = host.get_backend()
 
-            decided: list[bool] = []  # the user's Apply/Reject covers every file of one proposal
+            decided: list[bool | dict[str, bool]] = []  # Apply/Reject of the proposal under review
+            files_by_diff: dict[str, str] = {}
 
-            def approve(_diff: str) -> bool:
+            def approve(diff: str) -> bool:
+                """Each file's diff is approved on its own: Apply answers for the ticked files."""
                 if not decided:
                     decided.append(_await(decisions, token))
-                return decided[0]
+                answer = decided[0]
+                return answer if isinstance(answer, bool) else answer.get(files_by_diff.get(diff, ""), False)
 
             def on_event(e: repair.RepairEvent) -> None:
                 if e.kind == "proposal":
                     decided.clear()
+                    files_by_diff.clear()
+                    files_by_diff.update({c.diff: c.file for c in e.fix.all_changes()} if e.fix else {})
                     self._incoming = e.fix
                 elif e.kind == "applied":
                     self._rerun = e.result
@@ -248,7 +297,8 @@ class SmokeBox:
         fix, self.fix = self.fix, None
         if fix is None or not self.host.busy:
             return False
-        self._decisions.put(approved)
+        ticked = {f: bool(tick.value) for f, tick in self._ticks}
+        self._decisions.put(ticked if approved and ticked else approved)
         self._say(f"Applying the fix to <code>{esc(fix.file)}</code> and re-running the smoke test …" if approved
                   else f"Rejected: <code>{esc(fix.file)}</code> is unchanged.")
         self.refresh()

@@ -58,6 +58,13 @@ def textarea(cls: str, placeholder: str = "", rows: int = 4, height: str = "") -
     return t
 
 
+def checkbox(description: str, cls: str, value: bool = False) -> W.Checkbox:
+    c = W.Checkbox(value=value, description=description, indent=False)
+    c.layout.width = "auto"
+    c.add_class(cls)
+    return c
+
+
 def box(children: list[W.Widget], cls: str = "", vertical: bool = True) -> W.Box:
     b = (W.VBox if vertical else W.HBox)(children=children)
     if cls:

@@ -303,3 +303,83 @@ def test_evaluate_failures_show_in_the_panel(tmp_path: Path) -> None:
     assert wb.wait_idle(30)
     assert "no valid judge answer" in wb.error.value and "pc-has-error-yes" in classes(wb.error)
     assert "No evaluation" in wb.eval_box.status.value and "Not evaluated yet" in wb.eval_box.score.value
+
+
+SEAM_FIX = """main.py calls scale without k; give k a default and pass it explicitly.
+
+<<<<<<< SEARCH
+    print("total", sum(scale([1, 2, 3])))
+=======
+    print("total", sum(scale([1, 2, 3], 2)))
+>>>>>>> REPLACE
+
+FILE: util.py
+<<<<<<< SEARCH
+def scale(xs, k):
+=======
+def scale(xs, k=1):
+>>>>>>> REPLACE
+"""
+
+
+def test_a_fix_at_a_seam_shows_each_file_and_applies_only_the_ticked_ones(tmp_path: Path) -> None:
+    from repair_helpers import MAIN_BROKEN
+
+    session = broken_session(tmp_path / "s", util=UTIL_FIXED, main=MAIN_BROKEN)
+    wb = Workbench(session, backend=ScriptedBackend("fixer", answers=[SEAM_FIX]))
+    wb.step_buttons["Smoke"].click()
+    box = wb.smoke_box
+    box.run_smoke.click()
+    assert wb.wait_idle(90) and "pc-smoke-state-failed" in classes(box.report)
+    box.repair.click()
+    assert box.wait_for_proposal(30)
+    ticks = box.fix_files.children
+    assert [t.description for t in ticks] == ["apply the change to main.py", "apply the change to util.py"]
+    assert all(t.value for t in ticks)
+    assert "+++ b/main.py" in box.fix_diff.value and "+++ b/util.py" in box.fix_diff.value
+    ticks[1].value = False  # the reviewer keeps util.py as it is
+    box.apply.click()
+    assert wb.wait_idle(90)
+    assert session.read("code:main.py") == MAIN_PY and session.read("code:util.py") == UTIL_FIXED
+    [attempt] = repairs(session)
+    assert attempt["files"] == ["main.py"] and "not approved: util.py" in attempt["detail"]
+    assert "pc-smoke-state-ok" in classes(box.report)
+
+
+def test_a_missing_package_is_shown_as_environment_and_installed_only_on_the_users_yes(tmp_path: Path) -> None:
+    from test_environment import PKG as pkg
+    from test_environment import _wheel
+
+    from papercoder_nb.verify.session_env import InstallResult, install
+
+    session = broken_session(tmp_path / "s", util=f"import {pkg}\n\n" + UTIL_FIXED)
+    logic = json.loads(session.read("logic"))
+    logic["required_packages"] = [pkg]
+    session.write("logic", json.dumps(logic), by="user")
+    backend = ScriptedBackend("fixer")
+    wb = Workbench(session, backend=backend)
+    wb.step_buttons["Smoke"].click()
+    box = wb.smoke_box
+    asked: list[list[str]] = []
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    _wheel(wheels)  # a real pip install into <session>/.venv, from a local wheel (no network)
+
+    def local_install(root: Path, reqs: list[str]) -> InstallResult:
+        asked.append(reqs)
+        return install(root, reqs, extra_args=["--no-index", "--find-links", str(wheels)])
+
+    box.installer = local_install
+    box.run_smoke.click()
+    assert wb.wait_idle(90) and "pc-smoke-state-failed" in classes(box.report)
+    env = box.environment
+    assert shown(env.widget) and shown(env.install) and asked == []  # nothing installed unasked
+    assert f"missing package &#x27;{pkg}&#x27;" in env.text.value and "not code" in env.text.value
+    assert env.installable == [pkg]
+    box.repair.click()  # repair never turns it into a code change
+    assert wb.wait_idle(30) and backend.requests == []
+    env.install.click()
+    assert wb.wait_idle(90)
+    assert asked == [[pkg]]
+    assert "pc-smoke-state-ok" in classes(box.report) and not shown(env.widget)
+    assert "Installed; the smoke run passes" in box.status.value
