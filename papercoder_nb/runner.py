@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from . import review
+from .artifact_calls import ArtifactCalls
 from .artifacts import PLANNING
 from .budget import Budget, BudgetExceeded, StageError  # the errors live beside the budget
 from .fsutil import sha256_file
@@ -34,14 +35,14 @@ from .llm.base import (
     Request,
     Usage,
 )
-from .llm.call import Throttle, backend_cost, call_model, oversize_note
+from .llm.call import Throttle
 from .llm.continuation import MAX_CONTINUATIONS, continuation_request, stitch
 from .llm.limits import ModelLimits, limits_of
 from .paper.tokens import estimate_tokens
-from .progress import ArtifactProgress, Progress
+from .progress import Progress
 from .stages import spec_for
 from .stages.context import build_request
-from .stages.specs import Parsed, code_needs_repair
+from .stages.specs import ArtifactSpec, Parsed, code_needs_repair
 from .store import ArtifactRecord, Session
 from .templates import load_prompt, render
 from .verify.hooks import record_check_findings
@@ -156,111 +157,18 @@ class Runner:
         spec = spec_for(artifact_id)
         # Budgeting uses the model-independent estimate, not a backend's tokenizer, so the
         # same session builds the same prompts on any backend (replay depends on it).
-        count = estimate_tokens
-        limits = self.limits
         built = build_request(
-            self.session, spec, limits=limits, count=count, feedback=feedback, prompt_dir=self.prompt_dir
+            self.session, spec, limits=self.limits, count=estimate_tokens, feedback=feedback,
+            prompt_dir=self.prompt_dir,
         )
         self.budget.check(self.session, built.request)
         self.on_event(Event("start", artifact_id, "; ".join(built.notes)))
         input_hash = self._input_hash(artifact_id)
         on_disk = sha256_file(self.session.path(artifact_id))  # a hand edit during the call is kept
-        usage, cost, calls = Usage(), 0.0, 0
-        finish = "stop"
-        flagged: list[str] = []  # usage far beyond what was asked for
-        where = getattr(self.backend, "where", self.backend.spec)
-        track = ArtifactProgress()
-
-        def report() -> None:
-            if track.due():
-                self.on_event(Event("progress", artifact_id, progress=track.snapshot()))
-
-        def on_token(text: str) -> None:
-            track.token(text)
-            self.on_event(Event("token", artifact_id, text))
-            report()
-
-        def on_prompt(done: int, total: int) -> None:
-            track.prompt_read(done, total)
-            report()
-
-        def ask(request: Request, repairing: bool = False) -> tuple[str, object]:
-            nonlocal usage, cost, calls, finish
-            paid = self._paid_answer(artifact_id, request)
-            if paid is not None:  # an answer already paid for (a kill after the call): reuse it
-                finish = paid.finish_reason or "stop"
-                return paid.text, paid.parsed
-            track.begin_call(request.max_tokens, repairing)
-            report()
-            c = call_model(
-                self.backend,
-                request,
-                record=self.session.log_call,
-                on_token=on_token,
-                on_progress=on_prompt,
-                cancel=self.cancel,
-                max_attempts=self.max_attempts,
-                on_retry=lambda msg, d: self.on_event(Event("retry", artifact_id, f"{msg}; retrying in {d:.1f}s")),
-                throttle=self.throttle,
-                on_wait=lambda idle: self.on_event(
-                    Event("info", artifact_id, f"no output for {idle:.0f}s from {where}; still waiting")),
-            )
-            calls += 1
-            note = oversize_note(self.backend, request, c.usage)
-            if note:
-                flagged.append(note)
-                self.on_event(Event("info", artifact_id, note))
-            usage = usage + c.usage
-            k = backend_cost(self.backend, c.usage)
-            cost = None if (k is None or cost is None) else cost + k
-            finish = c.finish_reason
-            if c.finish_reason == "length":
-                self.on_event(Event("info", artifact_id, "the answer hit the output token limit"))
-            track.validating()
-            report()
-            return c.text, c.parsed
-
+        calls = ArtifactCalls(self, artifact_id,
+                              lambda kind, text="", **kw: self.on_event(Event(kind, artifact_id, text, **kw)))
         try:
-            text, parsed_obj = ask(built.request)
-            text = self._continue_cut(ask, lambda: finish, built.request, text, artifact_id)
-            error: str | None = None
-            parsed: Parsed | None = None
-            try:
-                parsed = spec.parse(text, parsed_obj)
-                error = code_needs_repair(parsed)
-            except ValueError as e:
-                error = str(e)
-            if error:
-                self.on_event(Event("info", artifact_id, f"repairing: {error}"))
-                # The whole answer where the window allows (about a quarter of it).
-                cap = max(12_000, limits.context_window)
-                shown = text if len(text) < cap else text[:cap]
-                rebuilt = build_request(
-                    self.session, spec, limits=limits, count=count, feedback=feedback,
-                    prompt_dir=self.prompt_dir, reserve=count(shown) + 200,
-                )
-                repair = rebuilt.request.model_copy(
-                    update={
-                        # A little more randomness: at 0.2 a small model repeats its bad answer.
-                        "temperature": max(rebuilt.request.temperature, 0.7),
-                        "messages": [
-                            *rebuilt.request.messages,
-                            Message.of("assistant", shown),
-                            Message.of("user", render(load_prompt("repair", self.prompt_dir), error=error)),
-                        ]
-                    }
-                )
-                text2, parsed_obj2 = ask(repair, repairing=True)
-                text2 = self._continue_cut(ask, lambda: finish, repair, text2, artifact_id)
-                try:
-                    parsed = spec.parse(text2, parsed_obj2)
-                except ValueError as e:
-                    saved = self._save_rejected(artifact_id, text2)
-                    raise StageError(
-                        f"{artifact_id}: the model's answer is unusable after one repair ({e}). "
-                        f"Its last answer is in {saved}; fix it by hand into "
-                        f"{self.session.path(artifact_id)} or regenerate with feedback"
-                    ) from e
+            parsed = self._answer(artifact_id, spec, built.request, calls, feedback)
         except CancelledError:
             self.on_event(Event("error", artifact_id, "cancelled"))
             raise
@@ -272,15 +180,69 @@ class Runner:
             self.session.record_error(artifact_id, str(e))
             self.on_event(Event("error", artifact_id, str(e)))
             raise
-        assert parsed is not None
+        return self._land(artifact_id, parsed, calls, feedback, (input_hash, on_disk), built.notes)
+
+    def _answer(self, artifact_id: str, spec: ArtifactSpec, request: Request, calls: ArtifactCalls,
+                feedback: str | None) -> Parsed:
+        """The answer, parsed; one repair request when it does not parse (or compile)."""
+        text, parsed_obj = calls.ask(request)
+        text = self._continue_cut(calls.ask, lambda: calls.finish, request, text, artifact_id)
+        try:
+            parsed = spec.parse(text, parsed_obj)
+            error = code_needs_repair(parsed)
+        except ValueError as e:
+            error = str(e)
+        if not error:
+            return parsed
+        self.on_event(Event("info", artifact_id, f"repairing: {error}"))
+        repair = self._repair_request(spec, text, error, feedback)
+        text2, parsed_obj2 = calls.ask(repair, repairing=True)
+        text2 = self._continue_cut(calls.ask, lambda: calls.finish, repair, text2, artifact_id)
+        try:
+            return spec.parse(text2, parsed_obj2)
+        except ValueError as e:
+            saved = self._save_rejected(artifact_id, text2)
+            raise StageError(
+                f"{artifact_id}: the model's answer is unusable after one repair ({e}). "
+                f"Its last answer is in {saved}; fix it by hand into "
+                f"{self.session.path(artifact_id)} or regenerate with feedback"
+            ) from e
+
+    def _repair_request(self, spec: ArtifactSpec, text: str, error: str, feedback: str | None) -> Request:
+        """The same prompt, the bad answer (whole where the window allows) and what is wrong."""
+        cap = max(12_000, self.limits.context_window)
+        shown = text if len(text) < cap else text[:cap]
+        rebuilt = build_request(
+            self.session, spec, limits=self.limits, count=estimate_tokens, feedback=feedback,
+            prompt_dir=self.prompt_dir, reserve=estimate_tokens(shown) + 200,
+        ).request
+        return rebuilt.model_copy(
+            update={
+                # A little more randomness: at 0.2 a small model repeats its bad answer.
+                "temperature": max(rebuilt.temperature, 0.7),
+                "messages": [
+                    *rebuilt.messages,
+                    Message.of("assistant", shown),
+                    Message.of("user", render(load_prompt("repair", self.prompt_dir), error=error)),
+                ],
+            }
+        )
+
+    def _land(self, artifact_id: str, parsed: Parsed, calls: ArtifactCalls, feedback: str | None,
+              hashes: tuple[str, str | None], notes: list[str]) -> ArtifactRecord:
+        """Write the answer with its usage (unless the file was edited by hand meanwhile:
+        ``hashes`` is (input hash, the file's hash before the call)), check it, and approve
+        it when allowed."""
+        spec = spec_for(artifact_id)
         found = self._import_notes(spec.kind, spec.file, parsed.content)
         for note in found:
             self.on_event(Event("info", artifact_id, note))
+        input_hash, on_disk = hashes
         with self.session.lock:
             if sha256_file(self.session.path(artifact_id)) != on_disk:
                 return self._keep_hand_edit(artifact_id, parsed.content)
-            rec = self._write(artifact_id, parsed.content, feedback, input_hash, usage, cost, calls,
-                              [*built.notes, *parsed.warnings, *found, *flagged])
+            rec = self._write(artifact_id, parsed.content, feedback, input_hash, calls.usage, calls.cost,
+                              calls.calls, [*notes, *parsed.warnings, *found, *calls.flagged])
         checked = record_check_findings(self.session, artifact_id)  # static cross-file check
         if checked:
             self.on_event(Event("info", artifact_id, f"fails {len(checked)} static check(s): {checked[0]}"))
@@ -288,7 +250,8 @@ class Runner:
             refused = review.auto_approve(self.session, artifact_id)
             if refused:
                 self.on_event(Event("info", artifact_id, refused))
-        self.on_event(Event("done", artifact_id, "; ".join(parsed.warnings), usage=usage, cost_usd=cost))
+        self.on_event(Event("done", artifact_id, "; ".join(parsed.warnings), usage=calls.usage,
+                            cost_usd=calls.cost))
         return rec
 
     def _write(self, artifact_id: str, content: str, feedback: str | None, input_hash: str,

@@ -25,10 +25,10 @@ def _fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     """Retries as the runner makes them, without real back-off waits (bounded suite)."""
     import functools
 
-    from papercoder_nb import runner
+    from papercoder_nb import artifact_calls
     from papercoder_nb.llm.call import call_model
 
-    monkeypatch.setattr(runner, "call_model", functools.partial(call_model, base_delay=0.01, max_delay=0.05))
+    monkeypatch.setattr(artifact_calls, "call_model", functools.partial(call_model, base_delay=0.01, max_delay=0.05))
 
 
 @pytest.fixture()

@@ -1,0 +1,84 @@
+"""The model calls one artifact's generation makes (the answer, a continuation, a repair).
+
+Each call reports progress events, its usage and cost are summed for the artifact's
+record, a usage far beyond what was asked for is flagged, and an answer already paid for
+(calls.jsonl holds it after a kill) is reused instead of asked again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from .llm.base import Request, Usage
+from .llm.call import backend_cost, call_model, oversize_note
+from .progress import ArtifactProgress
+
+if TYPE_CHECKING:
+    from .runner import Runner
+
+
+class ArtifactCalls:
+    def __init__(self, runner: Runner, artifact_id: str, emit: Callable[..., None]) -> None:
+        self.runner = runner
+        self.artifact_id = artifact_id
+        self.emit = emit  # emit(kind, text="", **fields): a runner Event for this artifact
+        self.usage = Usage()
+        self.cost: float | None = 0.0
+        self.calls = 0
+        self.finish = "stop"
+        self.flagged: list[str] = []  # usage far beyond what was asked for
+        self.track = ArtifactProgress()
+        self.where = getattr(runner.backend, "where", runner.backend.spec)
+
+    def _report(self) -> None:
+        if self.track.due():
+            self.emit("progress", progress=self.track.snapshot())
+
+    def _on_token(self, text: str) -> None:
+        self.track.token(text)
+        self.emit("token", text)
+        self._report()
+
+    def _on_prompt(self, done: int, total: int) -> None:
+        self.track.prompt_read(done, total)
+        self._report()
+
+    def ask(self, request: Request, repairing: bool = False) -> tuple[str, Any]:
+        """One answer (text, parsed object) for ``request``."""
+        runner = self.runner
+        paid = runner._paid_answer(self.artifact_id, request)
+        if paid is not None:  # an answer already paid for (a kill after the call): reuse it
+            self.finish = paid.finish_reason or "stop"
+            return paid.text, paid.parsed
+        self.track.begin_call(request.max_tokens, repairing)
+        self._report()
+        c = call_model(
+            runner.backend,
+            request,
+            record=runner.session.log_call,
+            on_token=self._on_token,
+            on_progress=self._on_prompt,
+            cancel=runner.cancel,
+            max_attempts=runner.max_attempts,
+            on_retry=lambda msg, d: self.emit("retry", f"{msg}; retrying in {d:.1f}s"),
+            throttle=runner.throttle,
+            on_wait=lambda idle: self.emit("info", f"no output for {idle:.0f}s from {self.where}; still waiting"),
+        )
+        self._count(request, c)
+        return c.text, c.parsed
+
+    def _count(self, request: Request, c: Any) -> None:
+        self.calls += 1
+        note = oversize_note(self.runner.backend, request, c.usage)
+        if note:
+            self.flagged.append(note)
+            self.emit("info", note)
+        self.usage = self.usage + c.usage
+        k = backend_cost(self.runner.backend, c.usage)
+        self.cost = None if (k is None or self.cost is None) else self.cost + k
+        self.finish = c.finish_reason
+        if c.finish_reason == "length":
+            self.emit("info", "the answer hit the output token limit")
+        self.track.validating()
+        self._report()
