@@ -561,12 +561,12 @@ def _rerun_after_fix(
 CANCELLED = "cancelled by the user; nothing changed"
 
 
-def _cancelled(
-    session: Session, report: RepairReport, attempt: Attempt, emit: Callable[[RepairEvent], None]
-) -> None:
+def _record(session: Session, report: RepairReport, attempt: Attempt, emit: Callable[[RepairEvent], None],
+            fix: Fix | None = None) -> None:
+    """An attempt ends up in the report, in ``smoke/repairs.jsonl`` and as an event."""
     report.attempts.append(attempt)
     record_attempt(session, attempt)
-    emit(RepairEvent("cancelled", attempt.detail, attempt.attempt))
+    emit(RepairEvent(attempt.outcome, attempt.detail, attempt.attempt, fix=fix))  # type: ignore[arg-type]
 
 
 def repair_loop(
@@ -620,33 +620,25 @@ def repair_loop(
             fix = propose_fix(session, backend, result, feedback=feedback, prompt_dir=prompt_dir, cancel=cancel)
         except FixError as e:
             feedback = str(e)
-            attempt = Attempt(n, target.file, "invalid", str(e), target.error)
-            report.attempts.append(attempt)
-            record_attempt(session, attempt)
-            emit(RepairEvent("invalid", str(e), n))
+            _record(session, report, Attempt(n, target.file, "invalid", str(e), target.error), emit)
             continue
         except CancelledError:  # the user's choice, not a failure: recorded as such
-            _cancelled(session, report, Attempt(n, target.file, "cancelled", CANCELLED, target.error), emit)
+            _record(session, report, Attempt(n, target.file, "cancelled", CANCELLED, target.error), emit)
             break
         except Exception as e:  # a backend failure ends the loop, recorded
-            attempt = Attempt(n, target.file, "error", f"{type(e).__name__}: {e}", target.error)
-            report.attempts.append(attempt)
-            record_attempt(session, attempt)
-            emit(RepairEvent("error", attempt.detail, n))
+            _record(session, report, Attempt(n, target.file, "error", f"{type(e).__name__}: {e}", target.error), emit)
             break
         emit(RepairEvent("proposal", fix.explanation, n, fix=fix))
         changes = fix.all_changes()
         try:  # each file's diff is approved on its own (a seam fix may touch a caller and a callee)
             approved = changes if auto_approve else [c for c in changes if approve(c.diff)]  # type: ignore[misc]
         except CancelledError:  # Cancel while the diff waited for review
-            _cancelled(session, report, Attempt(n, fix.file, "cancelled", CANCELLED, fix.error, fix.diff), emit)
+            _record(session, report, Attempt(n, fix.file, "cancelled", CANCELLED, fix.error, fix.diff), emit)
             break
         if not approved:
-            attempt = Attempt(n, fix.file, "refused", "fix not approved; nothing changed", fix.error,
-                              "".join(c.diff for c in changes), files=[c.file for c in changes])
-            report.attempts.append(attempt)
-            record_attempt(session, attempt)
-            emit(RepairEvent("refused", attempt.detail, n, fix=fix))
+            _record(session, report, Attempt(n, fix.file, "refused", "fix not approved; nothing changed", fix.error,
+                                             "".join(c.diff for c in changes), files=[c.file for c in changes]),
+                    emit, fix)
             break
         names = [c.file for c in approved]
         apply_fix(session, fix, names)
