@@ -131,3 +131,22 @@ class ExportBox:
     def _say(self, text: str, ok: bool = True, warn: bool = False) -> None:
         cls, colour = ("pc-warn", "#9a6700") if warn else ("pc-ok", "#116329") if ok else ("pc-error", "#a40e26")
         self.message.value = f"<div class='{cls}' style='color:{colour}'>{text}</div>"
+
+
+def step_state(session: Session | None) -> str:
+    """The Export step's colour: green only for an export of complete, approved, passing
+    code that is newer than every code file; red when what it holds fails; grey before."""
+    if session is None:
+        return "missing"
+    written = [p for p in (session.root / "export").glob("**/*") if p.is_file()]
+    if not written:
+        return "missing"
+    from papercoder_nb.export_status import export_status
+
+    state = export_status(session)
+    if state.missing or state.failing or state.smoke == "failing":
+        return "failed"
+    newest_code = max((session.path(f"code:{f}").stat().st_mtime for f in state.present), default=0.0)
+    if state.stale or newest_code > max(p.stat().st_mtime for p in written):
+        return "stale"
+    return "generated" if state.problems else "approved"

@@ -31,6 +31,7 @@ from .artifact_view import ArtifactView
 from .errors import advice, describe, group_failures
 from .eval_box import EvalBox
 from .export_box import ExportBox
+from .export_box import step_state as export_step_state
 from .findings_view import CodeFindings
 from .header import Header, group_state
 from .model_box import ModelBox
@@ -495,7 +496,7 @@ class Workbench:
         if name in STEP_ARTIFACT:
             return self.status_of(STEP_ARTIFACT[name])
         if name == "Export":
-            return "missing"
+            return export_step_state(self.session)
         if name == "Smoke":
             smoke = self.session.state.smoke if self.session else None
             return "missing" if not smoke else "approved" if smoke.get("ok") else "failed"

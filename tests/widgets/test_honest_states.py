@@ -116,3 +116,30 @@ def test_links_from_an_earlier_session_are_not_listed(tmp_path: Path, monkeypatc
     other = Session.create(tmp_path / "other", wb.session.paper, str(TRANSFORMER_JSON))
     wb.open_session(other)
     assert not wb.export_box.links.outputs and wb.export_box.done == []
+
+
+def test_the_export_step_turns_green_only_for_a_current_export_of_passing_code(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    wb = full_run(tmp_path)
+    step = wb.step_buttons["Export"]
+    assert "pc-state-missing" in step._dom_classes  # nothing exported yet
+    wb.step_buttons["Export"].click()
+    wb.export_box.repo.click()
+    wb.refresh()
+    assert "pc-state-generated" in step._dom_classes  # exported, but the smoke run has not passed
+    wb.session.state.smoke = {"ok": True}
+    wb.refresh()
+    assert "pc-state-approved" in step._dom_classes
+    wb.session.state.smoke = {"ok": False}
+    wb.refresh()
+    assert "pc-state-failed" in step._dom_classes
+    wb.session.state.smoke = {"ok": True}
+    import os
+    import time
+
+    code = wb.session.path("code:utils.py")
+    later = time.time() + 60
+    os.utime(code, (later, later))  # the code changed after the export
+    wb.refresh()
+    assert "pc-state-stale" in step._dom_classes
