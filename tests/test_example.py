@@ -86,7 +86,7 @@ def test_the_exported_repository_passes_its_smoke_run(session: Session, tmp_path
     assert not report.messages  # requirements agree with the imports, nothing to warn about
     reqs = (tmp_path / "repo" / "requirements.txt").read_text().splitlines()
     assert [r for r in reqs if r and not r.startswith("#")] == ["numpy>=1.24", "PyYAML>=6"]
-    assert "hand-written" in (tmp_path / "repo" / "README.md").read_text()
+    assert "- written by hand (no model): plan, " in (tmp_path / "repo" / "README.md").read_text()
 
     result = smoke_session(session, timeout_s=120)
     assert result.ok, result.summary() + "\n" + result.stderr_tail
