@@ -21,6 +21,7 @@ from papercoder_nb.graph import statuses, task_files
 from papercoder_nb.llm.base import CancelledError, CancelToken, Message, Request
 from papercoder_nb.llm.local import embedded_model_path, json_grammar
 from papercoder_nb.llm.registry import default_spec, get_backend
+from papercoder_nb.review import check_failures
 
 pytestmark = pytest.mark.slow
 
@@ -71,8 +72,12 @@ def test_full_run_on_the_bundled_paper(tmp_path: Path) -> None:
     st = statuses(session)
     files = task_files(session)
     assert files, "the logic design lists no files"
-    assert all(st[f"analysis:{f}"] == "approved" and st[f"code:{f}"] == "approved" for f in files)
-    assert set(st.values()) == {"approved"}
+    # Auto-approve never approves what fails its checks (the toy model's code may not even
+    # compile): such a file is written, left for review with its findings, and the run goes on.
+    failing = check_failures(session)
+    assert all(a.startswith("code:") for a in failing), failing
+    assert all(state == ("generated" if aid in failing else "approved") for aid, state in st.items()), (st, failing)
+    assert all(session.read(f"code:{f}") is not None for f in files)
     Architecture.model_validate_json(session.read("architecture"))
     Logic.model_validate_json(session.read("logic"))
     assert isinstance(parse_config(session.read("config")), dict)
