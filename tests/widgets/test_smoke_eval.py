@@ -305,25 +305,10 @@ def test_evaluate_failures_show_in_the_panel(tmp_path: Path) -> None:
     assert "No evaluation" in wb.eval_box.status.value and "Not evaluated yet" in wb.eval_box.score.value
 
 
-SEAM_FIX = """main.py calls scale without k; give k a default and pass it explicitly.
-
-<<<<<<< SEARCH
-    print("total", sum(scale([1, 2, 3])))
-=======
-    print("total", sum(scale([1, 2, 3], 2)))
->>>>>>> REPLACE
-
-FILE: util.py
-<<<<<<< SEARCH
-def scale(xs, k):
-=======
-def scale(xs, k=1):
->>>>>>> REPLACE
-"""
-
 
 def test_a_fix_at_a_seam_shows_each_file_and_applies_only_the_ticked_ones(tmp_path: Path) -> None:
     from repair_helpers import MAIN_BROKEN
+    from test_repair import SEAM_FIX
 
     session = broken_session(tmp_path / "s", util=UTIL_FIXED, main=MAIN_BROKEN)
     wb = Workbench(session, backend=ScriptedBackend("fixer", answers=[SEAM_FIX]))
