@@ -47,7 +47,7 @@ class ArtifactCalls:
     def ask(self, request: Request, repairing: bool = False) -> tuple[str, Any]:
         """One answer (text, parsed object) for ``request``."""
         runner = self.runner
-        paid = runner._paid_answer(self.artifact_id, request)
+        paid = runner.paid_answer(self.artifact_id, request)
         if paid is not None:  # an answer already paid for (a kill after the call): reuse it
             self.finish = paid.finish_reason or "stop"
             return paid.text, paid.parsed

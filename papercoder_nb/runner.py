@@ -12,7 +12,6 @@ the panel queues them for its main-thread drain).
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -38,6 +37,7 @@ from .llm.base import (
 from .llm.call import Throttle
 from .llm.continuation import MAX_CONTINUATIONS, continuation_request, stitch
 from .llm.limits import ModelLimits, limits_of
+from .paid_answers import PaidAnswers
 from .paper.tokens import estimate_tokens
 from .progress import Progress
 from .stages import spec_for
@@ -130,27 +130,16 @@ class Runner:
         self.max_attempts = max_attempts
         self.runs_of: dict[str, int] = {}  # generations per artifact in this run (reordering guard)
         self.throttle = Throttle()
-        self._cassette = [e for e in session.calls() if "response" in e and not e.get("error")]
-        self._cassette_lock = threading.Lock()
+        self.paid = PaidAnswers(session.calls())  # answers a killed run paid for
         session.state.model = backend.spec
         session.state.base_url = str(getattr(backend, "base_url", None) or "")
         session.save()
 
     # -- one artifact ----------------------------------------------------------
-    def _paid_answer(self, artifact_id: str, request: Request) -> Completion | None:
-        """An answer already paid for that never reached its artifact (the run was killed
-        after the call returned): calls.jsonl is the cassette, so it isn't asked again."""
+    def paid_answer(self, artifact_id: str, request: Request) -> Completion | None:
+        """An answer already paid for since the artifact's last write (see paid_answers)."""
         rec = self.session.record(artifact_id)
-        since = rec.updated_at if rec and rec.content_hash else ""
-        h = request.request_hash()
-        with self._cassette_lock:
-            for i, e in enumerate(self._cassette):
-                at = str(e.get("at", "")).replace("+00:00", "Z")
-                if e.get("request_hash") == h and at > since:
-                    del self._cassette[i]  # each recorded answer serves once
-                    return Completion(text=e["response"], parsed=e.get("parsed"),
-                                      finish_reason=e.get("finish_reason") or "stop")
-        return None
+        return self.paid.take(request, rec.updated_at if rec and rec.content_hash else "")
 
     def generate(self, artifact_id: str, feedback: str | None = None) -> ArtifactRecord:
         """Generate (or regenerate) one artifact, with one repair request if needed."""
