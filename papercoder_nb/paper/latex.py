@@ -243,7 +243,36 @@ def _authors(text: str) -> list[str]:
 
 def _structure(body: str, title: str, authors: list[str], abstract: str, references: list[Reference],
                source: str, sha: str, warnings: list[str]) -> Paper:
-    # 1. cut the body at headings and \appendix
+    chunks, app_at = _cut_at_headings(body)
+    sections, texts, labels = _number_sections(chunks, app_at)
+    floats = _Floats(labels)
+    staged = [floats.stage(sec, text) for sec, text in zip(sections, texts, strict=True)]
+    for sec, text in zip(sections, staged, strict=True):
+        sec.text = floats.fill(text)
+    for f in floats.figures:
+        f.caption = to_text(f.caption, labels)
+    for t in floats.tables:
+        t.caption = to_text(t.caption, labels)
+    if not any(s.kind != "front" for s in sections):
+        warnings.append("no \\section headings found; the body is one section")
+    return Paper(
+        title=title or Path(source).stem,
+        authors=authors,
+        abstract=to_text(abstract, labels),
+        sections=[s for s in sections if s.text or s.kind != "front"],
+        equations=floats.equations,
+        figures=floats.figures,
+        tables=floats.tables,
+        references=references,
+        meta=PaperMeta(source_type="latex", source=source, sha256=sha, warnings=warnings),
+    )
+
+
+_Chunk = tuple[dict | None, str]  # (heading or None for text before the first, its text)
+
+
+def _cut_at_headings(body: str) -> tuple[list[_Chunk], int | None]:
+    """The body cut at its headings, and where \\appendix starts (if it does)."""
     marks: list[tuple[int, int, str, int, bool]] = []  # start, end, title, level, starred
     for m in _HEADING.finditer(body):
         g = group(body, m.end())
@@ -252,8 +281,7 @@ def _structure(body: str, title: str, authors: list[str], abstract: str, referen
         level = {"chapter": 1, "section": 1, "subsection": 2, "subsubsection": 3}[m.group("cmd")]
         marks.append((m.start(), g[1], g[0], level, bool(m.group("star"))))
     app = [m.start() for m in re.finditer(r"\\appendix\b|\\begin\{appendix\}|\\beginsupplement\b", body)]
-    app_at = app[0] if app else None
-    chunks: list[tuple[dict | None, str]] = []
+    chunks: list[_Chunk] = []
     pos = 0
     for start, end, t, level, star in marks:
         chunks.append((None, body[pos:start]) if not chunks else (chunks.pop()[0], body[pos:start]))
@@ -263,7 +291,12 @@ def _structure(body: str, title: str, authors: list[str], abstract: str, referen
         chunks.append((chunks.pop()[0], body[pos:]))
     else:
         chunks.append((None, body))
-    # 2. number sections like LaTeX does
+    return chunks, (app[0] if app else None)
+
+
+def _number_sections(chunks: list[_Chunk], app_at: int | None) -> tuple[list[Section], list[str], dict[str, str]]:
+    """Sections numbered as LaTeX numbers them (the appendix restarts at A), their raw
+    texts, and the section labels they define."""
     sections: list[Section] = []
     texts: list[str] = []
     counters = [0, 0, 0]
@@ -277,7 +310,7 @@ def _structure(body: str, title: str, authors: list[str], abstract: str, referen
             continue
         in_app = app_at is not None and head["start"] > app_at
         if in_app and not app_started:
-            counters, app_started = [0, 0, 0], True  # \appendix restarts numbering at A
+            counters, app_started = [0, 0, 0], True
         number = None
         lvl = head["level"]
         if not head["star"]:
@@ -287,84 +320,71 @@ def _structure(body: str, title: str, authors: list[str], abstract: str, referen
             top = chr(64 + counters[0]) if in_app and 0 < counters[0] <= 26 else str(counters[0])
             number = ".".join([top] + [str(c) for c in counters[1:lvl]])
         t = to_text(head["title"])
-        kind = kind_for_title(t, in_app)
-        sections.append(Section(id="", title=t, level=lvl, number=number, kind=kind))
+        sections.append(Section(id="", title=t, level=lvl, number=number, kind=kind_for_title(t, in_app)))
         texts.append(text)
         for lm in re.finditer(r"\\label\{([^}]+)\}", text[:300]):
             labels.setdefault(lm.group(1), number or t)
     assign_section_ids(sections)
-    # 3. floats and display math, then text
-    equations: list[Equation] = []
-    figures: list[Figure] = []
-    tables: list[Table] = []
-    fig_n = tab_n = eq_n = 0
-    algorithms: list[str] = []  # kept out of to_text, which would join their lines
-    staged: list[str] = []
-    for sec, text in zip(sections, texts, strict=True):
+    return sections, texts, labels
 
-        def float_repl(m: re.Match[str], sec: Section = sec) -> str:
-            nonlocal fig_n, tab_n
-            env, inner = m.group("env"), m.group("body")
-            cap = _caption(inner)
-            label = _label(inner)
-            if env.startswith(("table", "wraptable")):
-                tab_n += 1
-                tables.append(Table(id=f"table{tab_n}", section_id=sec.id, caption=cap, label=label,
-                                    number=str(tab_n), rows=tabular_rows(inner)))
-                if label:
-                    labels[label] = str(tab_n)
-                return f"\n\n⟦TABLE {tab_n}⟧\n\n"
-            if env.startswith("algorithm"):
-                algorithms.append((f"Algorithm: {to_text(cap, labels)}\n" if cap else "") + algorithm_steps(inner, labels))
-                return f"\n\n⟦ALG {len(algorithms)}⟧\n\n"
-            fig_n += 1
-            figures.append(Figure(id=f"fig{fig_n}", section_id=sec.id, caption=cap, label=label, number=str(fig_n)))
+
+class _Floats:
+    """Floats and display math taken out of the text (numbered in document order, their
+    labels resolvable from anywhere), then put back in place as readable blocks."""
+
+    def __init__(self, labels: dict[str, str]) -> None:
+        self.labels = labels
+        self.equations: list[Equation] = []
+        self.figures: list[Figure] = []
+        self.tables: list[Table] = []
+        self.algorithms: list[str] = []  # kept out of to_text, which would join their lines
+
+    def stage(self, sec: Section, text: str) -> str:
+        text = _FLOAT.sub(lambda m: self._float(sec, m), text)
+        return _DISPLAY.sub(lambda m: self._math(sec, m), text)
+
+    def _float(self, sec: Section, m: re.Match[str]) -> str:
+        env, inner = m.group("env"), m.group("body")
+        cap, label = _caption(inner), _label(inner)
+        if env.startswith(("table", "wraptable")):
+            n = len(self.tables) + 1
+            self.tables.append(Table(id=f"table{n}", section_id=sec.id, caption=cap, label=label,
+                                     number=str(n), rows=tabular_rows(inner)))
             if label:
-                labels[label] = str(fig_n)
-            return f"\n\n⟦FIGURE {fig_n}⟧\n\n"
+                self.labels[label] = str(n)
+            return f"\n\n⟦TABLE {n}⟧\n\n"
+        if env.startswith("algorithm"):
+            self.algorithms.append((f"Algorithm: {to_text(cap, self.labels)}\n" if cap else "")
+                                   + algorithm_steps(inner, self.labels))
+            return f"\n\n⟦ALG {len(self.algorithms)}⟧\n\n"
+        n = len(self.figures) + 1
+        self.figures.append(Figure(id=f"fig{n}", section_id=sec.id, caption=cap, label=label, number=str(n)))
+        if label:
+            self.labels[label] = str(n)
+        return f"\n\n⟦FIGURE {n}⟧\n\n"
 
-        def math_repl(m: re.Match[str], sec: Section = sec) -> str:
-            nonlocal eq_n
-            tex = (m.group("body") or m.group("dd") or m.group("br") or "").strip()
-            env = m.group("env") or ""
-            label = _label(tex)
-            tex = re.sub(r"\\label\{[^}]*\}|\\nonumber|\\notag", "", tex).strip()
-            if env.startswith("alignat"):
-                tex = re.sub(r"^\{\d+\}", "", tex).strip()
-            eq_n += 1
-            equations.append(Equation(id=f"eq{eq_n}", section_id=sec.id, latex=tex, text=tex, label=label))
-            if label:
-                labels[label] = str(eq_n)
-            return f"\n\n⟦EQ {eq_n}⟧\n\n"
+    def _math(self, sec: Section, m: re.Match[str]) -> str:
+        tex = (m.group("body") or m.group("dd") or m.group("br") or "").strip()
+        label = _label(tex)
+        tex = re.sub(r"\\label\{[^}]*\}|\\nonumber|\\notag", "", tex).strip()
+        if (m.group("env") or "").startswith("alignat"):
+            tex = re.sub(r"^\{\d+\}", "", tex).strip()
+        n = len(self.equations) + 1
+        self.equations.append(Equation(id=f"eq{n}", section_id=sec.id, latex=tex, text=tex, label=label))
+        if label:
+            self.labels[label] = str(n)
+        return f"\n\n⟦EQ {n}⟧\n\n"
 
-        text = _FLOAT.sub(float_repl, text)
-        text = _DISPLAY.sub(math_repl, text)
-        staged.append(text)
-    for sec, text in zip(sections, staged, strict=True):
-        out = to_text(text, labels)
-        out = re.sub(r"⟦FIGURE (\d+)⟧", lambda m: f"Figure {m.group(1)}: {to_text(figures[int(m.group(1)) - 1].caption, labels)}", out)
-        out = re.sub(r"⟦TABLE (\d+)⟧", lambda m: _table_in_place(tables[int(m.group(1)) - 1], labels), out)
-        out = re.sub(r"⟦ALG (\d+)⟧", lambda m: algorithms[int(m.group(1)) - 1], out)
+    def fill(self, staged: str) -> str:
+        """A section's final text: LaTeX to text, each placeholder replaced by its block."""
+        labels = self.labels
+        out = to_text(staged, labels)
+        out = re.sub(r"⟦FIGURE (\d+)⟧",
+                     lambda m: f"Figure {m.group(1)}: {to_text(self.figures[int(m.group(1)) - 1].caption, labels)}", out)
+        out = re.sub(r"⟦TABLE (\d+)⟧", lambda m: _table_in_place(self.tables[int(m.group(1)) - 1], labels), out)
+        out = re.sub(r"⟦ALG (\d+)⟧", lambda m: self.algorithms[int(m.group(1)) - 1], out)
         out = re.sub(r"\n{3,}", "\n\n", out)  # before the equations: their own lines stay as written
-        sec.text = re.sub(r"⟦EQ (\d+)⟧", lambda m: _equation_in_place(equations[int(m.group(1)) - 1]), out).strip()
-    for f in figures:
-        f.caption = to_text(f.caption, labels)
-    for t in tables:
-        t.caption = to_text(t.caption, labels)
-    if not any(s.kind != "front" for s in sections):
-        warnings.append("no \\section headings found; the body is one section")
-    paper = Paper(
-        title=title or Path(source).stem,
-        authors=authors,
-        abstract=to_text(abstract, labels),
-        sections=[s for s in sections if s.text or s.kind != "front"],
-        equations=equations,
-        figures=figures,
-        tables=tables,
-        references=references,
-        meta=PaperMeta(source_type="latex", source=source, sha256=sha, warnings=warnings),
-    )
-    return paper
+        return re.sub(r"⟦EQ (\d+)⟧", lambda m: _equation_in_place(self.equations[int(m.group(1)) - 1]), out).strip()
 
 
 def _table_in_place(t: Table, labels: dict[str, str]) -> str:

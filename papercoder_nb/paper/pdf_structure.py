@@ -435,9 +435,17 @@ def build(lines: list[Line], page_height: float, outline: OutlineMatch | None = 
     if title_lines:  # notices printed above the title on page 1 are not the paper
         top = title_lines[0].top
         skip |= {id(ln) for ln in lines if ln.page == 0 and ln.bottom < top}
-    blocks = _blocks([ln for ln in lines if id(ln) not in skip], ctx)
+    blocks = _take_authors(_blocks([ln for ln in lines if id(ln) not in skip], ctx), out)
+    walk = _SectionWalk(out, ctx)
+    for b in blocks:
+        walk.add(b)
+    walk.finish()
+    return out
 
-    # front matter: page-1 blocks before the abstract or the first heading
+
+def _take_authors(blocks: list[Block], out: Structure) -> list[Block]:
+    """Front matter (page-1 blocks before the abstract or the first heading) read as the
+    authors; the blocks after it."""
     first_head = next((i for i, b in enumerate(blocks) if b.kind == "heading"), len(blocks))
     front = [b for b in blocks[:first_head] if b.lines and b.lines[0].page == 0]
     abstract_inline = next((i for i, b in enumerate(front) if _ABSTRACT_RUNIN.match(b.text)), None)
@@ -446,92 +454,120 @@ def build(lines: list[Line], page_height: float, outline: OutlineMatch | None = 
         first_head = abstract_inline
     if len(front) == first_head and sum(len(b.lines) for b in front) <= 40:
         out.authors = _authors([ln for b in front for ln in b.lines][:16])
-        blocks = blocks[first_head:]
-    sections: list[Section] = []
-    owner: dict[int, Section] = {}  # id(equation/figure/table) -> its section
-    in_app = False
-    eq_n = 0
-    current: Section | None = None
-    abstract: list[str] | None = None
-    abstract_at: tuple[int, int, float] | None = None
-    ref_blocks: list[Block] = []
-    in_refs = False
-    for b in blocks:
+        return blocks[first_head:]
+    return blocks
+
+
+class _SectionWalk:
+    """Blocks in reading order into sections, abstract, equations, floats and the
+    bibliography's blocks; tracks whether the walk is in the appendix or the references."""
+
+    def __init__(self, out: Structure, ctx: _Ctx) -> None:
+        self.out = out
+        self.ctx = ctx
+        self.sections: list[Section] = []
+        self.owner: dict[int, Section] = {}  # id(equation/figure/table) -> its section
+        self.in_app = False
+        self.in_refs = False
+        self.current: Section | None = None
+        self.abstract: list[str] | None = None
+        self.abstract_at: tuple[int, int, float] | None = None
+        self.ref_blocks: list[Block] = []
+
+    def add(self, b: Block) -> None:
         if b.kind == "heading":
-            kind = kind_for_title(b.title, in_app)
-            if b.title.lower().rstrip(".:") in ("abstract", "초록", "요약") and not any(s.number for s in sections):
-                abstract = []
-                continue
-            abstract = None
-            if kind == "references":
-                in_refs = True
-            elif (b.number and b.number[0].isalpha() and not roman_value(b.number.split(".")[0])) or kind == "appendix" or (
-                in_refs and kind == "body"  # a section after the bibliography is supplementary
-            ):
-                in_app = True
+            self._heading(b)
+            return
+        if self.in_refs:
+            self.ref_blocks.append(b)
+            return
+        if self._abstract(b):
+            return
+        if self.current is None:
+            untitled = bool(self.out.abstract)
+            self.current = Section(id="", title="Untitled section" if untitled else "Front matter",
+                                   kind="body" if untitled else "front")
+            self.sections.append(self.current)
+        self._items(b, self.current)
+        self.current.text += b.text + "\n\n"
+
+    def _heading(self, b: Block) -> None:
+        kind = kind_for_title(b.title, self.in_app)
+        if b.title.lower().rstrip(".:") in ("abstract", "초록", "요약") and not any(s.number for s in self.sections):
+            self.abstract = []
+            return
+        self.abstract = None
+        if kind == "references":
+            self.in_refs = True
+        elif (b.number and b.number[0].isalpha() and not roman_value(b.number.split(".")[0])) or kind == "appendix" or (
+            self.in_refs and kind == "body"  # a section after the bibliography is supplementary
+        ):
+            self.in_app = True
+            kind = "appendix"
+            self.in_refs = False
+        else:
+            self.in_refs = False
+            if self.in_app and kind == "body":
                 kind = "appendix"
-                in_refs = False
-            else:
-                in_refs = False
-                if in_app and kind == "body":
-                    kind = "appendix"
-            current = Section(id="", title=b.title, level=b.level, number=b.number, kind=kind)
-            sections.append(current)
-            continue
-        if in_refs:
-            ref_blocks.append(b)
-            continue
-        if current is None and abstract is None and not out.abstract:
+        self.current = Section(id="", title=b.title, level=b.level, number=b.number, kind=kind)
+        self.sections.append(self.current)
+
+    def _abstract(self, b: Block) -> bool:
+        """True when ``b`` belongs to the abstract (and was added to it)."""
+        out = self.out
+        if self.current is None and self.abstract is None and not out.abstract:
             m = _ABSTRACT_RUNIN.match(b.text)
             if m:  # 'Abstract—text' (IEEE) or 'Abstract. text' (LNCS)
                 b.text = b.text[m.end():]
-                abstract = []
-        if abstract is not None:
-            x = min(ln.x0 for ln in b.lines)
-            if abstract_at is None:
-                abstract_at = (b.lines[0].page, b.lines[0].col, x)
-            # the abstract is one box: a block elsewhere (next column at another indent,
-            # next page) is the untitled start of the body (papers without 'Introduction')
-            page, col, ax = abstract_at
-            if b.lines[0].page == page and b.lines[0].col == col and abs(x - ax) < 0.8 * ctx.body:
-                abstract.append(b.text)
-                out.abstract = "\n\n".join(abstract)
-                continue
-            abstract = None
-        if current is None:
-            untitled = bool(out.abstract)
-            current = Section(id="", title="Untitled section" if untitled else "Front matter",
-                              kind="body" if untitled else "front")
-            sections.append(current)
+                self.abstract = []
+        if self.abstract is None:
+            return False
+        x = min(ln.x0 for ln in b.lines)
+        if self.abstract_at is None:
+            self.abstract_at = (b.lines[0].page, b.lines[0].col, x)
+        # the abstract is one box: a block elsewhere (next column at another indent,
+        # next page) is the untitled start of the body (papers without 'Introduction')
+        page, col, ax = self.abstract_at
+        if b.lines[0].page == page and b.lines[0].col == col and abs(x - ax) < 0.8 * self.ctx.body:
+            self.abstract.append(b.text)
+            out.abstract = "\n\n".join(self.abstract)
+            return True
+        self.abstract = None
+        return False
+
+    def _items(self, b: Block, current: Section) -> None:
+        """An equation or a caption block becomes an item owned by the current section."""
+        out = self.out
         if b.kind == "equation":
-            eq_n += 1
             last = b.lines[-1].words[-1]["text"]
-            eq = Equation(id=f"eq{eq_n}", text=b.text, label=last if _EQ_NUMBER.match(last) else None)
+            eq = Equation(id=f"eq{len(out.equations) + 1}", text=b.text,
+                          label=last if _EQ_NUMBER.match(last) else None)
             out.equations.append(eq)
-            owner[id(eq)] = current
+            self.owner[id(eq)] = current
         elif b.kind == "caption":
             if b.title.lower().startswith(("tab", "표")):
                 tb = Table(id=f"table{len(out.tables) + 1}", caption=b.text, number=b.number)
                 out.tables.append(tb)
                 out.caption_pages[tb.id] = (b.lines[0].page, b.lines[0].top)
-                owner[id(tb)] = current
+                self.owner[id(tb)] = current
             else:
                 fig = Figure(id=f"fig{len(out.figures) + 1}", caption=b.text, number=b.number)
                 out.figures.append(fig)
-                owner[id(fig)] = current
-        current.text += b.text + "\n\n"
-    for s in sections:
-        s.text = s.text.strip()
-    keep = [s for s in sections if s.text or s.kind != "front"]
-    assign_section_ids(keep)
-    for item in [*out.equations, *out.figures, *out.tables]:
-        sec = owner.get(id(item))
-        item.section_id = sec.id if sec is not None and sec in keep else None
-    out.sections = keep
-    out.references = _references(ref_blocks, ctx)
-    if not out.abstract:
-        out.warnings.append("no abstract found")
-    return out
+                self.owner[id(fig)] = current
+
+    def finish(self) -> None:
+        out = self.out
+        for s in self.sections:
+            s.text = s.text.strip()
+        keep = [s for s in self.sections if s.text or s.kind != "front"]
+        assign_section_ids(keep)
+        for item in [*out.equations, *out.figures, *out.tables]:
+            sec = self.owner.get(id(item))
+            item.section_id = sec.id if sec is not None and sec in keep else None
+        out.sections = keep
+        out.references = _references(self.ref_blocks, self.ctx)
+        if not out.abstract:
+            out.warnings.append("no abstract found")
 
 
 _ABSTRACT_RUNIN = re.compile(r"^(?:Abstract|ABSTRACT)\s*[—–\-.:]\s*")
