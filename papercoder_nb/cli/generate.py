@@ -13,7 +13,7 @@ from rich.markup import escape
 
 from ..budget import Budget
 from ..errors import CliError
-from ..llm.base import CancelToken
+from ..llm.base import CancelledError, CancelToken
 from ..llm.endpoint import session_base_url
 from ..llm.registry import get_backend
 from ..model_options import (
@@ -26,6 +26,7 @@ from ..model_options import (
 from ..paper import load_paper
 from ..runner import STAGES, Runner, RunResult
 from ..store import Session
+from .interrupt import until_interrupted
 from .progress import Progress, paper_progress
 from .session import export_session
 
@@ -86,9 +87,8 @@ def _run(session: Session, a: argparse.Namespace, only: list[str] | None = None)
     )
     started = time.monotonic()
     try:
-        result = runner.run(until=a.until, only=only)
-    except KeyboardInterrupt:
-        cancel.cancel()
+        result = until_interrupted(lambda: runner.run(until=a.until, only=only), cancel)
+    except KeyboardInterrupt:  # the cancel token is set: the run stopped at a consistent point
         progress.close()
         raise CliError(
             f"interrupted; the session in {session.root} is consistent: `papercoder resume {session.root}` continues"
@@ -205,9 +205,13 @@ def cmd_regen(a: argparse.Namespace) -> int:
     session = Session.open(a.dir)
     backend = _backend(a, session)
     progress = Progress(quiet=a.quiet)
+    cancel = CancelToken()
+    runner = Runner(session, backend, on_event=progress, prompt_dir=a.prompts, cancel=cancel)
     try:
         for aid in a.artifacts:
-            Runner(session, backend, on_event=progress, prompt_dir=a.prompts).generate(aid, feedback=a.feedback)
+            until_interrupted(lambda aid=aid: runner.generate(aid, feedback=a.feedback), cancel)
+    except (KeyboardInterrupt, CancelledError):
+        raise CliError(f"interrupted; {session.root} keeps the versions it had (`papercoder status {session.root}`)") from None
     finally:
         progress.close()
     out.print(escape(f"regenerated {', '.join(a.artifacts)}; everything downstream is now stale"))
