@@ -1,0 +1,91 @@
+"""The workshop's shipped recording: it replays the whole pipeline, is rebuilt byte for byte,
+starts from its stored parsed paper, and is credited to the hands that wrote its answers."""
+
+from __future__ import annotations
+
+import filecmp
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from papercoder_nb import Runner
+from papercoder_nb.graph import statuses
+from papercoder_nb.llm.registry import get_backend
+from papercoder_nb.recording import RecordingError, open_recording, session_from_recording
+from papercoder_nb.session_export import artifact_credits, bundle_from_session
+from papercoder_nb.store import Session
+
+RECORDED = ROOT / "examples" / "neural-audio-style-transfer" / "recorded"
+REBUILD = ("the prompts the pipeline builds changed since the workshop's recording was made: rebuild it with "
+           "`python examples/build_example_recording.py` and commit examples/neural-audio-style-transfer/recorded/")
+HAND = "replayed from a recording of answers written by hand (no model)"
+
+
+def test_the_shipped_recording_replays_the_whole_pipeline_with_no_miss(tmp_path: Path) -> None:
+    session = session_from_recording(RECORDED, tmp_path)
+    replay = get_backend(session.state.model)
+    result = Runner(session, replay, auto_approve=True).run()
+    assert result.ok and not result.failed, f"{REBUILD} (replay misses: {result.failed})"
+    recorded = Session.open(RECORDED)
+    assert set(statuses(session).values()) == {"approved"}
+    assert replay.calls == open_recording(RECORDED).answers == 14  # every stage, each file's analysis and code
+    for aid in statuses(recorded):
+        assert session.read(aid) == recorded.read(aid), aid
+    assert {c["model"] for c in session.calls()} == {replay.spec}  # zero live calls: every answer replayed
+
+
+def test_rebuilding_the_recording_is_byte_identical(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(ROOT / "examples"))
+    sys.modules.pop("build_example_recording", None)
+    import build_example_recording
+
+    out = build_example_recording.build(tmp_path / "recorded")
+    cmp = filecmp.dircmp(out, RECORDED)
+    differ: list[str] = []
+
+    def walk(c: filecmp.dircmp, prefix: str = "") -> None:
+        differ.extend(prefix + f for f in c.diff_files + c.left_only + c.right_only)
+        for name, sub in c.subdirs.items():
+            walk(sub, f"{prefix}{name}/")
+
+    walk(cmp)
+    assert not differ, f"{REBUILD} (differs: {', '.join(differ)})"
+
+
+def test_a_session_from_a_recording_starts_from_its_parsed_paper_never_the_pdf(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import papercoder_nb.paper as paper_pkg
+
+    def no_parsing(*_a, **_k):
+        raise AssertionError("the PDF was parsed again")
+
+    monkeypatch.setattr(paper_pkg, "load_paper", no_parsing)
+    first = session_from_recording(RECORDED, tmp_path)
+    assert first.state.paper_hash == Session.open(RECORDED).state.paper_hash
+    assert first.state.model == f"replay:{RECORDED.resolve()}"
+    assert any("not parsed again" in n for n in first.state.notes)
+    again = session_from_recording(RECORDED, tmp_path)  # a re-run cell reopens the work
+    assert again.root == first.root
+    other = session_from_recording(RECORDED, tmp_path, new=True)
+    assert other.root != first.root
+
+
+def test_a_folder_without_a_recording_says_what_to_do(tmp_path: Path) -> None:
+    with pytest.raises(RecordingError, match=r"no recorded session at .*papercoder run PAPER"):
+        open_recording(tmp_path / "class-session")
+
+
+def test_replayed_and_recorded_artifacts_are_credited_to_hand_written_answers(tmp_path: Path) -> None:
+    recorded = Session.open(RECORDED)
+    assert list(artifact_credits(recorded)) == ["written by hand (no model)"]
+    assert "written by hand" in open_recording(RECORDED).describe()
+    session = session_from_recording(RECORDED, tmp_path)
+    Runner(session, get_backend(session.state.model), auto_approve=True).run(until="planning")
+    credits = artifact_credits(session)
+    assert list(credits) == [HAND] and credits[HAND] == ["plan", "architecture", "logic", "config"]
+    bundle = bundle_from_session(session)
+    assert bundle.model == ""  # no model wrote any of it: the README names none
+    assert bundle.credits == [f"{HAND}: plan, architecture, logic, config"]
