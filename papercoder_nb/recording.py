@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .credits import model_credit
+from .credits import answers_by
+from .llm.replay import recorded_models
 from .store import Session, SessionError, read_jsonl
 
 RECORD_HINT = ("record one with `papercoder run PAPER --out DIR --auto-approve --model PROVIDER:MODEL`, "
@@ -37,8 +38,9 @@ class Recording:
 
     def describe(self) -> str:
         """What the class replays, in one sentence a student can read."""
-        return (f"{model_credit(self.spec)}: {self.root} ({self.answers} answers; offline, free and identical "
-                "for everyone until an edit changes a prompt, which then needs a live model)")
+        return (f"the recorded session {self.root}: {self.answers} {answers_by(recorded_models(self.root))}, "
+                "through the real pipeline; offline, free and identical for everyone until an edit changes a "
+                "prompt, which then needs a live model")
 
 
 def open_recording(folder: str | Path) -> Recording:
