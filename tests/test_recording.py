@@ -89,3 +89,36 @@ def test_replayed_and_recorded_artifacts_are_credited_to_hand_written_answers(tm
     bundle = bundle_from_session(session)
     assert bundle.model == ""  # no model wrote any of it: the README names none
     assert bundle.credits == [f"{HAND}: plan, architecture, logic, config"]
+
+
+def replayed_then_edited(tmp_path: Path) -> Session:
+    """The workshop's exercise: replay everything, then correct the config by hand and approve it."""
+    session = session_from_recording(RECORDED, tmp_path)
+    assert Runner(session, get_backend(session.state.model), auto_approve=True).run().ok
+    path = session.path("config")
+    path.write_text(path.read_text(encoding="utf-8").replace("iterations: 150", "iterations: 300"), encoding="utf-8")
+    session.sync_edits()
+    session.approve("config")
+    return session
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_after_an_edit_the_cli_shows_the_replay_error_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], quiet: bool
+) -> None:
+    from papercoder_nb.cli import main
+
+    session = replayed_then_edited(tmp_path)
+    code = main(["resume", str(session.root), *(["--quiet"] if quiet else [])])
+    err = " ".join(capsys.readouterr().err.split())  # rich wraps long lines
+    assert code != 0
+    assert err.count("no recorded answer") == 1, err
+    assert "use a live model to regenerate what changed" in err
+    assert f"papercoder resume {session.root} --model PROVIDER:MODEL" in err
+    analyses = [f"analysis:{f}" for f in ("audio.py", "network.py", "losses.py", "stylize.py", "main.py")]
+    for aid in analyses:
+        assert aid in err
+    if quiet:  # nothing printed during the run: the summary holds it, once, with the artifacts it hit
+        assert "(5 artifacts:" in err
+    else:
+        assert err.count("the same problem as analysis:") == 4 and "(the problem is shown above)" in err

@@ -13,6 +13,7 @@ from rich.markup import escape
 
 from ..budget import Budget
 from ..errors import CliError
+from ..failures import all_replay_misses, group_failures
 from ..llm.base import CancelToken
 from ..llm.endpoint import session_base_url
 from ..llm.registry import get_backend
@@ -95,10 +96,10 @@ def _run(session: Session, a: argparse.Namespace, only: list[str] | None = None)
         ) from None
     finally:
         progress.close()
-    return _report(session, result, time.monotonic() - started)
+    return _report(session, result, time.monotonic() - started, progress)
 
 
-def _report(session: Session, result: RunResult, seconds: float) -> int:
+def _report(session: Session, result: RunResult, seconds: float, progress: Progress | None = None) -> int:
     st = session.state
     cost = "cost unknown" if st.cost_usd is None else f"${st.cost_usd:.4f}"
     err.print(
@@ -107,8 +108,10 @@ def _report(session: Session, result: RunResult, seconds: float) -> int:
     )
     out.print(escape(f"session: {session.root}"))
     if result.failed:
-        for msg in result.failed.values():
-            err.print(f"[red]failed[/] {escape(msg)}")
+        _print_failures(result.failed, progress)
+        if all_replay_misses(result.failed):
+            raise CliError(f"{len(result.failed)} artifact(s) changed since the recording; regenerate them with a live "
+                           f"model: `papercoder resume {session.root} --model PROVIDER:MODEL`")
         raise CliError(f"{len(result.failed)} artifact(s) failed; fix them by hand or `papercoder regen {session.root} ARTIFACT --feedback ...`")
     if result.cancelled:
         raise CliError(f"cancelled; `papercoder resume {session.root}` continues")
@@ -118,6 +121,15 @@ def _report(session: Session, result: RunResult, seconds: float) -> int:
             f"then `papercoder approve {session.root} ARTIFACT` and `papercoder resume {session.root}`"
         ))
     return 0
+
+
+def _print_failures(failed: dict[str, str], progress: Progress | None) -> None:
+    """One line per distinct problem; one already printed in full during the run is only named."""
+    shown = {aid: m for aid, m in failed.items() if progress is not None and progress.shown(aid, m)}
+    if shown:
+        err.print(f"[red]failed[/] {escape(', '.join(shown))} (the problem is shown above)")
+    for line in group_failures({aid: m for aid, m in failed.items() if aid not in shown}):
+        err.print(f"[red]failed[/] {escape(line)}")
 
 
 def cmd_estimate(a: argparse.Namespace) -> int:

@@ -75,7 +75,7 @@ class ReplayBackend:
                     f"replay: no recorded answer for {request.artifact or request.kind or 'a request'} "
                     f"(request {key[:12]}) in {self.path}: its prompt differs from the recorded run "
                     "(an edited artifact, an answer, dropped sections or changed prompts); "
-                    "pick a live model to regenerate what changed"
+                    "use a live model to regenerate what changed"
                 )
             i = min(self._served[key], len(recs) - 1)
             self._served[key] += 1
