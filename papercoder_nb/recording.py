@@ -81,6 +81,14 @@ def session_from_recording(folder: str | Path, workdir: str | Path, *, new: bool
 _ORIGIN = "started from the recording "
 
 
+def recording_origin(session: Session) -> Path | None:
+    """The recording a session was started from (its note says so), if any."""
+    for note in session.state.notes:
+        if note.startswith(_ORIGIN):
+            return Path(note[len(_ORIGIN):].split(" (", 1)[0])
+    return None
+
+
 def _made_from(rec: Recording, workdir: Path) -> Session | None:
     """The latest session in ``workdir`` started from this recording, for the same paper."""
     best: tuple[str, Session] | None = None

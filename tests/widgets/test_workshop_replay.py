@@ -51,3 +51,14 @@ def test_the_panel_replays_the_shipped_recording_then_shows_an_edits_replay_erro
     assert shown.count("no recorded answer") == 1, shown
     assert "(5 artifacts: analysis:" in wb.error.value
     assert "pick a live model" in wb.error.value  # what to do next
+
+
+def test_a_new_session_from_a_replay_starts_again_from_the_recording(tmp_path: Path) -> None:
+    wb = Workbench(session_from_recording(RECORDED, tmp_path), workdir=tmp_path)
+    first = wb.session.root
+    wb.new_session_button.click()
+    assert wb.session.root != first and wb.session.root.parent == tmp_path
+    assert wb.model_box.spec == f"replay:{RECORDED.resolve()}" and not wb.error.value
+    wb.run_button.click()
+    assert wb.wait_idle(60)
+    assert wb.statuses["plan"] == "generated" and not wb.error.value, wb.error.value
