@@ -12,7 +12,8 @@ and each code file) with the papercoder-nb ``Runner``, so its ``calls.jsonl`` ho
 the requests the pipeline builds. The answers are not a model's: a scripted backend answers
 each request with the hand-written artifact of the example session (``../session/``), under
 the model name ``hand-written``, at no usage; ``session.json`` carries a note saying so, and
-the panel, ``papercoder status`` and the export credit them as written by hand. The run starts
+the panel, ``papercoder status`` and the export credit them as written by hand. Only the paper, the
+calls and ``session.json`` are kept (the artifacts are the example session's). The run starts
 from the example session's stored parsed paper (no PDF parsing here), with one call at a time
 and a frozen clock, so a rebuild from the same files and prompts is byte-identical.
 """
@@ -33,7 +34,8 @@ NOTE = (
     "A recording of the full papercoder-nb pipeline (plan, architecture, logic, config, every analysis "
     "and code file) on the bundled paper. The requests in calls.jsonl are the prompts papercoder-nb builds; "
     "the answers are the example session's artifacts, written by hand by the papercoder-nb developers "
-    f"(model {MODEL!r}), not produced by a model. The workshop notebook replays it offline. "
+    f"(model {MODEL!r}), not produced by a model. The artifacts are not kept here (they are the example "
+    "session's; replaying writes them again). The workshop notebook replays it offline. "
     f"Rebuild it whenever the prompts change: {REBUILD}"
 )
 
@@ -92,7 +94,17 @@ def build(out: Path, source: Path = SOURCE) -> Path:
         store.now = real_now
     _check(session, result, texts, len(backend.requests))
     _freeze_calls(out / "calls.jsonl")
+    _keep_the_recording_only(session)
     return out
+
+
+def _keep_the_recording_only(session) -> None:
+    """The recording is its paper, its calls and its note: the artifacts are ``../session``'s
+    (a replay writes them again), so they are not shipped twice."""
+    for folder in ("planning", "analysis", "code", "history"):
+        shutil.rmtree(session.root / folder, ignore_errors=True)
+    session.state.artifacts = {}
+    session.save()
 
 
 def _check(session, result, texts: dict[str, str], calls: int) -> None:
