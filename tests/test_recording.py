@@ -131,3 +131,15 @@ def test_after_an_edit_the_cli_shows_the_replay_error_once(
         assert "(5 artifacts:" in err
     else:
         assert err.count("the same problem as analysis:") == 4 and "(the problem is shown above)" in err
+
+
+def test_the_cli_replays_a_recording_into_a_session_of_its_own(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from papercoder_nb.cli import main
+
+    assert main(["replay", str(RECORDED), "--work", str(tmp_path), "--auto-approve", "--quiet"]) == 0
+    (root,) = [p.parent for p in tmp_path.glob("*/session.json")]
+    assert set(statuses(Session.open(root)).values()) == {"approved"}
+    assert main(["replay", str(RECORDED), "--work", str(tmp_path), "--quiet"]) == 0  # reopens: nothing to do
+    assert [p.parent for p in tmp_path.glob("*/session.json")] == [root]
+    assert main(["replay", str(tmp_path / "none"), "--work", str(tmp_path)]) != 0
+    assert "no recorded session at" in " ".join(capsys.readouterr().err.split())

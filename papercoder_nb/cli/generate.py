@@ -213,6 +213,18 @@ def cmd_resume(a: argparse.Namespace) -> int:
     return _run(session, a)
 
 
+def cmd_replay(a: argparse.Namespace) -> int:
+    """A session started (or reopened) from a recording's parsed paper, replaying its answers."""
+    from ..recording import RecordingError, session_from_recording
+
+    try:
+        session = session_from_recording(a.recording, a.work, new=a.new)
+    except RecordingError as e:
+        raise CliError(str(e)) from None
+    a.model = a.model or session.state.model
+    return _run(session, a)
+
+
 def cmd_regen(a: argparse.Namespace) -> int:
     session = Session.open(a.dir)
     backend = _backend(a, session)
@@ -246,7 +258,7 @@ def _run_args(p: argparse.ArgumentParser) -> None:
 
 
 def add_commands(sub: Any) -> None:
-    """Register ``paper``, ``estimate``, ``run``, ``resume`` and ``regen``."""
+    """Register ``paper``, ``estimate``, ``run``, ``resume``, ``replay`` and ``regen``."""
     p = sub.add_parser("paper", help="parse a paper and summarise it")
     p.add_argument("source", help="PDF, LaTeX file/folder/archive, s2orc JSON, Markdown, or arxiv:<id>")
     p.add_argument("--json", action="store_true", help="print the parsed paper as JSON")
@@ -271,6 +283,14 @@ def add_commands(sub: Any) -> None:
     p.add_argument("dir")
     _run_args(p)
     p.set_defaults(fn=cmd_resume)
+
+    p = sub.add_parser("replay", help="start (or reopen) a session from a recorded one and replay its answers "
+                       "(offline; the recording's parsed paper, never the PDF parsed again)")
+    p.add_argument("recording", help="a recorded session folder (with calls.jsonl)")
+    p.add_argument("--work", default="papercoder-sessions", help="the folder the new session goes in")
+    p.add_argument("--new", action="store_true", help="a new session even if one from this recording exists")
+    _run_args(p)
+    p.set_defaults(fn=cmd_replay)
 
     p = sub.add_parser("regen", help="regenerate artifacts, optionally with feedback for the model")
     p.add_argument("dir")
