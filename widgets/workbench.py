@@ -207,9 +207,19 @@ class Workbench:
         if self.session is None:
             return
         source = self.session.state.paper_source
-        if not self._asked("start a new session", self.start_new_session):
+        if self._asked("start a new session", self.start_new_session):
+            return
+        from papercoder_nb.recording import recording_origin, session_from_recording
+
+        origin = recording_origin(self.session)
+        if origin is None:
             self.new_session = True
             self.load(source)
+            return
+        try:  # a replay starts again from its recording's parsed paper, never a parse of the PDF
+            self.open_session(session_from_recording(origin, self.workdir, new=True))
+        except Exception as e:
+            self.show_error(describe(e))
 
     def _create_session(self, source: str, emit: Emit) -> Session:
         from papercoder_nb.paper import load_paper

@@ -13,6 +13,7 @@ from rich.markup import escape
 
 from ..budget import Budget
 from ..errors import CliError
+from ..failures import all_replay_misses, group_failures
 from ..llm.base import CancelledError, CancelToken
 from ..llm.endpoint import session_base_url
 from ..llm.registry import get_backend
@@ -95,10 +96,10 @@ def _run(session: Session, a: argparse.Namespace, only: list[str] | None = None)
         ) from None
     finally:
         progress.close()
-    return _report(session, result, time.monotonic() - started)
+    return _report(session, result, time.monotonic() - started, progress)
 
 
-def _report(session: Session, result: RunResult, seconds: float) -> int:
+def _report(session: Session, result: RunResult, seconds: float, progress: Progress | None = None) -> int:
     st = session.state
     cost = "cost unknown" if st.cost_usd is None else f"${st.cost_usd:.4f}"
     err.print(
@@ -107,8 +108,10 @@ def _report(session: Session, result: RunResult, seconds: float) -> int:
     )
     out.print(escape(f"session: {session.root}"))
     if result.failed:
-        for msg in result.failed.values():
-            err.print(f"[red]failed[/] {escape(msg)}")
+        _print_failures(result.failed, progress)
+        if all_replay_misses(result.failed):
+            raise CliError(f"{len(result.failed)} artifact(s) changed since the recording; regenerate them with a live "
+                           f"model: `papercoder resume {session.root} --model PROVIDER:MODEL`")
         raise CliError(f"{len(result.failed)} artifact(s) failed; fix them by hand or `papercoder regen {session.root} ARTIFACT --feedback ...`")
     if result.cancelled:
         raise CliError(f"cancelled; `papercoder resume {session.root}` continues")
@@ -118,6 +121,15 @@ def _report(session: Session, result: RunResult, seconds: float) -> int:
             f"then `papercoder approve {session.root} ARTIFACT` and `papercoder resume {session.root}`"
         ))
     return 0
+
+
+def _print_failures(failed: dict[str, str], progress: Progress | None) -> None:
+    """One line per distinct problem; one already printed in full during the run is only named."""
+    shown = {aid: m for aid, m in failed.items() if progress is not None and progress.shown(aid, m)}
+    if shown:
+        err.print(f"[red]failed[/] {escape(', '.join(shown))} (the problem is shown above)")
+    for line in group_failures({aid: m for aid, m in failed.items() if aid not in shown}):
+        err.print(f"[red]failed[/] {escape(line)}")
 
 
 def cmd_estimate(a: argparse.Namespace) -> int:
@@ -201,6 +213,18 @@ def cmd_resume(a: argparse.Namespace) -> int:
     return _run(session, a)
 
 
+def cmd_replay(a: argparse.Namespace) -> int:
+    """A session started (or reopened) from a recording's parsed paper, replaying its answers."""
+    from ..recording import RecordingError, session_from_recording
+
+    try:
+        session = session_from_recording(a.recording, a.work, new=a.new)
+    except RecordingError as e:
+        raise CliError(str(e)) from None
+    a.model = a.model or session.state.model
+    return _run(session, a)
+
+
 def cmd_regen(a: argparse.Namespace) -> int:
     session = Session.open(a.dir)
     backend = _backend(a, session)
@@ -238,7 +262,7 @@ def _run_args(p: argparse.ArgumentParser) -> None:
 
 
 def add_commands(sub: Any) -> None:
-    """Register ``paper``, ``estimate``, ``run``, ``resume`` and ``regen``."""
+    """Register ``paper``, ``estimate``, ``run``, ``resume``, ``replay`` and ``regen``."""
     p = sub.add_parser("paper", help="parse a paper and summarise it")
     p.add_argument("source", help="PDF, LaTeX file/folder/archive, s2orc JSON, Markdown, or arxiv:<id>")
     p.add_argument("--json", action="store_true", help="print the parsed paper as JSON")
@@ -263,6 +287,14 @@ def add_commands(sub: Any) -> None:
     p.add_argument("dir")
     _run_args(p)
     p.set_defaults(fn=cmd_resume)
+
+    p = sub.add_parser("replay", help="start (or reopen) a session from a recorded one and replay its answers "
+                       "(offline; the recording's parsed paper, never the PDF parsed again)")
+    p.add_argument("recording", help="a recorded session folder (with calls.jsonl)")
+    p.add_argument("--work", default="papercoder-sessions", help="the folder the new session goes in")
+    p.add_argument("--new", action="store_true", help="a new session even if one from this recording exists")
+    _run_args(p)
+    p.set_defaults(fn=cmd_replay)
 
     p = sub.add_parser("regen", help="regenerate artifacts, optionally with feedback for the model")
     p.add_argument("dir")

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.text import Text
 
+from ..failures import problem_key
 from ..progress import Progress as ProgressSnapshot
 from ..progress import describe as describe_progress
 from ..runner import Event
@@ -25,6 +26,7 @@ class Progress:
         self.tokens: dict[str, int] = {}
         self.started: dict[str, float] = {}
         self.phases: dict[str, tuple[ProgressSnapshot, float]] = {}  # artifact -> (last progress, when)
+        self.problems: dict[str, str] = {}  # a problem printed in full -> the first artifact it hit
         self.status = None if quiet else err.status("")
         if self.status:
             self.status.start()
@@ -55,10 +57,21 @@ class Progress:
             warn = f" [yellow]({escape(e.text)})[/]" if e.text else ""
             err.print(f"[green]{stage:>8}[/] {escape(e.artifact)} done in {dt:.1f}s, {tok}{rate}{warn}")
         elif e.kind in ("error", "retry", "info", "waiting"):
+            text = e.text
             if e.kind == "error":
                 self.phases.pop(e.artifact, None)
+                text = self._once(e.artifact, text)
             color = {"error": "red", "retry": "yellow", "info": "blue", "waiting": "magenta"}[e.kind]
-            err.print(f"[{color}]{e.kind:>8}[/] {escape(e.artifact)} {escape(e.text)}")
+            err.print(f"[{color}]{e.kind:>8}[/] {escape(e.artifact)} {escape(text)}")
+
+    def _once(self, artifact: str, text: str) -> str:
+        """A problem already printed for another artifact is named, not printed again."""
+        first = self.problems.setdefault(problem_key(artifact, text), artifact)
+        return text if first == artifact else f"the same problem as {first}"
+
+    def shown(self, artifact: str, message: str) -> bool:
+        """Whether this failure's problem was printed in full during the run."""
+        return not self.quiet and problem_key(artifact, message) in self.problems
 
     def line(self) -> str:
         now = time.monotonic()

@@ -10,8 +10,10 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
+from ..credits import credit
 from ..errors import CliError
 from ..graph import statuses
+from ..session_export import artifact_credits
 from ..store import Session
 
 err = Console(stderr=True, highlight=False)
@@ -36,6 +38,7 @@ def _status_rows(session: Session, st: dict[str, str]) -> list[dict[str, Any]]:
             "cost_usd": rec.cost_usd if rec else 0.0,
             "calls": rec.calls if rec else 0,
             "by": rec.by if rec else None,
+            "credit": credit(rec, session.state.model) if rec and session.read(aid) is not None else None,
             "warnings": rec.warnings if rec else [],
             "error": rec.error if rec else None,
             "check_findings": [str(f) for f in checks.get(aid, [])],
@@ -78,6 +81,8 @@ def cmd_status(a: argparse.Namespace) -> int:
         t.add_row(escape(r["artifact"]), f"[{colors[r['status']]}]{r['status']}[/]{failing}", str(r["input_tokens"]),
                   str(r["output_tokens"]), str(r["cache_read_tokens"]), cost, escape(notes[:80]))
     out.print(t)
+    for who, ids in artifact_credits(session).items():  # the export README's wording
+        out.print(escape(f"{who}: {len(ids)} artifact(s)"))
     cost = "cost unknown" if total.cost_usd is None else f"${total.cost_usd:.4f}"
     out.print(f"total: {total.usage.input_tokens} input, {total.usage.output_tokens} output, "
               f"{total.usage.cache_read_tokens} cached tokens; {cost}")

@@ -113,7 +113,7 @@ def cost_of(spec: str, usage: Usage, price: Any = None) -> float | None:
     try:
         from .pricing import cost
     except ImportError:
-        return 0.0 if spec.split(":")[0] in ("local", "replay", "scripted") else None
+        return 0.0 if spec.split(":")[0] in ("local", "replay", "scripted", "hand-written") else None
     return cost(spec, usage, price)
 
 

@@ -24,7 +24,8 @@ class Price(NamedTuple):
 
 
 FREE = Price(0.0, 0.0, 0.0, 0.0)
-FREE_PROVIDERS = ("local", "replay", "scripted")  # in-process or recorded: nothing billed
+# In-process, recorded or written by hand (a recording whose answers people wrote): nothing billed.
+FREE_PROVIDERS = ("local", "replay", "scripted", "hand-written")
 
 
 def _anthropic(inp: float, out: float) -> Price:

@@ -10,10 +10,16 @@ from __future__ import annotations
 import json
 import threading
 from collections import defaultdict
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from .base import BackendError, CancelToken, Completion, Request, TokenCallback, Usage
+
+
+class ReplayMiss(BackendError):
+    """The recording has no answer for a request: the session differs from the recorded run
+    (an edit, an answer, dropped sections, or prompts that changed since it was recorded)."""
 
 
 class ReplayBackend:
@@ -27,6 +33,7 @@ class ReplayBackend:
             raise BackendError(f"replay: {path} not found; pass a session folder or its calls.jsonl")
         self.spec = f"replay:{path}"
         self.path = path
+        self.recorded_models: list[str] = []  # who wrote the answers ("hand-written": people did)
         self.context_window = 200_000
         self.max_output: int | None = None  # as recorded; older cassettes: the default
         self.small_model: bool | None = None
@@ -50,6 +57,8 @@ class ReplayBackend:
             self.max_output = rec.get("max_output") or self.max_output
             self.small_model = rec.get("small_model", self.small_model)
             self._answers[rec["request_hash"]].append(rec)
+            if rec.get("model") and rec["model"] not in self.recorded_models:
+                self.recorded_models.append(rec["model"])
         self._served: dict[str, int] = defaultdict(int)
 
     def execute(
@@ -62,10 +71,11 @@ class ReplayBackend:
         with self._lock:
             recs = self._answers.get(key)
             if not recs:
-                raise BackendError(
+                raise ReplayMiss(
                     f"replay: no recorded answer for {request.artifact or request.kind or 'a request'} "
-                    f"(request {key[:12]}) in {self.path}; the prompt or its inputs differ from the "
-                    "recorded run — run with a live model instead"
+                    f"(request {key[:12]}) in {self.path}: its prompt differs from the recorded run "
+                    "(an edited artifact, an answer, dropped sections or changed prompts); "
+                    "use a live model to regenerate what changed"
                 )
             i = min(self._served[key], len(recs) - 1)
             self._served[key] += 1
@@ -81,6 +91,31 @@ class ReplayBackend:
             finish_reason=rec.get("finish_reason", "stop"),
             model=self.spec,
         )
+
+
+def recorded_models(cassette: str | Path) -> list[str]:
+    """The models whose answers a recording (a session folder or its calls.jsonl) holds."""
+    path = Path(cassette).expanduser()
+    path = path / "calls.jsonl" if path.is_dir() else path
+    try:
+        stat = path.stat()
+    except OSError:
+        return []  # moved or deleted since: the credit says only that it was replayed
+    return list(_models_in(str(path), stat.st_mtime_ns, stat.st_size))
+
+
+@lru_cache(maxsize=16)
+def _models_in(path: str, _mtime: int, _size: int) -> tuple[str, ...]:
+    found: list[str] = []
+    for line in Path(path).read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            continue  # blank or torn: never an answer
+        m = rec.get("model") if isinstance(rec, dict) and "response" in rec else None
+        if m and m not in found:
+            found.append(m)
+    return tuple(found)
 
 
 def _torn(lines: list[str], n: int) -> bool:

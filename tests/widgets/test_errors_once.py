@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from conftest import TRANSFORMER_JSON, scripted
+from nbclient.exceptions import CellExecutionError
 from papercoder_nb.widgets import Workbench
 from papercoder_nb.widgets.errors import group_failures
 from test_notebooks import execute
@@ -33,10 +34,18 @@ def test_a_replay_that_runs_out_shows_its_error_once(tmp_path: Path) -> None:
     assert wb.error.value.count("no recorded answer") == 1, wb.error.value
 
 
-def test_the_workshop_without_a_recording_says_which_model_it_uses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("WORKSHOP_RECORDED", str(tmp_path / "nothing-recorded"))
-    monkeypatch.setenv("PAPERCODER_MODEL", "local")
+def test_the_workshop_uses_the_toy_model_only_when_chosen_and_says_what_it_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WORKSHOP_MODEL", "local")
     nb = execute("workshop", tmp_path)
     printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
-    assert "No recorded session at" in printed and "the panel uses local" in printed
-    assert "toy model" in printed
+    assert "MODEL = local: the embedded SmolLM2-135M, a toy model" in printed and "Replaying" not in printed
+
+
+def test_the_workshop_without_its_recording_says_so_and_never_falls_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WORKSHOP_RECORDED", str(tmp_path / "nothing-recorded"))
+    with pytest.raises(CellExecutionError, match="no recorded session at .*nothing-recorded"):
+        execute("workshop", tmp_path)
