@@ -328,6 +328,7 @@ def test_running_the_cell_again_reopens_the_session(lab: Lab) -> None:
 # -- point 8: history ------------------------------------------------------------------------------------------
 
 FIRST, SECOND = "A first reviewer's note.", "A second reviewer's note."
+QUESTIONS = "\n\n## Open questions"  # each note goes in as a paragraph before this heading
 WHEN = r"\d{4}-\d\d-\d\d \d\d:\d\d"
 
 
@@ -355,12 +356,13 @@ def test_history_lists_diffs_and_restores_versions(lab: Lab) -> None:
     with opened(lab, "history", workdir) as page:
         el(page, ".pc-run").click()
         wait(page, ".pc-step-plan.pc-state-generated")
-        edit_in_panel(page, f"wb.view.editor.value + {FIRST!r}")
-        edit_in_panel(page, f"wb.view.editor.value.replace('Step 3 of the method', 'Step 3, rewritten,') + {SECOND!r}")
+        edit_in_panel(page, f"wb.view.editor.value.replace('## Open questions', {FIRST + QUESTIONS!r})")
+        edit_in_panel(page, f"wb.view.editor.value.replace('Step 3 of the method', 'Step 3, rewritten,')"
+                            f".replace('## Open questions', {SECOND + QUESTIONS!r})")
         wait(page, ".pc-step-plan.pc-state-edited")
         (session,) = sessions(workdir)
         plan = session / "planning" / "plan.md"
-        assert plan.read_text(encoding="utf-8").endswith(SECOND)
+        assert FIRST in plan.read_text(encoding="utf-8") and SECOND in plan.read_text(encoding="utf-8")
 
         # Every version, newest first, with who, which model and when
         page.locator(".pc-panel .pc-mode button", has_text="Diff").first.click()
@@ -374,6 +376,8 @@ def test_history_lists_diffs_and_restores_versions(lab: Lab) -> None:
         el(page, ".pc-history-from select").select_option(label=labels[2])
         el(page, ".pc-history-to select").select_option(label=labels[0])
         wait_text(page, ".pc-diff", "from v1 to v3")
+        panel, restore = page.locator(".pc-panel").first.bounding_box(), el(page, ".pc-history-restore").bounding_box()
+        assert restore["x"] + restore["width"] <= panel["x"] + panel["width"], "Restore runs off the panel"
         diff = el(page, ".pc-diff").inner_text()
         assert FIRST in diff and SECOND in diff and "Step 3, rewritten," in diff, diff
         shot(page, "history")
@@ -384,7 +388,7 @@ def test_history_lists_diffs_and_restores_versions(lab: Lab) -> None:
         el(page, ".pc-history-restore").click()
         wait_text(page, ".pc-history-count", "4 version(s)")
         text = plan.read_text(encoding="utf-8")
-        assert text.endswith(FIRST) and SECOND not in text
+        assert FIRST in text and SECOND not in text and "Step 3, rewritten," not in text
         log = [json.loads(line) for line in (session / "history" / "log.jsonl").read_text().splitlines() if line.strip()]
         mine = [e for e in log if e.get("artifact") == "plan"]
         assert [e["version"] for e in mine] == [1, 2, 3, 4] and mine[-1]["by"] == "user"
