@@ -95,9 +95,14 @@ class ArtifactView:
         self.view_box.layout.overflow = self.diff_box.layout.overflow = "auto"
         actions = box([self.mode, self.validate, self.approve, self.approve_next, self.unapprove], "pc-actions", vertical=False)
         actions.layout.flex_flow = "row wrap"
+        # Regenerate sits with the other actions too: below the view it was off a laptop screen.
+        self.feedback.layout.width = "auto"
+        self.feedback.layout.flex = "1 1 auto"
+        redo = box([self.feedback, self.regen], "pc-regenerate-row", vertical=False)
+        redo.layout.align_items = "center"
         self.widget = box([
-            self.title, self.marker, self.drafts.widget, actions, self.message, self.view_box, self.edit_box, self.diff_box,
-            self.feedback, self.regen,
+            self.title, self.marker, self.drafts.widget, actions, redo, self.message, self.view_box, self.edit_box,
+            self.diff_box,
         ], "pc-artifact")
         self._show_mode()
 

@@ -41,8 +41,9 @@ class HistoryBox:
         self.restore.on_click(lambda _b: on_restore(self.new.value) if self.new.value else None)
         self.diff = html("pc-diff")
         self.count = html("pc-history-count")
-        self.widget = box([self.count, box([self.old, self.new, self.show_text, self.restore], "pc-history-bar", vertical=False),
-                           self.diff], "pc-history")
+        bar = box([self.old, self.new, self.show_text, self.restore], "pc-history-bar", vertical=False)
+        bar.layout.flex_flow = "row wrap"  # in one row Restore ran off the panel's right edge
+        self.widget = box([self.count, bar, self.diff], "pc-history")
         self.session: Session | None = None
         self.aid = ""
         self._filling = False

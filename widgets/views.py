@@ -191,9 +191,11 @@ def stream_html(text: str, limit: int = 4000, collapsed: bool = False) -> str:
     shown = text[-limit:]
     if len(text) > limit:
         shown = "…" + shown
-    # A reversed flex column starts scrolled to its end: the box follows the newest text.
+    # A reversed flex column starts scrolled to its end: the box follows the newest text. The
+    # text must not shrink to the box (flex:none), or it overflows past the box's reversed
+    # start, where it cannot be scrolled to, and the box shows the oldest lines (seen in Lab).
     pre = (f'<div class="pc-stream-scroll" style="display:flex;flex-direction:column-reverse;'
-           f'max-height:200px;overflow:auto"><pre class="pc-stream-text" style="{PRE}">{esc(shown)}</pre></div>')
+           f'max-height:200px;overflow:auto"><pre class="pc-stream-text" style="{PRE}flex:none">{esc(shown)}</pre></div>')
     return f"<details><summary>Last model output</summary>{pre}</details>" if collapsed else pre
 
 

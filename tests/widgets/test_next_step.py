@@ -83,6 +83,8 @@ def test_approve_and_continue_reviews_planning_without_scrolling(tmp_path: Path)
         assert wb.view.aid == aid
         actions = wb.view.widget.children.index(next(c for c in wb.view.widget.children if "pc-actions" in c._dom_classes))
         assert actions < wb.view.widget.children.index(wb.view.view_box), "actions below the artifact"
+        redo = next(c for c in wb.view.widget.children if wb.view.regen in getattr(c, "children", ()))
+        assert wb.view.widget.children.index(redo) < wb.view.widget.children.index(wb.view.view_box), "Regenerate below it"
         click(wb.view.approve_next)
         assert wb.statuses[aid] == "approved" and wb.view.aid == nxt and wb.statuses[nxt] == "generated"
     assert wb.view.view_box.layout.max_height and wb.view.view_box.layout.overflow == "auto"

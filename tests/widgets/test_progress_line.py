@@ -33,6 +33,7 @@ def test_the_line_shows_phase_tokens_rate_eta_escaped_and_moves_on_between_event
 def test_the_stream_box_starts_scrolled_to_its_newest_text() -> None:
     html = stream_html("old line\n" * 300 + "newest")
     assert "flex-direction:column-reverse" in html and html.rstrip().endswith("</pre></div>")
+    assert "flex:none" in html  # the text keeps its height: shrunk, it hides its newest lines
     assert "newest" in html
 
 
