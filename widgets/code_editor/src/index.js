@@ -82,6 +82,11 @@ function render({ model, el }) {
 
   view = new EditorView({ parent: el, state: makeState(model.get("value") || "") });
   el.classList.add("pc-code-editor");
+  // CodeMirror re-measures line heights when its own box resizes, but this box has a fixed
+  // height: a theme switch or a code font-size change only resizes the content. Without
+  // this the gutter's numbers drift away from their lines.
+  const resized = typeof ResizeObserver === "function" ? new ResizeObserver(() => view.requestMeasure()) : null;
+  resized?.observe(view.contentDOM);
 
   const onValue = () => {
     const text = model.get("value") || "";
@@ -104,6 +109,7 @@ function render({ model, el }) {
 
   return () => {
     flush();
+    resized?.disconnect();
     model.off("change:value", onValue);
     model.off("change:language", onLanguage);
     model.off("change:read_only", onReadOnly);
