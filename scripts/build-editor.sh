@@ -8,4 +8,6 @@ cd "$(dirname "$0")/../widgets/code_editor"
 command -v npm >/dev/null || { echo "build-editor: needs node and npm (apt-get install -y nodejs npm)" >&2; exit 1; }
 npm ci --no-audit --no-fund
 npm run build
+# What the bundle was built from: tests/widgets/test_code_editor.py fails when src/ changed since.
+sha256sum src/index.js package.json package-lock.json > built-from.sha256
 echo "build-editor: $(wc -c < editor.js) bytes in widgets/code_editor/editor.js" >&2

@@ -5,6 +5,7 @@ Runs under ipywidgets 8 and 7.7.1: under 7 the panel must fall back to the texta
 
 from __future__ import annotations
 
+import hashlib
 import re
 import sys
 import types
@@ -86,6 +87,15 @@ def test_value_round_trips_between_kernel_and_browser() -> None:
     assert editor.value == "x = 2\n" and seen == ["x = 2\n"]
     with pytest.raises(Exception, match="language"):
         editor.language = "cobol"
+
+
+def test_the_committed_bundle_was_built_from_the_current_sources() -> None:
+    folder = Path(compat.__file__).parent / "code_editor"
+    recorded = dict(reversed(line.split()) for line in (folder / "built-from.sha256").read_text().splitlines())
+    assert set(recorded) == {"src/index.js", "package.json", "package-lock.json"}
+    for name, digest in recorded.items():
+        assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest, (
+            f"{name} changed since editor.js was built: run bash scripts/build-editor.sh and commit editor.js")
 
 
 @needs_codemirror
