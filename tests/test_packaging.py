@@ -33,6 +33,17 @@ def test_wheel_contains_widgets_and_prompts(wheel: Path) -> None:
     assert any(n.endswith("entry_points.txt") for n in names)
 
 
+def test_wheel_ships_the_built_editor_bundle_not_its_npm_sources(wheel: Path) -> None:
+    whl = zipfile.ZipFile(wheel)
+    names = set(whl.namelist())
+    folder = "papercoder_nb/widgets/code_editor/"
+    for built in ("__init__.py", "editor.js", "editor.css"):
+        assert folder + built in names, sorted(n for n in names if n.startswith(folder))
+        assert whl.read(folder + built) == (ROOT / "widgets" / "code_editor" / built).read_bytes()
+    assert not any(n.startswith(folder) and ("node_modules" in n or "/src/" in n or n.endswith(".json"))
+                   for n in names)
+
+
 def test_wheel_installs_and_reads_prompts_outside_the_source_tree(wheel: Path, tmp_path: Path) -> None:
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)

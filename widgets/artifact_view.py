@@ -14,11 +14,22 @@ import ipywidgets as W
 from papercoder_nb import review
 from papercoder_nb.credits import credit
 from papercoder_nb.llm.pricing import format_cost
+from papercoder_nb.store import artifact_path
 from papercoder_nb.verify.hooks import PREFIX as CHECK_PREFIX
 
 from . import compat
 from .history_box import HistoryBox
-from .ui import box, button, css_id, html, set_class, show, textarea
+from .ui import (
+    box,
+    button,
+    code_editor,
+    css_id,
+    html,
+    set_class,
+    set_editor_language,
+    show,
+    textarea,
+)
 from .unsaved import DraftKeeper
 from .views import badge, esc, render_artifact
 
@@ -63,7 +74,7 @@ class ArtifactView:
         self.rendered = html("pc-rendered")
         self.diagrams = W.Output()
         self.diagrams.add_class("pc-diagrams")
-        self.editor = textarea("pc-editor", rows=22)
+        self.editor = code_editor("pc-editor", rows=22)
         self.save = button("Save edit", "pc-save", style="primary", icon="save")
         self.revert = button("Discard changes", "pc-revert", icon="undo")
         self.history = HistoryBox(self.do_restore)
@@ -116,6 +127,7 @@ class ArtifactView:
             self.feedback.value = ""
             self.loaded = ""
             self._set_editor("")
+            set_editor_language(self.editor, artifact_path(aid))
             set_class(self.widget, "pc-artifact-id", css_id(aid))
             self.refresh()
             if self.mode.value == "Diff" and self.versions < 2:  # nothing to compare: don't open on an empty diff

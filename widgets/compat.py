@@ -1,7 +1,7 @@
 """The few places where ipywidgets 7.7.1 (Google Colab) and ipywidgets 8 differ.
 
 Everything version- or Colab-specific lives here so the panel code reads the same for
-both: FileUpload's value shape, the Play widget's trait names, Colab's own upload and
+both: which artifact editor a front end can show, FileUpload's value shape, the Play widget's trait names, Colab's own upload and
 download (its FileUpload loses files of about 1 MB and more), and a hidden ``Play``
 "ticker" whose browser-side timer makes the kernel drain worker updates on the main
 thread (Colab does not refresh widget values set from another thread).
@@ -22,6 +22,21 @@ IS_W7 = IPYWIDGETS_MAJOR < 8
 def in_colab() -> bool:
     """True inside Google Colab (tests fake it with a stand-in ``google.colab.output``)."""
     return "google.colab.output" in sys.modules
+
+
+def code_editor_supported() -> bool:
+    """True where the CodeMirror editor (an anywidget) can show; otherwise the panel uses a textarea.
+
+    It needs the ipywidgets 8 front end (anywidget's ESM views) and the ``anywidget``
+    package; Colab's widget manager (ipywidgets 7.7.1 there) gets the textarea.
+    """
+    if IS_W7 or in_colab():
+        return False
+    try:
+        import anywidget  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def uploaded_files(value: Any) -> list[tuple[str, bytes]]:

@@ -7,8 +7,11 @@ only constructor arguments that ipywidgets 7.7.1 and 8 both accept.
 from __future__ import annotations
 
 import re
+from pathlib import PurePosixPath
 
 import ipywidgets as W
+
+from . import compat
 
 STYLE = """<style>
 .pc-panel .pc-editor textarea, .pc-panel .pc-feedback textarea { font-family: monospace; font-size: 12px; }
@@ -56,6 +59,34 @@ def textarea(cls: str, placeholder: str = "", rows: int = 4, height: str = "") -
         t.layout.height = height
     t.add_class(cls)
     return t
+
+
+EDITOR_LANGUAGES = {".py": "python", ".json": "json", ".yaml": "yaml", ".yml": "yaml", ".md": "markdown"}
+
+
+def editor_language(path: str) -> str:
+    """The code editor's language for a file name (``text`` for anything else)."""
+    return EDITOR_LANGUAGES.get(PurePosixPath(path).suffix.lower(), "text")
+
+
+def code_editor(cls: str, rows: int = 22) -> W.DOMWidget:
+    """The artifact editor: CodeMirror where the front end allows it, else a textarea.
+
+    Both hold the text in an observable ``value``; only the CodeMirror one has ``language``.
+    """
+    if not compat.code_editor_supported():
+        return textarea(cls, rows=rows)
+    from .code_editor import CodeEditor
+
+    editor = CodeEditor()
+    editor.layout.width = "100%"
+    editor.add_class(cls)
+    return editor
+
+
+def set_editor_language(editor: W.DOMWidget, path: str) -> None:
+    if editor.has_trait("language"):
+        editor.language = editor_language(path)
 
 
 def checkbox(description: str, cls: str, value: bool = False) -> W.Checkbox:

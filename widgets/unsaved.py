@@ -82,7 +82,7 @@ class AskBar:
 class DraftKeeper:
     """Autosaves the editor of one ArtifactView and restores drafts when it shows an artifact."""
 
-    def __init__(self, session: Callable[[], Session | None], editor: W.Textarea, interval: float = 2.0) -> None:
+    def __init__(self, session: Callable[[], Session | None], editor: W.DOMWidget, interval: float = 2.0) -> None:
         self._session, self.editor, self.interval = session, editor, interval
         self.aid = ""
         self._last_write = 0.0

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import pytest
 from conftest import EXAMPLE_PAPER, FILES, ROOT, responder
+from editor_helpers import editor_text, replace_editor_text
 
 from papercoder_nb import Runner, Session, load_paper
 from papercoder_nb.evaluate import evaluate_session
@@ -294,10 +295,9 @@ def flow(root: Path, url: str, app: str, rubric: Path) -> None:
             # Edit config.yaml in the editor: the files built from it go stale
             ui.step("config")
             ui.click(".pc-mode button:has-text('Edit')")
-            editor = ui.el(".pc-editor textarea")
-            text = editor.input_value()
+            text = editor_text(ui)
             assert "d_model: 512" in text
-            editor.fill(text.replace("d_model: 512", "d_model: 256"))
+            replace_editor_text(ui, text.replace("d_model: 512", "d_model: 256"))
             ui.click(".pc-save")
             ui.wait(".pc-status-config.pc-state-edited")
             ui.wait(".pc-status-code-main-py.pc-state-stale")
