@@ -44,9 +44,9 @@ def describe(p: Progress, extra_s: float = 0.0) -> str:
         parts.append(f"{p.tokens:,} tokens written")
     if p.tokens_per_s:
         parts.append(f"{p.tokens_per_s:.1f} tokens/s")
-    if p.eta_s is not None:
-        left = max(0.0, p.eta_s - extra_s)
-        parts.append(f"ETA {'≤ ' if p.eta_is_bound else ''}{_duration(left)}")
+    left = None if p.eta_s is None else p.eta_s - extra_s
+    if left is not None and (left >= 1 or not p.eta_is_bound):  # never "ETA ≤ 0s"
+        parts.append(f"ETA {'≤ ' if p.eta_is_bound else ''}{_duration(max(0.0, left))}")
     return " · ".join(parts)
 
 
@@ -114,8 +114,10 @@ class ArtifactProgress:
         if self.phase == READING and total and done and self._prompt_started is not None:
             spent = now - self._prompt_started
             eta = spent / done * (total - done)
-        elif self.phase in (WRITING, REPAIRING) and rate and self._call_max:
-            eta, bound = max(0, self._call_max - self._call_tokens) / rate, True
+        elif self.phase in (WRITING, REPAIRING) and rate and self._call_max > self._call_tokens:
+            # an upper bound while the answer may still run to max_tokens; past the
+            # estimate of max_tokens (token counts are estimated) nothing honest is left
+            eta, bound = (self._call_max - self._call_tokens) / rate, True
         return Progress(self.phase, round(now - self.started, 2), self.tokens,
                         round(rate, 2) if rate else None, round(eta, 1) if eta is not None else None,
                         bound, done, total)

@@ -193,3 +193,13 @@ def test_run_interruptible_returns_raises_and_gives_up_a_blocked_call_on_cancel(
     seen: list[str] = []
     quiet_after_cancel(seen.append, token)("late")
     assert seen == []
+
+
+def test_a_bound_eta_that_ran_out_is_not_shown() -> None:
+    """Token counts are estimates: an answer can pass its max_tokens estimate while still
+    streaming. 'ETA ≤ 0s' would be a false promise, so no ETA is shown then."""
+    from papercoder_nb.progress import WRITING, Progress, describe
+
+    assert "ETA" not in describe(Progress(WRITING, 7.0, 1136, 173.6, 0.0, True))
+    assert "ETA ≤ 0s" not in describe(Progress(WRITING, 7.0, 1000, 170.0, 2.0, True), extra_s=2.5)
+    assert "ETA ≤ 12s" in describe(Progress(WRITING, 7.0, 1000, 170.0, 12.0, True))
