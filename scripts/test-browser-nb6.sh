@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The browser flow again in Google Colab's stack: classic Notebook 6.5 with ipywidgets 7.7.1
-# (widgetsnbextension 3.6) and ipykernel 6.17.1, in a venv of its own (.venv-nb6), driven by
-# Debian's chromium through Playwright. Runs only the tests marked `nb6`; fails if none ran.
+# (widgetsnbextension 3.6.1, the one released with it) and ipykernel 6.17.1, in a venv of its
+# own (.venv-nb6), driven by Debian's chromium through Playwright. Runs only the tests marked
+# `nb6`; fails if none ran. widgetsnbextension 3.6.2+ cannot create Output widgets in classic
+# Notebook ("_deserialize_state is not a function": its Backbone-style OutputModel.extend drops
+# the ES2017 class's static methods), so the panel would lose its diagrams, links and reports.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -x .venv-nb6/bin/python ]; then
@@ -10,7 +13,7 @@ fi
 PY=.venv-nb6/bin/python
 # pip checks what is installed first, so this is quick once the venv exists
 $PY -m pip install -q --upgrade pip setuptools wheel
-$PY -m pip install -q 'notebook>=6.5,<6.6' 'ipywidgets==7.7.1' 'widgetsnbextension>=3.6,<3.7' \
+$PY -m pip install -q 'notebook>=6.5,<6.6' 'ipywidgets==7.7.1' 'widgetsnbextension==3.6.1' \
   'ipykernel==6.17.1' 'playwright>=1.40' 'pytest>=8' 'pytest-timeout>=2.3'
 $PY -m pip install -q -e '.[widgets,notebook]'
 $PY - <<'EOF'
@@ -19,7 +22,7 @@ found = {"notebook": notebook.__version__, "ipywidgets": ipywidgets.__version__,
          "widgetsnbextension": widgetsnbextension.__version__, "ipykernel": ipykernel.__version__}
 assert found["notebook"].startswith("6.5."), found
 assert found["ipywidgets"] == "7.7.1", found
-assert found["widgetsnbextension"].startswith("3.6."), found
+assert found["widgetsnbextension"] == "3.6.1", found
 assert found["ipykernel"] == "6.17.1", found
 print(" ".join(f"{k} {v}" for k, v in found.items()))
 EOF

@@ -256,6 +256,9 @@ def flow(root: Path, url: str, app: str, rubric: Path) -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1800})
+        console: list[str] = []  # the browser's errors, kept beside the failure screenshot
+        page.on("console", lambda m: console.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None)
+        page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
         try:
             open_notebook(page, base, token, "notebooks/quickstart.ipynb", app)
             ui = Panel(page, "" if app == "lab" else f"{app}-")
@@ -372,6 +375,7 @@ def flow(root: Path, url: str, app: str, rubric: Path) -> None:
         except Exception:
             SHOTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SHOTS / f"{ui.prefix if 'ui' in locals() else ''}failure-full-page.png"))
+            (SHOTS / f"{ui.prefix if 'ui' in locals() else ''}failure-console.txt").write_text("\n".join(console))
             raise
         finally:
             browser.close()
