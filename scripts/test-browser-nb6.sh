@@ -11,11 +11,15 @@ if [ ! -x .venv-nb6/bin/python ]; then
   "${PYTHON:-python3}" -m venv .venv-nb6
 fi
 PY=.venv-nb6/bin/python
-# pip checks what is installed first, so this is quick once the venv exists
-$PY -m pip install -q --upgrade pip setuptools wheel
-$PY -m pip install -q 'notebook>=6.5,<6.6' 'ipywidgets==7.7.1' 'widgetsnbextension==3.6.1' \
-  'ipykernel==6.17.1' 'playwright>=1.40' 'pytest>=8' 'pytest-timeout>=2.3'
-$PY -m pip install -q -e '.[widgets,notebook]'
+REQS="'notebook>=6.5,<6.6' 'ipywidgets==7.7.1' 'widgetsnbextension==3.6.1' 'ipykernel==6.17.1' 'playwright>=1.40' 'pytest>=8' 'pytest-timeout>=2.3'"
+# Installs again only when these pins or pyproject.toml changed (the package is editable)
+stamp=$(printf '%s\n' "$REQS" | cat - pyproject.toml | sha256sum | cut -c1-16)
+if [ "$(cat .venv-nb6/.papercoder-stamp 2>/dev/null)" != "$stamp" ]; then
+  $PY -m pip install -q --upgrade pip setuptools wheel
+  eval "$PY -m pip install -q $REQS"
+  $PY -m pip install -q -e '.[widgets,notebook]'
+  echo "$stamp" > .venv-nb6/.papercoder-stamp
+fi
 $PY - <<'EOF'
 import ipykernel, ipywidgets, notebook, widgetsnbextension
 found = {"notebook": notebook.__version__, "ipywidgets": ipywidgets.__version__,

@@ -359,9 +359,9 @@ def flow(root: Path, url: str, app: str, rubric: Path) -> None:
             assert links.count() >= 4
             hrefs = [links.nth(i).get_attribute("href") or "" for i in range(links.count())]
             if app == "nb6":
-                hrefs = classic_links(page, links)
-            # JupyterLab resolved the relative links to its /files/ URLs (opens or downloads them)
-            assert all("/files/notebooks/papercoder-sessions/" in h for h in hrefs), hrefs
+                classic_links(page, links)
+            else:  # JupyterLab resolved the relative links to its /files/ URLs (opens or downloads them)
+                assert all("/files/notebooks/papercoder-sessions/" in h for h in hrefs), hrefs
             assert any(h.split("?")[0].endswith(".zip") for h in hrefs), hrefs
             assert any("reproduction.ipynb" in h for h in hrefs), hrefs
             ui.shot("exported")
@@ -390,15 +390,12 @@ def classic_diagrams(page) -> None:
     assert page.locator(".pc-panel .pc-mermaid-source").count() == 2
 
 
-def classic_links(page, links) -> list[str]:
-    """Classic Notebook keeps the relative hrefs: each resolves (after its redirect) to /files/."""
-    resolved = []
+def classic_links(page, links) -> None:
+    """Classic Notebook keeps the relative hrefs; each opens (folders in /tree/, files in /files/)."""
     for i in range(links.count()):
         url = links.nth(i).evaluate("a => a.href")
         answer = page.request.get(url)
-        assert answer.ok, (url, answer.status)
-        resolved.append(answer.url)
-    return resolved
+        assert answer.ok and "/notebooks/papercoder-sessions/" in answer.url, (url, answer.status, answer.url)
 
 
 def smoke_and_repair(page, ui: Panel, session_dir: Path) -> None:
