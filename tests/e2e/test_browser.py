@@ -394,7 +394,7 @@ def classic_links(page, links) -> None:
     """Classic Notebook keeps the relative hrefs; each opens (folders in /tree/, files in /files/)."""
     for i in range(links.count()):
         url = links.nth(i).evaluate("a => a.href")
-        answer = page.request.get(url)
+        answer = page.request.get(url, headers={"Referer": page.url})  # /files/ needs one, as a click sends
         assert answer.ok and "/notebooks/papercoder-sessions/" in answer.url, (url, answer.status, answer.url)
 
 
