@@ -103,3 +103,17 @@ def scripted(files: dict[str, list[str]] = FILES, **kw) -> ScriptedBackend:
 
 def files_in_prompt(req: Request) -> list[str]:
     return re.findall(r"## Repository file (\S+)", req.messages[-1].text)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``nb6`` need classic Notebook 6.5 (scripts/test-browser-nb6.sh's venv).
+
+    They run only when the marker expression names them (``-m nb6``); otherwise they are
+    deselected, which pytest reports ("N deselected"), rather than skipped in silence.
+    """
+    if "nb6" in (config.option.markexpr or ""):
+        return
+    dropped = [item for item in items if item.get_closest_marker("nb6") is not None]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if item.get_closest_marker("nb6") is None]

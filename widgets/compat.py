@@ -4,12 +4,15 @@ Everything version- or Colab-specific lives here so the panel code reads the sam
 both: which artifact editor a front end can show, FileUpload's value shape, the Play widget's trait names, Colab's own upload and
 download (its FileUpload loses files of about 1 MB and more), and a hidden ``Play``
 "ticker" whose browser-side timer makes the kernel drain worker updates on the main
-thread (Colab does not refresh widget values set from another thread).
+thread (Colab does not refresh widget values set from another thread). On 7.x that
+timer never starts from the kernel, so there the kernel's own event loop ticks instead.
 """
 
 from __future__ import annotations
 
+import asyncio
 import sys
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -95,6 +98,40 @@ def set_trait(widget: W.Widget, name: str, value: Any) -> None:
 
 def set_playing(play: W.Play, playing: bool) -> None:
     set_trait(play, "playing", playing)
+    if playing and IS_W7:
+        tick_from_kernel(play)
+
+
+_KERNEL_TICKING: weakref.WeakSet[W.Play] = weakref.WeakSet()
+
+
+def tick_from_kernel(play: W.Play) -> None:
+    """Advance ``play.value`` every ``interval`` ms from the running event loop while it plays.
+
+    ipywidgets 7's Play starts its browser timer only when its own Play button is clicked;
+    setting ``_playing`` from the kernel changes nothing on screen, so in classic Notebook
+    and Colab the panel stayed "running" forever. The kernel's event loop runs on the main
+    thread, so the value observers run exactly where the browser's ticks would run them.
+    Without a running loop (scripts, tests) nothing ticks: ``Workbench.wait_idle`` drains.
+    """
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    if play in _KERNEL_TICKING:
+        return  # one chain of callbacks per ticker; it checks is_playing on every tick
+    _KERNEL_TICKING.add(play)
+
+    def tick() -> None:
+        if not is_playing(play):
+            _KERNEL_TICKING.discard(play)
+            return
+        try:
+            play.value += 1
+        finally:  # an error in an observer is the loop's to report; the ticks go on
+            loop.call_later(play.interval / 1000, tick)
+
+    loop.call_later(play.interval / 1000, tick)
 
 
 def is_playing(play: W.Play) -> bool:

@@ -8,7 +8,10 @@ that fails its smoke run and the judge's answers, made in the same order the bro
 flow makes them (the repair prompt carries the edited config and the sandbox's
 traceback, the judge prompt the repaired code). The panel is then used only through its
 buttons (found by their ``pc-*`` classes), and each step is saved as a screenshot under
-``test-output/screenshots/`` (Lab unprefixed, Notebook 7 with ``nb7-``).
+``test-output/screenshots/`` (Lab unprefixed, Notebook 7 with ``nb7-``, classic Notebook 6.5
+with ``nb6-``). The Notebook 6.5 test is marked ``nb6``: it runs only in the venv that
+``scripts/test-browser-nb6.sh`` makes with Colab's stack (ipywidgets 7.7.1, ipykernel 6.17.1)
+and is deselected elsewhere (see ``tests/conftest.py``).
 """
 
 from __future__ import annotations
@@ -64,7 +67,15 @@ def quiet_lab_settings() -> None:
 APPS = {  # app → (jupyter subcommand, its own flags, notebook URL)
     "lab": ("lab", ["--LabApp.expose_app_in_browser=True"], "/lab/tree/{path}?reset&token={token}"),
     "nb7": ("notebook", ["--JupyterNotebookApp.expose_app_in_browser=True"], "/notebooks/{path}?token={token}"),
+    "nb6": ("notebook", ["--NotebookApp.show_banner=False"], "/notebooks/{path}?token={token}"),
 }
+
+
+def server_flags(app: str, token: str, root: Path) -> list[str]:
+    """Token and root folder: classic Notebook 6.5 is its own server (NotebookApp)."""
+    if app == "nb6":
+        return [f"--NotebookApp.token={token}", f"--NotebookApp.notebook_dir={root}"]
+    return [f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}"]
 
 
 @contextlib.contextmanager
@@ -74,8 +85,7 @@ def jupyter_lab(root: Path, env: dict[str, str], app: str = "lab") -> Iterator[s
     log = open(root.parent / "lab.log", "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
         [sys.executable, "-m", "jupyter", command, "--no-browser", "--allow-root",
-         f"--IdentityProvider.token={token}", "--ip", "127.0.0.1", f"--port={port}", "--port-retries=0",
-         f"--ServerApp.root_dir={root}", *flags,
+         *server_flags(app, token, root), "--ip", "127.0.0.1", f"--port={port}", "--port-retries=0", *flags,
          *([f"--LabApp.workspaces_dir={tempfile.mkdtemp()}"] if app == "lab" else [])],
         cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
@@ -211,7 +221,26 @@ KERNEL_READY = """() => {
 }"""
 
 
+# Classic Notebook 6.5: the notebook loaded, its kernel connected and idle, and the
+# widgets nbextension's manager attached to the kernel (else widgets would not render)
+CLASSIC_READY = """() => {
+  const nb = window.Jupyter && window.Jupyter.notebook;
+  const k = nb && nb.kernel;
+  return !!nb && nb._fully_loaded && !!k && k.is_connected() && k.widget_manager !== undefined
+    && !!document.querySelector('#kernel_indicator_icon.kernel_idle_icon');
+}"""
+
+
+def open_classic(page, base: str, token: str, path: str) -> None:
+    page.goto(base + APPS["nb6"][2].format(path=path, token=token))
+    page.wait_for_function(CLASSIC_READY, timeout=60_000)
+    page.evaluate("window.Jupyter.notebook.execute_all_cells()")
+    page.wait_for_selector(".pc-panel .pc-paper-summary", timeout=60_000)
+
+
 def open_notebook(page, base: str, token: str, path: str, app: str = "lab") -> None:
+    if app == "nb6":
+        return open_classic(page, base, token, path)
     page.goto(base + APPS[app][2].format(path=path, token=token))
     page.wait_for_function("window.jupyterapp && window.jupyterapp.commands.hasCommand('notebook:run-all-cells')",
                            timeout=60_000)
@@ -228,6 +257,9 @@ def flow(root: Path, url: str, app: str, rubric: Path) -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1800})
+        console: list[str] = []  # the browser's errors, kept beside the failure screenshot
+        page.on("console", lambda m: console.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None)
+        page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
         try:
             open_notebook(page, base, token, "notebooks/quickstart.ipynb", app)
             ui = Panel(page, "" if app == "lab" else f"{app}-")
@@ -261,7 +293,9 @@ def flow(root: Path, url: str, app: str, rubric: Path) -> None:
                 ui.click(".pc-run")
                 ui.wait(f".pc-status-{nxt}.pc-state-generated")
                 ui.wait(f".pc-content.pc-showing-{nxt}")
-                if nxt == "architecture":
+                if nxt == "architecture" and app == "nb6":
+                    classic_diagrams(page)
+                elif nxt == "architecture":
                     # Lab draws the Mermaid diagrams (an <img> of the SVG, or inline <svg>)
                     drawn = ".pc-diagrams .jp-RenderedMermaid:not(.jp-mod-warning) :is(img, svg)"
                     ui.wait(drawn, timeout=30_000)
@@ -324,8 +358,10 @@ def flow(root: Path, url: str, app: str, rubric: Path) -> None:
             links = page.locator(".pc-panel .pc-export-links a")
             assert links.count() >= 4
             hrefs = [links.nth(i).get_attribute("href") or "" for i in range(links.count())]
-            # JupyterLab resolved the relative links to its /files/ URLs (opens or downloads them)
-            assert all("/files/notebooks/papercoder-sessions/" in h for h in hrefs), hrefs
+            if app == "nb6":
+                classic_links(page, links)
+            else:  # JupyterLab resolved the relative links to its /files/ URLs (opens or downloads them)
+                assert all("/files/notebooks/papercoder-sessions/" in h for h in hrefs), hrefs
             assert any(h.split("?")[0].endswith(".zip") for h in hrefs), hrefs
             assert any("reproduction.ipynb" in h for h in hrefs), hrefs
             ui.shot("exported")
@@ -339,9 +375,27 @@ def flow(root: Path, url: str, app: str, rubric: Path) -> None:
         except Exception:
             SHOTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SHOTS / f"{ui.prefix if 'ui' in locals() else ''}failure-full-page.png"))
+            (SHOTS / f"{ui.prefix if 'ui' in locals() else ''}failure-console.txt").write_text("\n".join(console))
             raise
         finally:
             browser.close()
+
+
+def classic_diagrams(page) -> None:
+    """Classic Notebook draws no Mermaid: the fenced source shows (the documented fallback)."""
+    page.wait_for_function(
+        "(() => { const d = document.querySelector('.pc-panel .pc-diagrams');"
+        " return !!d && d.innerText.includes('classDiagram') && d.innerText.includes('sequenceDiagram'); })()",
+        timeout=30_000)
+    assert page.locator(".pc-panel .pc-mermaid-source").count() == 2
+
+
+def classic_links(page, links) -> None:
+    """Classic Notebook keeps the relative hrefs; each opens (folders in /tree/, files in /files/)."""
+    for i in range(links.count()):
+        url = links.nth(i).evaluate("a => a.href")
+        answer = page.request.get(url, headers={"Referer": page.url})  # /files/ needs one, as a click sends
+        assert answer.ok and "/notebooks/papercoder-sessions/" in answer.url, (url, answer.status, answer.url)
 
 
 def smoke_and_repair(page, ui: Panel, session_dir: Path) -> None:
@@ -423,3 +477,17 @@ def test_quickstart_panel_in_jupyterlab(tmp_path: Path) -> None:
 
 def test_quickstart_panel_in_notebook7(tmp_path: Path) -> None:
     run_app(tmp_path, "nb7")
+
+
+@pytest.mark.nb6
+def test_quickstart_panel_in_notebook65(tmp_path: Path) -> None:
+    """Colab's stack: classic Notebook 6.5, ipywidgets 7.7.1, ipykernel 6.17 (own venv)."""
+    import ipykernel
+    import ipywidgets
+    import notebook
+
+    found = (notebook.__version__, ipywidgets.__version__, ipykernel.__version__)
+    assert found[0].startswith("6.5.") and found[1] == "7.7.1" and found[2].startswith("6.17."), (
+        f"needs Colab's stack (notebook 6.5, ipywidgets 7.7.1, ipykernel 6.17), found {found}: "
+        "run bash scripts/test-browser-nb6.sh")
+    run_app(tmp_path, "nb6")
