@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, Field
 
 from ..graph import load_logic, task_files
+from ..pyparse import compile_python, parse_python
 from ..store import Session
 from ..verify.smoke import SmokeRefused, smoke_checked
 from .codebase import CodeFile
@@ -78,8 +79,8 @@ def session_code(session: Session) -> list[CodeFile]:
 def file_facts(f: CodeFile) -> FileFacts:
     facts = FileFacts(path=f.path, lines=len(f.text.splitlines()))
     try:
-        tree = ast.parse(f.text, filename=f.path)
-        compile(tree, f.path, "exec", dont_inherit=True)
+        tree = parse_python(f.text, filename=f.path)
+        compile_python(tree, f.path)
         facts.compiles = True
     except (SyntaxError, ValueError) as e:
         facts.compile_error = f"{type(e).__name__}: {e}"
@@ -117,7 +118,7 @@ def config_keys_used(code: list[CodeFile]) -> set[str]:
     used: set[str] = set()
     for f in code:
         try:
-            tree = ast.parse(f.text)
+            tree = parse_python(f.text)
         except SyntaxError:
             continue
         for node in ast.walk(tree):

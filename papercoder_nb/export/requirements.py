@@ -16,6 +16,8 @@ import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import PurePosixPath
 
+from ..pyparse import parse_python
+
 # Import name -> distribution name, where they differ (or where models often get it wrong).
 IMPORT_TO_DIST: dict[str, str] = {
     "sklearn": "scikit-learn",
@@ -141,7 +143,7 @@ def find_imports(files: dict[str, str]) -> dict[str, dict[str, bool]]:
 
 def _imports_of(source: str) -> list[tuple[str, bool]]:
     try:
-        tree = ast.parse(source)
+        tree = parse_python(source)
     except (SyntaxError, ValueError, RecursionError):
         pattern = re.compile(
             r"^\s*(?:from\s+([A-Za-z_][\w.]*)\s+import|import\s+([A-Za-z_][\w.]*))"

@@ -22,12 +22,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..artifacts import Logic, topological_order
+from ..pyparse import parse_python
 
 
 def outline(code: str) -> str:
     """Imports, class and function signatures with first docstring lines."""
     try:
-        tree = ast.parse(code)
+        tree = parse_python(code)
     except SyntaxError:
         return "\n".join(code.splitlines()[:40]) + "\n# … (cut)\n"
     lines = code.splitlines()
@@ -63,7 +64,7 @@ def outline(code: str) -> str:
 def public_signatures(code: str) -> list[str]:
     """Names of the public top-level functions and classes and their public methods."""
     try:
-        tree = ast.parse(code)
+        tree = parse_python(code)
     except SyntaxError:
         return []
     names: list[str] = []
@@ -85,7 +86,7 @@ def _module_of(path: str) -> str:
 @lru_cache(maxsize=1024)
 def _imports(code: str, path: str, files: tuple[str, ...]) -> tuple[str, ...]:
     try:
-        tree = ast.parse(code)
+        tree = parse_python(code)
     except SyntaxError:
         return ()
     modules = {_module_of(f): f for f in files}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import json
 import re
 from collections.abc import Callable
@@ -14,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 from ..artifacts import Architecture, ConfigDesign, Logic, parse_config, schema_for
 from ..config_yaml import trace_problem
 from ..extract import extract_code, extract_json, extract_markdown, extract_yaml, trim_repetition
+from ..pyparse import parse_python
 
 # Warnings that earn an answer one repair request (it is kept if the repair fails too).
 REPAIRABLE = ("does not compile", "untraced config values")
@@ -123,7 +123,7 @@ def _code(text: str, _parsed: Any) -> Parsed:
     code, looped = trim_repetition(code)
     warnings = ["the model repeated itself; the repeated tail was cut"] if looped else []
     try:
-        ast.parse(code)
+        parse_python(code)
     except SyntaxError as e:
         # Kept, not refused: the user or the repair loop can fix code, and the smoke run
         # reports it precisely. Planning artifacts, which later stages parse, are refused.

@@ -12,6 +12,8 @@ import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..pyparse import parse_python
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -98,7 +100,7 @@ def check_code(code_dir: Path) -> list[Finding]:
     for path in sorted(code_dir.rglob("*.py")):
         rel = path.relative_to(code_dir).as_posix()
         try:
-            trees[rel] = ast.parse(path.read_text(encoding="utf-8"), filename=rel)
+            trees[rel] = parse_python(path.read_text(encoding="utf-8"), filename=rel)
         except SyntaxError as exc:
             findings.append(Finding(rel, exc.lineno or 0, f"syntax error: {exc.msg}",
                                     "valid Python"))

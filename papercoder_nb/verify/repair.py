@@ -35,6 +35,7 @@ from ..llm.base import Backend, CancelledError, CancelToken, Request, Usage
 from ..llm.call import call_model, cost_of
 from ..llm.limits import ModelLimits, limits_of
 from ..paper.tokens import estimate_tokens
+from ..pyparse import parse_python
 from ..stages.context import FULL, PLANNING_TITLES, Prompt, RepoFiles, answers_for, fit_request
 from ..store import Session, SessionError, now
 from ..templates import load_prompt, render
@@ -267,7 +268,7 @@ def related_files(session: Session, file: str, files: list[str]) -> list[str]:
     if logic:
         wanted.update(logic.dependencies().get(file, []))
     try:
-        tree = ast.parse(session.read(f"code:{file}") or "")
+        tree = parse_python(session.read(f"code:{file}") or "")
     except (SyntaxError, ValueError):
         tree = None
     package = list(PurePosixPath(file).parent.parts)
@@ -406,7 +407,7 @@ def unified_diff(old: str, new: str, file: str) -> str:
 
 def _checked_change(file: str, old: str, new: str) -> FileChange:
     try:
-        ast.parse(new)
+        parse_python(new)
     except SyntaxError as e:
         raise FixError(f"the fixed {file} would not compile: {e.msg} (line {e.lineno})") from e
     return FileChange(file, old, new, unified_diff(old, new, file))

@@ -12,6 +12,8 @@ import ast
 import re
 from dataclasses import asdict, dataclass
 
+from ..pyparse import parse_python
+
 CATEGORIES = ("network", "process", "filesystem", "secrets", "home", "dynamic-code")
 
 _SECRET_WORDS = re.compile(r"KEY|TOKEN|SECRET|PASSW|CREDENTIAL|AUTH|COOKIE|SESSION", re.I)
@@ -103,7 +105,7 @@ def scan_code(files: dict[str, str]) -> list[SafetyFlag]:
     for path, source in files.items():
         if path.endswith(".py"):
             try:
-                tree = ast.parse(source)
+                tree = parse_python(source)
             except (SyntaxError, ValueError, RecursionError, MemoryError):
                 flags.extend(_scan_by_pattern(path, source))
                 continue

@@ -38,6 +38,7 @@ import traceback as tb
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from ..pyparse import compile_python, parse_python
 from .proclimit import ProcessLimit
 from .tracebacks import deepest_repo_frame, last_error_line
 
@@ -551,8 +552,8 @@ def _check_files(repo: Path, entry_point: str | None, runner: _Runner, result: S
         source = path.read_bytes()
         try:
             # compile() only parses and byte-compiles: nothing in the file runs.
-            tree = compile(source, rel, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
-            compile(tree, rel, "exec", dont_inherit=True)
+            tree = parse_python(source, rel)
+            compile_python(tree, rel)
             record.compiled = True
         except (SyntaxError, ValueError) as exc:
             record.error = f"{type(exc).__name__}: {exc}"
