@@ -74,7 +74,7 @@ class ExportBox:
         from papercoder_nb.export_status import export_status
 
         state = export_status(self._session)
-        colour = "#9a6700" if state.problems else "#116329"
+        colour = "var(--pc-warn, #7d4e00)" if state.problems else "var(--pc-ok, #116329)"
         lead = "Before you export — it would hold" if state.problems else "Ready to export"
         self.status.value = f"<p class='pc-export-state' style='color:{colour}'><b>{lead}:</b> {esc(state.sentence())}</p>"
         set_class(self.status, "pc-export-problems", "yes" if state.problems else "no")
@@ -129,7 +129,7 @@ class ExportBox:
         return True
 
     def _say(self, text: str, ok: bool = True, warn: bool = False) -> None:
-        cls, colour = ("pc-warn", "#9a6700") if warn else ("pc-ok", "#116329") if ok else ("pc-error", "#a40e26")
+        cls, colour = ("pc-warn", "var(--pc-warn, #7d4e00)") if warn else ("pc-ok", "var(--pc-ok, #116329)") if ok else ("pc-error", "var(--pc-bad, #a40e26)")
         self.message.value = f"<div class='{cls}' style='color:{colour}'>{text}</div>"
 
 

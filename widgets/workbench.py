@@ -511,7 +511,7 @@ class Workbench:
             return
         u = self.session.state.usage
         self.meter.value = (
-            f"<span class='pc-meter-text' style='margin-left:12px;color:#555'>Tokens: {u.input_tokens:,} in · "
+            f"<span class='pc-meter-text' style='margin-left:12px;color:var(--jp-ui-font-color2, #57606a)'>Tokens: {u.input_tokens:,} in · "
             f"{u.output_tokens:,} out · {esc(format_cost(self.session.state.cost_usd))}</span>"
         )
 
@@ -626,9 +626,9 @@ class Workbench:
     def show_error(self, message: str, *, raw: bool = False, hint: str | None = None) -> None:
         body = message if raw else esc(message)
         self.error.value = (
-            f"<div class='pc-error-box' style='border:1px solid #f5c2c7;background:#fff5f5;padding:6px 10px;"
-            f"border-radius:4px;color:#a40e26'><b>Problem:</b> {body}<br><b>What to do next:</b> "
-            f"<span style='color:#333'>{hint or advice(message)}</span></div>"
+            f"<div class='pc-error-box' style='border:1px solid var(--pc-error-border, #f5c2c7);background:var(--pc-error-bg, #fff5f5);padding:6px 10px;"
+            f"border-radius:4px;color:var(--pc-bad, #a40e26)'><b>Problem:</b> {body}<br><b>What to do next:</b> "
+            f"<span style='color:var(--jp-ui-font-color1, #24292f)'>{hint or advice(message)}</span></div>"
         )
         set_class(self.error, "pc-has-error", "yes")
         show(self.runbar, True)
