@@ -8,6 +8,7 @@ HTML widgets get no such help). In Colab a zip is also pushed to the browser as 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,7 +34,8 @@ def link(path: Path, label: str) -> str:
 
 
 class ExportBox:
-    def __init__(self) -> None:
+    def __init__(self, on_export: Callable[[], None] | None = None) -> None:
+        self.on_export = on_export  # the panel re-colours its Export step after each export
         self.repo = button("Repository folder", "pc-export-repo", style="primary", icon="folder")
         self.zip = button("Zip", "pc-export-zip", icon="file-archive-o")
         self.notebook = button("Notebook", "pc-export-notebook", icon="book")
@@ -126,6 +128,8 @@ class ExportBox:
         self._say(f"Exported the {esc(kind)} ({verdict}): {esc(state.sentence())}." + (f"<ul>{extra}</ul>" if extra else ""),
                   ok=not state.problems, warn=state.problems)
         self.refresh()
+        if self.on_export is not None:
+            self.on_export()
         return True
 
     def _say(self, text: str, ok: bool = True, warn: bool = False) -> None:

@@ -47,6 +47,9 @@ body[data-jp-theme-light="false"] .pc-panel {
 .pc-panel .widget-html-content, .pc-panel .widget-html { line-height: 1.4; }
 .pc-panel .widget-label-basic span { line-height: 1.4; }
 .pc-panel .widget-button, .pc-panel .jupyter-button { overflow: visible; white-space: nowrap; }
+/* a row of buttons wraps instead of pushing its last button out of the panel */
+.pc-panel .widget-hbox { flex-wrap: wrap; }
+.pc-panel .pc-meter-text { white-space: nowrap; }
 .pc-panel .pc-muted, .pc-panel .pc-meter-text { color: var(--jp-ui-font-color2, #57606a) !important; }
 /* ipywidgets' coloured buttons put white on mid-tone colours (2.7:1 on orange, 4.1:1 on
    green): darker backgrounds with white text in the light theme, dark text in the dark one */

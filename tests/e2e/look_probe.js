@@ -40,13 +40,28 @@
     return Array.from(el.childNodes).filter((n) => n.nodeType === 3).map((n) => n.textContent).join('').trim();
   };
   const panel = document.querySelector('.pc-panel');
+  // A label is cut when its box is narrower than its text, or when it sticks out of the
+  // panel or out of an ancestor that hides overflow.
+  const clipped = (el) => {
+    const r = el.getBoundingClientRect();
+    for (let e = el.parentElement; e; e = e.parentElement) {
+      const ov = getComputedStyle(e).overflowX;
+      if (e === panel || ov === 'hidden' || ov === 'clip') {
+        const b = e.getBoundingClientRect();
+        if (r.right > b.right + 1 || r.left < b.left - 1) return true;
+      }
+      if (e === panel) return false;
+    }
+    return false;
+  };
   const out = { contrast: [], cut: [], lineHeight: [], measured: 0, worst: null };
   for (const el of panel.querySelectorAll('*')) {
     if (el.closest('svg') || !visible(el)) continue;
     const text = ownText(el).trim();
     const cs = getComputedStyle(el);
     const isLabel = el.matches('button, .jupyter-button, .widget-label, label, .widget-label-basic');
-    if (isLabel && el.scrollWidth > el.clientWidth + 1 && cs.overflowX !== 'auto' && cs.overflowX !== 'scroll') {
+    const narrow = el.scrollWidth > el.clientWidth + 1 && cs.overflowX !== 'auto' && cs.overflowX !== 'scroll';
+    if (isLabel && (narrow || clipped(el))) {
       out.cut.push({ tag: el.tagName, cls: el.className, text: (el.innerText || '').slice(0, 60),
                      scrollWidth: el.scrollWidth, clientWidth: el.clientWidth });
     }
