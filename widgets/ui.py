@@ -30,13 +30,14 @@ STYLE = """<style>
   --pc-ok: var(--jp-success-color0, #116329); --pc-bad: var(--jp-error-color0, #a40e26);
   --pc-warn: #7d4e00; --pc-info: var(--jp-brand-color0, #0550ae);
   --pc-diff-add: #e6ffec; --pc-diff-del: #ffebe9; --pc-diff-hunk: #ddf4ff; --pc-diff-head: var(--jp-layout-color2, #f6f8fa);
-  --pc-error-bg: #fff5f5; --pc-error-border: #f5c2c7;
+  --pc-error-bg: #fff5f5; --pc-error-border: #f5c2c7; --pc-bad-bg: #ffebe9; --pc-warn-bg: #fff1d6;
 }
 body[data-jp-theme-light="false"] .pc-panel {
   --pc-ok: var(--jp-success-color2); --pc-bad: var(--jp-error-color2); --pc-warn: var(--jp-warn-color2);
   --pc-info: var(--jp-brand-color2);
   --pc-diff-add: rgba(46, 160, 67, 0.3); --pc-diff-del: rgba(248, 81, 73, 0.3); --pc-diff-hunk: rgba(56, 139, 253, 0.25);
   --pc-error-bg: rgba(244, 67, 54, 0.15); --pc-error-border: var(--jp-error-color0);
+  --pc-bad-bg: rgba(244, 67, 54, 0.15); --pc-warn-bg: rgba(255, 152, 0, 0.15);
 }
 .pc-panel .pc-editor textarea, .pc-panel .pc-feedback textarea { font-family: monospace; font-size: 12px; }
 .pc-panel .pc-md table { border-collapse: collapse; }

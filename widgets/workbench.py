@@ -36,7 +36,7 @@ from .findings_view import CodeFindings
 from .header import Header, group_state
 from .model_box import ModelBox
 from .next_step import RUN_UNTIL, Navigator
-from .palette import BAD, WARN
+from .palette import BAD, BAD_BG, WARN, WARN_BG
 from .paper_box import PaperBox, save_upload
 from .progress_line import ProgressLine
 from .questions import QuestionsBox
@@ -56,8 +56,10 @@ STATE_ICON = {"approved": "check", "stale": "exclamation-triangle", "running": "
 def file_tree_style(owner: int, states: list[str]) -> str:
     """CSS that colours the file tree's entries by state (an <option> takes no markup):
     red for failing files, the warning colour for stale ones. Scoped to one panel."""
-    colour = {"failing": BAD, "failed": BAD, "stale": WARN}
-    rules = [f".pc-files-of-{owner} option:nth-child({n}) {{ color: {colour[s]}; font-weight: bold; }}"
+    colour = {"failing": (BAD, BAD_BG), "failed": (BAD, BAD_BG), "stale": (WARN, WARN_BG)}
+    rules = [f".pc-files-of-{owner} option:nth-child({n}) {{ color: {colour[s][0]}; font-weight: bold; }} "
+             # the selected entry gets a tint of its state: the browser's grey highlight is too dark for it
+             f".pc-files-of-{owner} option:nth-child({n}):checked {{ background-color: {colour[s][1]}; }}"
              for n, s in enumerate(states, 1) if s in colour]
     return f"<style>{' '.join(rules)}</style>" if rules else ""
 
