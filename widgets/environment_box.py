@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 def problems_html(problems: list[EnvProblem], python: str) -> str:
     items = "".join(f"<li>{esc(p.describe(python))}</li>" for p in problems)
     return (
-        "<div style='border-left:4px solid #9a6700;padding:4px 8px'>"
+        "<div style='border-left:4px solid var(--pc-warn, #7d4e00);padding:4px 8px'>"
         "<p style='margin:2px 0'><b>Environment, not code:</b> the run needs something this machine does "
         "not have. Repair will not ask the model to change code for it.</p>"
         f"<ul style='margin:2px 0'>{items}</ul></div>"

@@ -106,7 +106,7 @@ class EvalBox:
         self._say(f"Evaluated: the result is saved in <code>{esc(self.host.session.root if self.host.session else '')}/eval/</code>.")
 
     def _say(self, text_html: str, ok: bool = True) -> None:
-        self.status.value = f"<p style='color:{'#116329' if ok else '#a40e26'}'>{text_html}</p>"
+        self.status.value = f"<p style='color:{'var(--pc-ok, #116329)' if ok else 'var(--pc-bad, #a40e26)'}'>{text_html}</p>"
         set_class(self.status, "pc-result", "ok" if ok else "error")
 
     # -- showing --------------------------------------------------------------------------

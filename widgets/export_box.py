@@ -8,6 +8,7 @@ HTML widgets get no such help). In Colab a zip is also pushed to the browser as 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,7 +34,8 @@ def link(path: Path, label: str) -> str:
 
 
 class ExportBox:
-    def __init__(self) -> None:
+    def __init__(self, on_export: Callable[[], None] | None = None) -> None:
+        self.on_export = on_export  # the panel re-colours its Export step after each export
         self.repo = button("Repository folder", "pc-export-repo", style="primary", icon="folder")
         self.zip = button("Zip", "pc-export-zip", icon="file-archive-o")
         self.notebook = button("Notebook", "pc-export-notebook", icon="book")
@@ -74,7 +76,7 @@ class ExportBox:
         from papercoder_nb.export_status import export_status
 
         state = export_status(self._session)
-        colour = "#9a6700" if state.problems else "#116329"
+        colour = "var(--pc-warn, #7d4e00)" if state.problems else "var(--pc-ok, #116329)"
         lead = "Before you export — it would hold" if state.problems else "Ready to export"
         self.status.value = f"<p class='pc-export-state' style='color:{colour}'><b>{lead}:</b> {esc(state.sentence())}</p>"
         set_class(self.status, "pc-export-problems", "yes" if state.problems else "no")
@@ -126,10 +128,12 @@ class ExportBox:
         self._say(f"Exported the {esc(kind)} ({verdict}): {esc(state.sentence())}." + (f"<ul>{extra}</ul>" if extra else ""),
                   ok=not state.problems, warn=state.problems)
         self.refresh()
+        if self.on_export is not None:
+            self.on_export()
         return True
 
     def _say(self, text: str, ok: bool = True, warn: bool = False) -> None:
-        cls, colour = ("pc-warn", "#9a6700") if warn else ("pc-ok", "#116329") if ok else ("pc-error", "#a40e26")
+        cls, colour = ("pc-warn", "var(--pc-warn, #7d4e00)") if warn else ("pc-ok", "var(--pc-ok, #116329)") if ok else ("pc-error", "var(--pc-bad, #a40e26)")
         self.message.value = f"<div class='{cls}' style='color:{colour}'>{text}</div>"
 
 

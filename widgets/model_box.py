@@ -154,5 +154,5 @@ class ModelBox:
             f"<p class='pc-estimate-text'>Pre-flight estimate for a full run: ≈{calls} calls, "
             f"≈{input_tokens:,} input tokens, ≈{output_tokens:,} output tokens, "
             f"about <b>{esc(price)}</b> with <code>{esc(self.spec)}</code>{esc(guess)}.</p>"
-            + "".join(f"<p class='pc-estimate-warning' style='color:#9a6700'>⚠ {esc(w)}</p>" for w in est.warnings)
+            + "".join(f"<p class='pc-estimate-warning' style='color:var(--pc-warn, #7d4e00)'>⚠ {esc(w)}</p>" for w in est.warnings)
         )

@@ -68,7 +68,7 @@ class QuestionsBox:
             self.rows.children = tuple(rows)
         for q, (src, _t, mark) in self.answers.items():
             done = bool(answered.get(q))
-            mark.value = f"{'☑' if done else '☐'} <b>{esc(q)}</b> <span style='color:#777'>(from {esc(src)})</span>"
+            mark.value = f"{'☑' if done else '☐'} <b>{esc(q)}</b> <span style='color:var(--jp-ui-font-color2, #57606a)'>(from {esc(src)})</span>"
         n_done = sum(1 for q in self.answers if answered.get(q))
         self.header.value = (
             f"<h4 style='margin:6px 0'>Open questions ({n_done}/{len(self.answers)} answered)</h4>"

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from .views import PRE, esc
+from .palette import BAD, BORDER, INFO, MUTED, OK, WARN
+from .views import PRE, diff_rows, esc
 
-CELL = "border:1px solid #ddd;padding:2px 6px;text-align:left;vertical-align:top"
-OK, BAD, NEUTRAL = "#116329", "#a40e26", "#666"
-SEVERITY_COLOUR = {"high": BAD, "medium": "#9a6700", "low": "#0550ae"}
+CELL = f"border:1px solid {BORDER};padding:2px 6px;text-align:left;vertical-align:top"
+NEUTRAL = MUTED
+SEVERITY_COLOUR = {"high": BAD, "medium": WARN, "low": INFO}
 
 
 def _row(tag: str, values: list[str], cls: str = "") -> str:
@@ -53,7 +54,7 @@ def safety_html(flags: list[dict[str, Any]], n_files: int) -> str:
     rows = [
         _row("td", [
             f"<code>{esc(f.get('file'))}:{esc(f.get('line'))}</code>", esc(f.get("category")),
-            f'<span style="color:{BAD if f.get("severity") == "high" else "#9a6700"}">{esc(f.get("severity"))}</span>',
+            f'<span style="color:{BAD if f.get("severity") == "high" else "var(--pc-warn, #7d4e00)"}">{esc(f.get("severity"))}</span>',
             esc(f.get("message")),
         ], "pc-safety-flag")
         for f in flags
@@ -97,7 +98,7 @@ def smoke_html(data: dict[str, Any]) -> str:
     if data.get("error") and not ok:
         where = f" at <code>{esc(data.get('failing_file'))}:{esc(data.get('failing_line'))}</code>" if data.get("failing_file") else ""
         error = (f"<div class='pc-smoke-error' style='color:{BAD}'><b>Error:</b> {esc(data['error'])}{where}"
-                 f"<pre class='pc-smoke-traceback' style='{PRE}max-height:260px;overflow:auto;color:#333'>"
+                 f"<pre class='pc-smoke-traceback' style='{PRE}max-height:260px;overflow:auto;color:var(--jp-ui-font-color1, #24292f)'>"
                  f"{esc(data.get('stderr_tail', ''))}</pre></div>")
     out = _details("standard output (tail)", data.get("stdout_tail") or "", "pc-smoke-stdout")
     if ok:
@@ -108,11 +109,7 @@ def smoke_html(data: dict[str, Any]) -> str:
 
 def patch_html(diff: str) -> str:
     """A unified diff (``a/f`` → ``b/f``), coloured line by line."""
-    colours = {"+": "#e6ffec", "-": "#ffebe9", "@": "#ddf4ff"}
-    rows = []
-    for line in diff.splitlines():
-        bg = "#f6f8fa" if line.startswith(("+++", "---")) else colours.get(line[:1], "transparent")
-        rows.append(f'<div style="background:{bg}">{esc(line) or "&nbsp;"}</div>')
+    rows = diff_rows(diff.splitlines())
     return f'<div class="pc-diff-lines" style="{PRE}">{"".join(rows)}</div>'
 
 

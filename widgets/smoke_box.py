@@ -163,7 +163,7 @@ class SmokeBox:
             self.result = rerun
 
     def _say(self, text: str, ok: bool = True) -> None:
-        self.status.value = f"<p style='color:{'#116329' if ok else '#a40e26'}'>{text}</p>"
+        self.status.value = f"<p style='color:{'var(--pc-ok, #116329)' if ok else 'var(--pc-bad, #a40e26)'}'>{text}</p>"
         set_class(self.status, "pc-result", "ok" if ok else "error")
 
     # -- smoke --------------------------------------------------------------------------

@@ -12,16 +12,57 @@ from pathlib import PurePosixPath
 import ipywidgets as W
 
 from . import compat
+from .palette import BUTTONS_COLOURED as _BUTTONS
+
+
+def _code_styles() -> str:
+    """Pygments token colours for the light and the dark theme (the code view uses classes)."""
+    try:
+        from pygments.formatters import HtmlFormatter
+    except ImportError:  # plain <pre> then
+        return ""
+    light = HtmlFormatter(style="default", nobackground=True).get_style_defs(".pc-panel .pc-hl")
+    dark = HtmlFormatter(style="github-dark", nobackground=True).get_style_defs(
+        'body[data-jp-theme-light="false"] .pc-panel .pc-hl')
+    return light + "\n" + dark
+
 
 STYLE = """<style>
+.pc-panel {
+  --pc-ok: var(--jp-success-color0, #116329); --pc-bad: var(--jp-error-color0, #a40e26);
+  --pc-warn: #7d4e00; --pc-info: var(--jp-brand-color0, #0550ae);
+  --pc-diff-add: #e6ffec; --pc-diff-del: #ffebe9; --pc-diff-hunk: #ddf4ff; --pc-diff-head: var(--jp-layout-color2, #f6f8fa);
+  --pc-error-bg: #fff5f5; --pc-error-border: #f5c2c7; --pc-bad-bg: #ffebe9; --pc-warn-bg: #fff1d6;
+}
+body[data-jp-theme-light="false"] .pc-panel {
+  --pc-ok: var(--jp-success-color2); --pc-bad: var(--jp-error-color2); --pc-warn: var(--jp-warn-color2);
+  --pc-info: var(--jp-brand-color2);
+  --pc-diff-add: rgba(46, 160, 67, 0.3); --pc-diff-del: rgba(248, 81, 73, 0.3); --pc-diff-hunk: rgba(56, 139, 253, 0.25);
+  --pc-error-bg: rgba(244, 67, 54, 0.15); --pc-error-border: var(--jp-error-color0);
+  --pc-bad-bg: rgba(244, 67, 54, 0.15); --pc-warn-bg: rgba(255, 152, 0, 0.15);
+}
 .pc-panel .pc-editor textarea, .pc-panel .pc-feedback textarea { font-family: monospace; font-size: 12px; }
 .pc-panel .pc-md table { border-collapse: collapse; }
-.pc-panel .pc-md td, .pc-panel .pc-md th { border: 1px solid #ddd; padding: 2px 6px; }
-.pc-panel .pc-step-current { outline: 2px solid #0969da; }
-.pc-panel .pc-error { color: #a40e26; }
+.pc-panel .pc-md td, .pc-panel .pc-md th { border: 1px solid var(--jp-border-color2, #ddd); padding: 2px 6px; }
+.pc-panel .pc-step-current { outline: 2px solid var(--jp-brand-color1, #0969da); }
+.pc-panel .pc-error, .pc-panel .pc-check-failures { color: var(--pc-bad, #a40e26) !important; }
+.pc-panel .pc-unsaved { color: var(--pc-warn, #7d4e00) !important; }
 .pc-panel .widget-html-content, .pc-panel .widget-html { line-height: 1.4; }
+.pc-panel .widget-label-basic span { line-height: 1.4; }
 .pc-panel .widget-button, .pc-panel .jupyter-button { overflow: visible; white-space: nowrap; }
+/* a row of buttons wraps instead of pushing its last button out of the panel */
+.pc-panel .widget-hbox { flex-wrap: wrap; }
+.pc-panel .pc-meter-text { white-space: nowrap; }
 .pc-panel .pc-muted, .pc-panel .pc-meter-text { color: var(--jp-ui-font-color2, #57606a) !important; }
+/* ipywidgets' coloured buttons put white on mid-tone colours (2.7:1 on orange, 4.1:1 on
+   green): darker backgrounds with white text in the light theme, dark text in the dark one */
+.pc-panel .jupyter-button.mod-success { background-color: var(--jp-success-color0, #1b5e20); }
+.pc-panel .jupyter-button.mod-info { background-color: var(--jp-info-color0, #006064); }
+.pc-panel .jupyter-button.mod-warning { color: var(--jp-ui-font-color0, #000); }
+body[data-jp-theme-light="false"] """ + _BUTTONS + """ { color: var(--jp-layout-color0, #111); }
+body[data-jp-theme-light="false"] .pc-panel .jupyter-button.mod-success { background-color: var(--jp-success-color1); }
+body[data-jp-theme-light="false"] .pc-panel .jupyter-button.mod-info { background-color: var(--jp-info-color1); }
+""" + _code_styles() + """
 </style>"""
 
 

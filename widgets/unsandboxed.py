@@ -19,8 +19,8 @@ INSTALL = ("<code>sudo apt install bubblewrap</code> (Debian/Ubuntu), <code>sudo
 def refusal_html(reason: str) -> str:
     """The engine's one-line refusal, then the options in plain words."""
     return (
-        "<div style='border-left:4px solid #a40e26;padding:4px 8px'>"
-        f"<p style='color:#a40e26;margin:2px 0'><b>Not run:</b> {esc(reason)}</p>"
+        "<div style='border-left:4px solid var(--pc-bad, #a40e26);padding:4px 8px'>"
+        f"<p style='color:var(--pc-bad, #a40e26);margin:2px 0'><b>Not run:</b> {esc(reason)}</p>"
         "<p style='margin:2px 0'>The safety flags above are high-risk and this machine has no isolation "
         "(bubblewrap is missing or cannot create a sandbox here). Your options:</p><ol style='margin:2px 0'>"
         f"<li><b>Install bubblewrap</b> — {INSTALL} — then press <b>Smoke run</b> again: the code runs "

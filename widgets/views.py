@@ -19,9 +19,11 @@ from markdown_it import MarkdownIt
 
 from papercoder_nb.artifacts import Architecture, Logic, parse_config
 
+from .palette import BORDER, DIFF_BG
+
 _MD = MarkdownIt("commonmark", {"html": False}).enable("table")
 
-BOX = "border:1px solid #ddd;border-radius:4px;padding:6px 10px;margin:4px 0;"
+BOX = f"border:1px solid {BORDER};border-radius:4px;padding:6px 10px;margin:4px 0;"
 PRE = "white-space:pre-wrap;font-family:monospace;font-size:12px;margin:0;"
 
 
@@ -34,14 +36,14 @@ def markdown_html(text: str) -> str:
 
 
 def highlight(text: str, language: str) -> str:
-    """Syntax-highlighted source with inline styles (pygments), or an escaped <pre>."""
+    """Syntax-highlighted source (pygments token classes), or an escaped <pre>."""
     try:
         from pygments import highlight as _hl
         from pygments.formatters import HtmlFormatter
         from pygments.lexers import get_lexer_by_name
 
-        formatter = HtmlFormatter(noclasses=True, nobackground=True, style="friendly")
-        body = _hl(text, get_lexer_by_name(language), formatter)
+        # token classes: ui.STYLE colours them for the light and the dark theme
+        body = _hl(text, get_lexer_by_name(language), HtmlFormatter(cssclass="pc-hl", nobackground=True))
         return f'<div class="pc-code pc-lang-{esc(language)}" style="font-size:12px">{body}</div>'
     except Exception:  # no pygments or no lexer: plain text is still readable
         return f'<pre class="pc-code" style="{PRE}">{esc(text)}</pre>'
@@ -90,7 +92,7 @@ def logic_html(text: str) -> str:
     except ValueError as e:
         return invalid_html("logic", text, e)
     deps = logic.dependencies()
-    cell = "border:1px solid #ddd;padding:2px 6px;text-align:left;vertical-align:top"
+    cell = f"border:1px solid {BORDER};padding:2px 6px;text-align:left;vertical-align:top"
 
     def row(tag: str, values: list[str]) -> str:
         return "<tr>" + "".join(f'<{tag} style="{cell}">{v}</{tag}>' for v in values) + "</tr>"
@@ -125,14 +127,14 @@ def config_html(text: str) -> str:
         parse_config(text)
         note = ""
     except ValueError as e:
-        note = f'<p class="pc-invalid" style="color:#b00">{esc(e)}</p>'
+        note = f'<p class="pc-invalid" style="color:var(--pc-bad, #a40e26)">{esc(e)}</p>'
     return note + highlight(text, "yaml")
 
 
 def invalid_html(what: str, text: str, error: Exception) -> str:
     first = str(error).splitlines()[0] if str(error) else type(error).__name__
     return (
-        f'<p class="pc-invalid" style="color:#b00">This {esc(what)} does not validate: {esc(first)}. '
+        f'<p class="pc-invalid" style="color:var(--pc-bad, #a40e26)">This {esc(what)} does not validate: {esc(first)}. '
         "Fix it in the editor or regenerate with feedback.</p>"
         f'<pre style="{PRE}">{esc(_pretty_json(text))}</pre>'
     )
@@ -177,13 +179,18 @@ def diff_html(old: str | None, new: str | None, label: str = "") -> str:
     ))
     if not lines:
         return "<p class='pc-nodiff'><i>The current version is identical to the previous one.</i></p>"
-    colours = {"+": "#e6ffec", "-": "#ffebe9", "@": "#ddf4ff"}
-    rows = []
-    for line in lines:
-        bg = colours.get(line[:1], "transparent") if not line.startswith(("+++", "---")) else "#f6f8fa"
-        rows.append(f'<div style="background:{bg}">{esc(line) or "&nbsp;"}</div>')
+    rows = diff_rows(lines)
     head = f"<p>Changes in {esc(label)} since the previous version:</p>" if label else ""
     return f'{head}<div class="pc-diff-lines" style="{PRE}">{"".join(rows)}</div>'
+
+
+def diff_rows(lines: list[str]) -> list[str]:
+    """Unified-diff lines as <div>s on theme-aware green / red / blue backgrounds."""
+    rows = []
+    for line in lines:
+        bg = DIFF_BG["head"] if line.startswith(("+++", "---")) else DIFF_BG.get(line[:1], "transparent")
+        rows.append(f'<div style="background:{bg}">{esc(line) or "&nbsp;"}</div>')
+    return rows
 
 
 def stream_html(text: str, limit: int = 4000, collapsed: bool = False) -> str:
@@ -205,7 +212,7 @@ STATUS_STYLE = {
     "generated": ("#333", "#fff8c5"),
     "edited": ("#8250df", "#fbefff"),
     "approved": ("#116329", "#dafbe1"),
-    "stale": ("#9a6700", "#ffd8b5"),
+    "stale": ("#7d4e00", "#ffd8b5"),
     "failed": ("#a40e26", "#ffebe9"),
     "failing": ("#a40e26", "#ffebe9"),
 }

@@ -36,6 +36,7 @@ from .findings_view import CodeFindings
 from .header import Header, group_state
 from .model_box import ModelBox
 from .next_step import RUN_UNTIL, Navigator
+from .palette import BAD, BAD_BG, WARN, WARN_BG
 from .paper_box import PaperBox, save_upload
 from .progress_line import ProgressLine
 from .questions import QuestionsBox
@@ -50,6 +51,17 @@ STEP_ARTIFACT = {"Plan": "plan", "Architecture": "architecture", "Logic": "logic
 STATE_STYLE = {"approved": "success", "stale": "warning", "running": "info", "failed": "danger", "failing": "danger"}
 STATE_ICON = {"approved": "check", "stale": "exclamation-triangle", "running": "spinner", "edited": "pencil",
               "generated": "circle", "failed": "times", "failing": "times-circle"}
+
+
+def file_tree_style(owner: int, states: list[str]) -> str:
+    """CSS that colours the file tree's entries by state (an <option> takes no markup):
+    red for failing files, the warning colour for stale ones. Scoped to one panel."""
+    colour = {"failing": (BAD, BAD_BG), "failed": (BAD, BAD_BG), "stale": (WARN, WARN_BG)}
+    rules = [f".pc-files-of-{owner} option:nth-child({n}) {{ color: {colour[s][0]}; font-weight: bold; }} "
+             # the selected entry gets a tint of its state: the browser's grey highlight is too dark for it
+             f".pc-files-of-{owner} option:nth-child({n}):checked {{ background-color: {colour[s][1]}; }}"
+             for n, s in enumerate(states, 1) if s in colour]
+    return f"<style>{' '.join(rules)}</style>" if rules else ""
 
 
 def _slug(text: str) -> str:
@@ -102,7 +114,7 @@ class Workbench:
         self.new_session_button.on_click(lambda _b: self.start_new_session())
         self.ask = AskBar(self.view.do_save, self.view.do_revert)
         self.questions = QuestionsBox(self.after_change)
-        self.export_box = ExportBox()
+        self.export_box = ExportBox(on_export=self._render_statuses)
         self.smoke_box = SmokeBox(self)
         self.eval_box = EvalBox(self)
 
@@ -140,7 +152,8 @@ class Workbench:
         self.approve_all.on_click(lambda _b: self.approve_files())
         self.approve_all_next = button("Approve all and continue", "pc-approve-all-next", style="success", icon="forward")
         self.approve_all_next.on_click(lambda _b: self.approve_files() or self.nav.perform_next())
-        self.file_box = box([html("pc-files-help", "<b>Files</b> (task order)"), self.file_select,
+        self.files_style = html("pc-files-style")  # colours the failing / stale entries of the file tree
+        self.file_box = box([html("pc-files-help", "<b>Files</b> (task order)"), self.files_style, self.file_select,
                              box([self.approve_all, self.approve_all_next], vertical=False)], "pc-file-tree")
 
         self.content = box([], "pc-content")
@@ -521,7 +534,7 @@ class Workbench:
             return
         u = self.session.state.usage
         self.meter.value = (
-            f"<span class='pc-meter-text' style='margin-left:12px;color:#555' title='recorded after each model call; the live call is on the progress line'>Session: {u.input_tokens:,} in · "
+            f"<span class='pc-meter-text' style='margin-left:12px;color:var(--jp-ui-font-color2, #57606a)' title='recorded after each model call; the live call is on the progress line'>Session: {u.input_tokens:,} in · "
             f"{u.output_tokens:,} out · {esc(format_cost(self.session.state.cost_usd))}</span>"
         )
 
@@ -595,6 +608,8 @@ class Workbench:
             self.file_select.value = current or (options[0][1] if options else None)
         finally:
             self._filling_files = False
+        self.files_style.value = file_tree_style(id(self), [self.status_of(v) for _, v in options])
+        set_class(self.file_select, "pc-files-of", str(id(self)))
         show(self.view.widget, bool(options))
         if not options:
             self.file_box.children[0].value = "<p><i>The file list comes from the logic design: run and approve planning first.</i></p>"
@@ -636,9 +651,9 @@ class Workbench:
     def show_error(self, message: str, *, raw: bool = False, hint: str | None = None) -> None:
         body = message if raw else esc(message)
         self.error.value = (
-            f"<div class='pc-error-box' style='border:1px solid #f5c2c7;background:#fff5f5;padding:6px 10px;"
-            f"border-radius:4px;color:#a40e26'><b>Problem:</b> {body}<br><b>What to do next:</b> "
-            f"<span style='color:#333'>{hint or advice(message)}</span></div>"
+            f"<div class='pc-error-box' style='border:1px solid var(--pc-error-border, #f5c2c7);background:var(--pc-error-bg, #fff5f5);padding:6px 10px;"
+            f"border-radius:4px;color:var(--pc-bad, #a40e26)'><b>Problem:</b> {body}<br><b>What to do next:</b> "
+            f"<span style='color:var(--jp-ui-font-color1, #24292f)'>{hint or advice(message)}</span></div>"
         )
         set_class(self.error, "pc-has-error", "yes")
         show(self.runbar, True)

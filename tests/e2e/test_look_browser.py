@@ -1,0 +1,160 @@
+"""Point 10 (look) in a real browser: JupyterLab 4, light and "JupyterLab Dark" themes.
+
+The panel is opened on a recorded session with content in every step (planning, analysis,
+code, a repaired smoke run, an evaluation, an export). On each step the page measures
+every visible text element inside ``.pc-panel`` (``look_probe.js``): the WCAG contrast of
+its colour against the background it is painted on (at least 4.5:1, 3:1 for large text),
+labels wider than their box (cut), and line heights over 1.6x the font size. A failure
+names each element, its text, its colours and the ratio. Screenshots:
+``test-output/screenshots/look-{light,dark}-NN-STEP.png``.
+
+The theme is a user setting in a settings folder of this server only
+(``JUPYTERLAB_SETTINGS_DIR``), so other browser tests keep the default theme.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+from test_browser import (
+    ARGS,
+    CHROMIUM,
+    RUBRIC,
+    Panel,
+    jupyter_lab,
+    open_notebook,
+    quiet_lab_settings,
+    record_session,
+)
+
+pytestmark = pytest.mark.browser
+
+PROBE = (Path(__file__).parent / "look_probe.js").read_text(encoding="utf-8")
+MAX_LINE_HEIGHT = 1.6
+THEMES = {"light": "JupyterLab Light", "dark": "JupyterLab Dark"}
+STEPS = ["paper", "plan", "architecture", "logic", "config", "analysis", "code", "smoke", "export", "evaluate"]
+
+
+def theme_settings(folder: Path, theme: str) -> Path:
+    """A user-settings folder that picks the theme (read by this server only)."""
+    path = folder / "@jupyterlab" / "apputils-extension" / "themes.jupyterlab-settings"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"theme": theme}), encoding="utf-8")
+    return folder
+
+
+def panel_notebook(root: Path, session_dir: Path) -> str:
+    """A notebook that opens the panel on an existing session folder."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}  # no kernel dialog
+    nb.cells = [nbformat.v4.new_code_cell(
+        f"from papercoder_nb import Workbench\nwb = Workbench({str(session_dir)!r}, workdir={str(root / 'sessions')!r})\nwb")]
+    nbformat.write(nb, root / "look.ipynb")
+    return "look.ipynb"
+
+
+def describe(problems: dict[str, list[dict]], where: str) -> list[str]:
+    lines = []
+    for r in problems["contrast"]:
+        lines.append(f"{where}: low contrast {r['ratio']}:1 (needs {r['need']}) <{r['tag']} class='{r['cls']}'> "
+                     f"{r['text']!r} colour {r['color']} on {r['background']}")
+    for r in problems["cut"]:
+        lines.append(f"{where}: cut label <{r['tag']} class='{r['cls']}'> {r['text']!r} "
+                     f"needs {r['scrollWidth']}px, has {r['clientWidth']}px")
+    for r in problems["lineHeight"]:
+        lines.append(f"{where}: line height {r['lineHeight']}px for {r['fontSize']}px text "
+                     f"<{r['tag']} class='{r['cls']}'> {r['text']!r}")
+    return lines
+
+
+def measure(page, where: str, found: list[str], worst: list[dict]) -> None:
+    result = page.evaluate(PROBE, {"maxLineHeight": MAX_LINE_HEIGHT})
+    assert result["measured"] > 5, f"{where}: only {result['measured']} text elements measured"
+    found.extend(describe(result, where))
+    if result["worst"]:
+        worst.append({**result["worst"], "where": where})
+
+
+def grouped(found: list[str]) -> list[str]:
+    """The same problem on several steps once, with the steps: "light/plan, light/code: ..."."""
+    steps: dict[str, list[str]] = {}
+    for line in found:
+        where, _, what = line.partition(": ")
+        steps.setdefault(what, []).append(where)
+    return [f"{', '.join(wheres)}: {what}" for what, wheres in steps.items()]
+
+
+def look_flow(page, ui: Panel, theme: str) -> tuple[list[str], list[dict]]:
+    found: list[str] = []
+    worst: list[dict] = []
+    dark = page.evaluate("document.body.dataset.jpThemeLight") == "false"
+    assert dark == (theme == "dark"), f"the {theme} theme is not applied"
+    ui.click(".pc-status-details")  # the per-artifact badges are measured too
+    for step in STEPS:
+        ui.step(step)
+        if step == "export":
+            ui.click(".pc-export-repo")
+            page.wait_for_function(
+                "document.querySelector('.pc-panel .pc-export-message').innerText.includes('Exported the repo')",
+                timeout=30_000)
+        if step == "architecture":
+            page.wait_for_selector(".pc-panel .pc-diagrams .jp-RenderedMermaid", timeout=30_000)
+        if step == "code":
+            ui.wait(".pc-artifact .pc-code")
+        measure(page, f"{theme}/{step}", found, worst)
+        ui.shot(step)
+        if step == "config":  # the diff view has its own colours (the user changed d_model)
+            ui.click(".pc-mode button:has-text('Diff')")
+            ui.wait(".pc-diff-lines")
+            measure(page, f"{theme}/config-diff", found, worst)
+            ui.shot("config-diff")
+            ui.click(".pc-mode button:has-text('Edit')")
+            ui.wait(".pc-editor textarea")
+            measure(page, f"{theme}/config-edit", found, worst)
+            ui.click(".pc-mode button:has-text('View')")
+    return found, worst
+
+
+@pytest.mark.parametrize("theme", list(THEMES))
+def test_panel_is_readable_in_light_and_dark_themes(tmp_path: Path, theme: str) -> None:
+    assert Path(CHROMIUM).is_file(), "install chromium: apt-get install -y chromium"
+    from playwright.sync_api import sync_playwright
+
+    quiet_lab_settings()
+    rubric = tmp_path / "rubric.json"
+    rubric.write_text(json.dumps(RUBRIC))
+    recorded = record_session(tmp_path / "recorded", rubric)
+    env = {**os.environ, "PAPERCODER_MODEL": f"replay:{recorded}", "JUPYTER_RUNTIME_DIR": str(tmp_path / "rt"),
+           "JUPYTERLAB_SETTINGS_DIR": str(theme_settings(tmp_path / "lab-settings", THEMES[theme]))}
+    errors: list[str] = []
+    for attempt in range(2):  # one retry for a flaky first start; more would hide bugs
+        root = tmp_path / f"root{attempt}"
+        root.mkdir()
+        session_dir = root / "sessions" / recorded.name
+        shutil.copytree(recorded, session_dir)
+        notebook = panel_notebook(root, session_dir)
+        try:
+            with jupyter_lab(root, env, "lab") as url, sync_playwright() as p:
+                base, token = url.split("|")
+                browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+                page = browser.new_page(viewport={"width": 1400, "height": 1800})
+                try:
+                    open_notebook(page, base, token, notebook, "lab")
+                    found, worst = look_flow(page, Panel(page, f"look-{theme}-"), theme)
+                finally:
+                    browser.close()
+            break
+        except Exception as e:  # noqa: BLE001 - retried once, then reported
+            errors.append(f"attempt {attempt + 1}: {type(e).__name__}: {e}")
+    else:
+        pytest.fail("\n\n".join(errors))
+    lowest = min(worst, key=lambda r: r["ratio"])
+    print(f"{theme}: lowest contrast {lowest['ratio']}:1 at {lowest['where']} {lowest['text']!r} "
+          f"({lowest['color']} on {lowest['background']})")
+    problems = grouped(found)
+    assert not problems, f"{len(problems)} look problem(s) in the {theme} theme:\n" + "\n".join(problems)
