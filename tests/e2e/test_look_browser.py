@@ -114,8 +114,11 @@ def look_flow(page, ui: Panel, theme: str) -> tuple[list[str], list[dict]]:
             measure(page, f"{theme}/config-diff", found, worst)
             ui.shot("config-diff")
             ui.click(".pc-mode button:has-text('Edit')")
-            ui.wait(".pc-editor textarea")
+            ui.wait(".pc-editor .cm-content, .pc-editor textarea")  # CodeMirror here; a textarea on ipywidgets 7
+            page.wait_for_function("document.querySelector('.pc-panel .pc-editor .cm-line') !== null"
+                                   " || document.querySelector('.pc-panel .pc-editor textarea') !== null")
             measure(page, f"{theme}/config-edit", found, worst)
+            ui.shot("config-edit")
             ui.click(".pc-mode button:has-text('View')")
     return found, worst
 
