@@ -14,6 +14,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from editor_helpers import editor_text, replace_editor_text
 from test_browser import ARGS, CHROMIUM, ROOT, Panel, jupyter_lab, open_notebook, quiet_lab_settings
 
 pytestmark = pytest.mark.browser
@@ -50,10 +51,10 @@ def workshop_flow(page, ui: Panel) -> None:
 
     ui.step("config")  # the exercise: correct a value, save, approve, run again
     ui.click(".pc-mode button:has-text('Edit')")
-    editor = ui.el(".pc-editor textarea")
-    text = editor.input_value()
+    ui.wait(".pc-editor .cm-line, .pc-editor textarea")  # CodeMirror here, a textarea on ipywidgets 7
+    text = editor_text(ui)
     assert "iterations: 150" in text
-    editor.fill(text.replace("iterations: 150", "iterations: 300"))
+    replace_editor_text(ui, text.replace("iterations: 150", "iterations: 300"))
     ui.click(".pc-save")
     ui.wait(".pc-status-config.pc-state-edited")
     ui.wait(".pc-status-code-main-py.pc-state-stale")
