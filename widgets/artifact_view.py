@@ -19,6 +19,7 @@ from papercoder_nb.verify.hooks import PREFIX as CHECK_PREFIX
 
 from . import compat
 from .history_box import HistoryBox
+from .palette import BAD, OK
 from .ui import (
     box,
     button,
@@ -231,7 +232,7 @@ class ArtifactView:
         show(self.diff_box, self.mode.value == "Diff")
 
     def _say(self, html_text: str, ok: bool = True) -> None:
-        colour = "#116329" if ok else "#a40e26"
+        colour = OK if ok else BAD  # the theme's colours: a fixed dark red is unreadable on a dark background
         self.message.value = f"<p style='color:{colour}'>{html_text}</p>"
         set_class(self.message, "pc-result", "ok" if ok else "error")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 OK, BAD, WARN, INFO = "var(--pc-ok, #116329)", "var(--pc-bad, #a40e26)", "var(--pc-warn, #7d4e00)", "var(--pc-info, #0550ae)"
 BAD_BG, WARN_BG = "var(--pc-bad-bg, #ffebe9)", "var(--pc-warn-bg, #fff1d6)"  # tints behind BAD / WARN text
-TEXT, MUTED = "var(--jp-ui-font-color1, #24292f)", "var(--jp-ui-font-color2, #57606a)"
+TEXT, MUTED = "var(--jp-ui-font-color1, #24292f)", "var(--pc-muted, #57606a)"
 BORDER = "var(--jp-border-color2, #ddd)"
 DIFF_BG = {"+": "var(--pc-diff-add, #e6ffec)", "-": "var(--pc-diff-del, #ffebe9)", "@": "var(--pc-diff-hunk, #ddf4ff)",
            "head": "var(--pc-diff-head, #f6f8fa)"}

@@ -14,6 +14,7 @@ import ipywidgets as W
 from papercoder_nb.artifacts import Architecture, unclear_points
 from papercoder_nb.graph import load_logic
 
+from .palette import MUTED
 from .ui import box, button, html
 from .views import esc
 
@@ -68,7 +69,7 @@ class QuestionsBox:
             self.rows.children = tuple(rows)
         for q, (src, _t, mark) in self.answers.items():
             done = bool(answered.get(q))
-            mark.value = f"{'☑' if done else '☐'} <b>{esc(q)}</b> <span style='color:var(--jp-ui-font-color2, #57606a)'>(from {esc(src)})</span>"
+            mark.value = f"{'☑' if done else '☐'} <b>{esc(q)}</b> <span style='color:{MUTED}'>(from {esc(src)})</span>"
         n_done = sum(1 for q in self.answers if answered.get(q))
         self.header.value = (
             f"<h4 style='margin:6px 0'>Open questions ({n_done}/{len(self.answers)} answered)</h4>"

@@ -33,7 +33,16 @@ STYLE = """<style>
   --pc-warn: #7d4e00; --pc-info: var(--jp-brand-color0, #0550ae);
   --pc-diff-add: #e6ffec; --pc-diff-del: #ffebe9; --pc-diff-hunk: #ddf4ff; --pc-diff-head: var(--jp-layout-color2, #f6f8fa);
   --pc-error-bg: #fff5f5; --pc-error-border: #f5c2c7; --pc-bad-bg: #ffebe9; --pc-warn-bg: #fff1d6;
+  --pc-muted: var(--jp-ui-font-color2, #57606a);
 }
+/* Classic Notebook and Colab put no JupyterLab theme on <body>, and ipywidgets 7 brings its
+   own copy of JupyterLab 0.x's --jp-* colours there (white on #2196f3 is 3.1:1, green text
+   4.1:1, grey text at 50% black 4.0:1): fixed light colours that pass AA instead */
+body:not([data-jp-theme-light]) .pc-panel { --pc-ok: #116329; --pc-bad: #a40e26; --pc-info: #0550ae; --pc-muted: #57606a; }
+body:not([data-jp-theme-light]) .pc-panel .jupyter-button.mod-primary { background-color: #1565c0; }
+body:not([data-jp-theme-light]) .pc-panel .jupyter-button.mod-success { background-color: #1b5e20; }
+body:not([data-jp-theme-light]) .pc-panel .jupyter-button.mod-info { background-color: #006064; }
+body:not([data-jp-theme-light]) .pc-panel .jupyter-button.mod-danger { background-color: #b71c1c; }
 body[data-jp-theme-light="false"] .pc-panel {
   --pc-ok: var(--jp-success-color2); --pc-bad: var(--jp-error-color2); --pc-warn: var(--jp-warn-color2);
   --pc-info: var(--jp-brand-color2);
@@ -53,7 +62,7 @@ body[data-jp-theme-light="false"] .pc-panel {
 /* a row of buttons wraps instead of pushing its last button out of the panel */
 .pc-panel .widget-hbox { flex-wrap: wrap; }
 .pc-panel .pc-meter-text { white-space: nowrap; }
-.pc-panel .pc-muted, .pc-panel .pc-meter-text { color: var(--jp-ui-font-color2, #57606a) !important; }
+.pc-panel .pc-muted, .pc-panel .pc-meter-text { color: var(--pc-muted, #57606a) !important; }
 /* ipywidgets' coloured buttons put white on mid-tone colours (2.7:1 on orange, 4.1:1 on
    green): darker backgrounds with white text in the light theme, dark text in the dark one */
 .pc-panel .jupyter-button.mod-success { background-color: var(--jp-success-color0, #1b5e20); }

@@ -534,7 +534,7 @@ class Workbench:
             return
         u = self.session.state.usage
         self.meter.value = (
-            f"<span class='pc-meter-text' style='margin-left:12px;color:var(--jp-ui-font-color2, #57606a)' title='recorded after each model call; the live call is on the progress line'>Session: {u.input_tokens:,} in · "
+            f"<span class='pc-meter-text' style='margin-left:12px' title='recorded after each model call; the live call is on the progress line'>Session: {u.input_tokens:,} in · "
             f"{u.output_tokens:,} out · {esc(format_cost(self.session.state.cost_usd))}</span>"
         )
 
