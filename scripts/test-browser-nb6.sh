@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The browser flow again in Google Colab's stack: classic Notebook 6.5 with ipywidgets 7.7.1
+# The browser tests again in Google Colab's stack: classic Notebook 6.5 with ipywidgets 7.7.1
 # (widgetsnbextension 3.6.1, the one released with it) and ipykernel 6.17.1, in a venv of its
 # own (.venv-nb6), driven by Debian's chromium through Playwright. Runs only the tests marked
-# `nb6`; fails if none ran. widgetsnbextension 3.6.2+ cannot create Output widgets in classic
+# `nb6` (each browser test's classic-Notebook case); fails if none ran. widgetsnbextension 3.6.2+ cannot create Output widgets in classic
 # Notebook ("_deserialize_state is not a function": its Backbone-style OutputModel.extend drops
 # the ES2017 class's static methods), so the panel would lose its diagrams, links and reports.
 set -euo pipefail
@@ -12,12 +12,13 @@ if [ ! -x .venv-nb6/bin/python ]; then
 fi
 PY=.venv-nb6/bin/python
 REQS="'notebook>=6.5,<6.6' 'ipywidgets==7.7.1' 'widgetsnbextension==3.6.1' 'ipykernel==6.17.1' 'playwright>=1.40' 'pytest>=8' 'pytest-timeout>=2.3'"
-# Installs again only when these pins or pyproject.toml changed (the package is editable)
-stamp=$(printf '%s\n' "$REQS" | cat - pyproject.toml | sha256sum | cut -c1-16)
+EXTRAS='.[widgets,notebook,cloud]'  # cloud: the OpenAI SDK (a test streams from a fake server)
+# Installs again only when these pins, the extras or pyproject.toml changed (the package is editable)
+stamp=$(printf '%s\n' "$REQS" "$EXTRAS" | cat - pyproject.toml | sha256sum | cut -c1-16)
 if [ "$(cat .venv-nb6/.papercoder-stamp 2>/dev/null)" != "$stamp" ]; then
   $PY -m pip install -q --upgrade pip setuptools wheel
   eval "$PY -m pip install -q $REQS"
-  $PY -m pip install -q -e '.[widgets,notebook]'
+  $PY -m pip install -q -e "$EXTRAS"
   echo "$stamp" > .venv-nb6/.papercoder-stamp
 fi
 $PY - <<'EOF'

@@ -42,3 +42,17 @@ def replace_editor_text(ui, text: str) -> None:
     ui.page.wait_for_function(
         "t => Array.from(document.querySelectorAll('.pc-panel .pc-editor .cm-line'))"
         ".map(l => l.textContent).join('\\n') === t", arg=text, timeout=10_000)
+
+
+def change_config(ui, old: str, new: str) -> None:
+    """Open config.yaml in Edit mode, replace ``old`` with ``new``, Save; the config is then
+    "edited" and the code built from it stale."""
+    ui.step("config")
+    ui.click(".pc-mode button:has-text('Edit')")
+    ui.wait(f"{CODEMIRROR} .cm-line, {TEXTAREA}")
+    text = editor_text(ui)
+    assert old in text, text
+    replace_editor_text(ui, text.replace(old, new))
+    ui.click(".pc-save")
+    ui.wait(".pc-status-config.pc-state-edited")
+    ui.wait(".pc-status-code-main-py.pc-state-stale")

@@ -1,8 +1,10 @@
-"""Real browser (JupyterLab 4): the artifact editor is CodeMirror with line numbers and highlighting.
+"""Real browser: the artifact editor is CodeMirror with line numbers and highlighting.
 
-A code file opens with one gutter number per line and Python tokens highlighted; typing
-marks it unsaved and Save writes the typed text to disk; a JSON artifact is highlighted as
-JSON; the editor follows Lab's dark theme. Screenshots: test-output/screenshots/editor-*.png.
+In JupyterLab 4 and Notebook 7 a code file opens with one gutter number per line and Python
+tokens highlighted; typing marks it unsaved and Save writes the typed text to disk; a JSON
+artifact is highlighted as JSON; the editor follows the dark theme. On classic Notebook 6.5
+with ipywidgets 7.7.1 (Colab's stack) the panel falls back to a plain textarea, which must
+work the same way. Screenshots: test-output/screenshots/{,nb7-,nb6-}editor-*.png.
 """
 
 from __future__ import annotations
@@ -12,10 +14,11 @@ import time
 from pathlib import Path
 
 import pytest
+from browser_run import run_in_browser
 from conftest import EXAMPLE_PAPER, FILES, scripted
-from editor_helpers import CODEMIRROR, append_to_editor, editor_text
-from lab_flow import run_quickstart_flow
-from test_browser import Panel
+from editor_helpers import CODEMIRROR, TEXTAREA, append_to_editor, editor_text
+from front_ends import FRONT_ENDS, prefix
+from panel_driver import Panel
 
 from papercoder_nb import Runner, Session, load_paper
 
@@ -66,16 +69,46 @@ def wait_for_file(path: Path, needle: str, timeout: float = 20) -> str:
     raise AssertionError(f"{path.name} never got {needle!r}: {path.read_text(encoding='utf-8')[-300:]}")
 
 
-def code_file_flow(page, ui: Panel, root: Path) -> None:
-    ui.click(".pc-auto-approve input")
-    ui.step("export")
-    ui.click(".pc-run")
-    page.wait_for_function(
-        f"document.querySelectorAll('.pc-panel .pc-status.pc-state-approved').length === {4 + 2 * len(FILES)}",
-        timeout=90_000)
-    page.wait_for_selector(".pc-panel.pc-busy-no", timeout=30_000)
-    session = next((root / "notebooks" / "papercoder-sessions").glob("*/session.json")).parent
+def run_everything(page, ui: Panel, root: Path) -> Path:
+    """Auto-approve the whole replayed run; the session's folder."""
+    ui.run_auto_approved(len(FILES), step="export")
+    return next((root / "notebooks" / "papercoder-sessions").glob("*/session.json")).parent
 
+
+def type_and_save(page, ui: Panel, main: Path, text: str) -> None:
+    """Typing marks the file unsaved and writes nothing; Save writes what was typed."""
+    append_to_editor(ui, TYPED)
+    ui.wait(".pc-unsaved")
+    assert ui.el(".pc-artifact").evaluate("e => e.classList.contains('pc-dirty-yes')")
+    assert "# reviewed in the browser" in editor_text(ui)
+    assert main.read_text(encoding="utf-8") == text, "written before Save"
+    ui.shot("python-typed-unsaved")
+    ui.click(".pc-save")
+    saved = wait_for_file(main, "# reviewed in the browser")
+    assert saved.startswith(text.rstrip("\n"))
+    page.wait_for_selector(".pc-panel .pc-unsaved", state="detached", timeout=10_000)
+
+
+def textarea_flow(page, ui: Panel, root: Path) -> None:
+    """ipywidgets 7 (Colab's stack): no CodeMirror, a textarea that edits and saves all the same."""
+    session = run_everything(page, ui, root)
+    ui.step("code")
+    ui.el(".pc-files select").select_option(label="main.py  ·  approved")
+    ui.wait(".pc-artifact.pc-artifact-id-code-main-py")
+    ui.click(".pc-mode button:has-text('Edit')")
+    ui.wait(TEXTAREA)
+    assert ui.page.locator(f".pc-panel {CODEMIRROR}").count() == 0
+    main = session / "code" / "main.py"
+    text = main.read_text(encoding="utf-8")
+    assert editor_text(ui) == text
+    font = ui.el(TEXTAREA).evaluate("e => getComputedStyle(e).fontFamily")
+    assert "mono" in font.lower(), f"code in the fallback editor is not in a monospace font: {font}"
+    ui.shot("textarea-fallback")
+    type_and_save(page, ui, main, text)
+
+
+def code_file_flow(page, ui: Panel, root: Path) -> None:
+    session = run_everything(page, ui, root)
     ui.step("code")
     ui.el(".pc-files select").select_option(label="main.py  ·  approved")
     open_edit(ui, "code-main-py")
@@ -89,17 +122,7 @@ def code_file_flow(page, ui: Panel, root: Path) -> None:
     box = ui.el(".pc-editor .cm-editor").bounding_box()
     assert box and 400 <= box["height"] <= 480, box  # a fixed height: long files scroll inside it
     ui.shot("python-light")
-
-    append_to_editor(ui, TYPED)
-    ui.wait(".pc-unsaved")
-    assert ui.el(".pc-artifact").evaluate("e => e.classList.contains('pc-dirty-yes')")
-    assert "# reviewed in the browser" in editor_text(ui)
-    assert main.read_text(encoding="utf-8") == text, "written before Save"
-    ui.shot("python-typed-unsaved")
-    ui.click(".pc-save")
-    saved = wait_for_file(main, "# reviewed in the browser")
-    assert saved.startswith(text.rstrip("\n"))
-    page.wait_for_selector(".pc-panel .pc-unsaved", state="detached", timeout=10_000)
+    type_and_save(page, ui, main, text)
 
     ui.step("architecture")
     open_edit(ui, "architecture")
@@ -122,9 +145,12 @@ def code_file_flow(page, ui: Panel, root: Path) -> None:
     ui.shot("python-dark")
 
 
-def test_codemirror_editor_in_jupyterlab(tmp_path: Path) -> None:
+@pytest.mark.parametrize("app", FRONT_ENDS)
+def test_code_editor(tmp_path: Path, app: str) -> None:
     recorded = Session.create(tmp_path / "recorded", load_paper(EXAMPLE_PAPER), EXAMPLE_PAPER)
     assert Runner(recorded, scripted(), auto_approve=True).run().ok
     env = {**os.environ, "PAPERCODER_MODEL": f"replay:{recorded.root}", "JUPYTER_RUNTIME_DIR": str(tmp_path / "rt"),
            "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "lab-settings")}  # the dark theme stays in this test
-    run_quickstart_flow(tmp_path, env, lambda page, root: code_file_flow(page, Panel(page, "editor-"), root), "editor-")
+    check = textarea_flow if app == "nb6" else code_file_flow
+    label = "editor-"
+    run_in_browser(tmp_path, env, lambda page, root: check(page, Panel(page, prefix(app) + label), root), label, app)

@@ -13,16 +13,8 @@ from pathlib import Path
 import nbformat
 import pytest
 from conftest import ROOT
-from test_browser import (
-    APPS,
-    ARGS,
-    CHROMIUM,
-    KERNEL_READY,
-    SHOTS,
-    Panel,
-    jupyter_lab,
-    quiet_lab_settings,
-)
+from front_ends import ARGS, CHROMIUM, jupyter_server, open_notebook, quiet_lab_settings
+from panel_driver import SHOTS, Panel
 
 from papercoder_nb.evaluate.papercoder_import import import_papercoder
 
@@ -54,18 +46,12 @@ def test_imported_claude_run_draws_its_class_diagram(tmp_path: Path) -> None:
     assert len(design["data_structures_and_interfaces"]) > 4000  # the diagram the old cap cut
     review_notebook(root, root / "imported")
     env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path / "rt"), "PAPERCODER_MODEL": "local"}
-    with jupyter_lab(root, env) as url, sync_playwright() as p:
+    with jupyter_server(root, env) as url, sync_playwright() as p:
         base, token = url.split("|")
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1800})
         try:
-            page.goto(base + APPS["lab"][2].format(path="review.ipynb", token=token))
-            page.wait_for_function("window.jupyterapp && window.jupyterapp.commands.hasCommand('notebook:run-all-cells')",
-                                   timeout=60_000)
-            page.wait_for_selector(".jp-Notebook", timeout=60_000)
-            page.wait_for_function(KERNEL_READY, timeout=60_000)
-            page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-            page.wait_for_selector(".pc-panel .pc-step-architecture", timeout=60_000)
+            open_notebook(page, base, token, "review.ipynb", "lab", ready=".pc-panel .pc-step-architecture")
             ui = Panel(page, "imported-")
             ui.step("architecture")
             page.wait_for_function(f"document.querySelectorAll('.pc-panel {DRAWN}').length >= 2", timeout=60_000)

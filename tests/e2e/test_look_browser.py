@@ -1,4 +1,6 @@
-"""Point 10 (look) in a real browser: JupyterLab 4, light and "JupyterLab Dark" themes.
+"""Point 10 (look) in a real browser: JupyterLab 4 and Notebook 7 in their light and dark
+themes, classic Notebook 6.5 with ipywidgets 7.7.1 (Colab's stack, no themes: the panel's
+light fallback colours).
 
 The panel is opened on a recorded session with content in every step (planning, analysis,
 code, a repaired smoke run, an evaluation, an export). On each step the page measures
@@ -6,7 +8,7 @@ every visible text element inside ``.pc-panel`` (``look_probe.js``): the WCAG co
 its colour against the background it is painted on (at least 4.5:1, 3:1 for large text),
 labels wider than their box (cut), and line heights over 1.6x the font size. A failure
 names each element, its text, its colours and the ratio. Screenshots:
-``test-output/screenshots/look-{light,dark}-NN-STEP.png``.
+``test-output/screenshots/{,nb7-,nb6-}look-{light,dark}-NN-STEP.png``.
 
 The theme is a user setting in a settings folder of this server only
 (``JUPYTERLAB_SETTINGS_DIR``), so other browser tests keep the default theme.
@@ -21,22 +23,20 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from test_browser import (
-    ARGS,
-    CHROMIUM,
-    RUBRIC,
-    Panel,
-    jupyter_lab,
-    open_notebook,
-    quiet_lab_settings,
-    record_session,
-)
+from browser_run import run_in_browser
+from front_ends import prefix
+from panel_driver import Panel
+from test_browser import RUBRIC, diagrams, record_session
 
 pytestmark = pytest.mark.browser
 
 PROBE = (Path(__file__).parent / "look_probe.js").read_text(encoding="utf-8")
 MAX_LINE_HEIGHT = 1.6
 THEMES = {"light": "JupyterLab Light", "dark": "JupyterLab Dark"}
+# Classic Notebook has no dark theme (Colab's own dark mode is not a Jupyter theme)
+LOOKS = [pytest.param("lab", "light", id="lab-light"), pytest.param("lab", "dark", id="lab-dark"),
+         pytest.param("nb7", "light", id="nb7-light"), pytest.param("nb7", "dark", id="nb7-dark"),
+         pytest.param("nb6", "light", id="nb6-light", marks=pytest.mark.nb6)]
 STEPS = ["paper", "plan", "architecture", "logic", "config", "analysis", "code", "smoke", "export", "evaluate"]
 
 
@@ -89,7 +89,7 @@ def grouped(found: list[str]) -> list[str]:
     return [f"{', '.join(wheres)}: {what}" for what, wheres in steps.items()]
 
 
-def look_flow(page, ui: Panel, theme: str) -> tuple[list[str], list[dict]]:
+def look_flow(page, ui: Panel, theme: str, app: str) -> tuple[list[str], list[dict]]:
     found: list[str] = []
     worst: list[dict] = []
     dark = page.evaluate("document.body.dataset.jpThemeLight") == "false"
@@ -103,7 +103,7 @@ def look_flow(page, ui: Panel, theme: str) -> tuple[list[str], list[dict]]:
                 "document.querySelector('.pc-panel .pc-export-message').innerText.includes('Exported the repo')",
                 timeout=30_000)
         if step == "architecture":
-            page.wait_for_selector(".pc-panel .pc-diagrams .jp-RenderedMermaid", timeout=30_000)
+            diagrams(page, app)  # drawn, or their source where the front end draws no Mermaid
         if step == "code":
             ui.wait(".pc-artifact .pc-code")
         measure(page, f"{theme}/{step}", found, worst)
@@ -123,41 +123,27 @@ def look_flow(page, ui: Panel, theme: str) -> tuple[list[str], list[dict]]:
     return found, worst
 
 
-@pytest.mark.parametrize("theme", list(THEMES))
-def test_panel_is_readable_in_light_and_dark_themes(tmp_path: Path, theme: str) -> None:
-    assert Path(CHROMIUM).is_file(), "install chromium: apt-get install -y chromium"
-    from playwright.sync_api import sync_playwright
+def session_notebook(recorded: Path, root: Path) -> str:
+    session_dir = root / "sessions" / recorded.name
+    shutil.copytree(recorded, session_dir)
+    return panel_notebook(root, session_dir)
 
-    quiet_lab_settings()
+
+@pytest.mark.parametrize(("app", "theme"), LOOKS)
+def test_panel_is_readable(tmp_path: Path, app: str, theme: str) -> None:
     rubric = tmp_path / "rubric.json"
     rubric.write_text(json.dumps(RUBRIC))
     recorded = record_session(tmp_path / "recorded", rubric)
     env = {**os.environ, "PAPERCODER_MODEL": f"replay:{recorded}", "JUPYTER_RUNTIME_DIR": str(tmp_path / "rt"),
            "JUPYTERLAB_SETTINGS_DIR": str(theme_settings(tmp_path / "lab-settings", THEMES[theme]))}
-    errors: list[str] = []
-    for attempt in range(2):  # one retry for a flaky first start; more would hide bugs
-        root = tmp_path / f"root{attempt}"
-        root.mkdir()
-        session_dir = root / "sessions" / recorded.name
-        shutil.copytree(recorded, session_dir)
-        notebook = panel_notebook(root, session_dir)
-        try:
-            with jupyter_lab(root, env, "lab") as url, sync_playwright() as p:
-                base, token = url.split("|")
-                browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-                page = browser.new_page(viewport={"width": 1400, "height": 1800})
-                try:
-                    open_notebook(page, base, token, notebook, "lab")
-                    found, worst = look_flow(page, Panel(page, f"look-{theme}-"), theme)
-                finally:
-                    browser.close()
-            break
-        except Exception as e:  # noqa: BLE001 - retried once, then reported
-            errors.append(f"attempt {attempt + 1}: {type(e).__name__}: {e}")
-    else:
-        pytest.fail("\n\n".join(errors))
+    measured: list[tuple[list[str], list[dict]]] = []
+    label = f"look-{theme}-"
+    run_in_browser(tmp_path, env, lambda page, root: measured.append(
+        look_flow(page, Panel(page, prefix(app) + label), theme, app)), label, app,
+        prepare=lambda root: session_notebook(recorded, root))
+    found, worst = measured[-1]
     lowest = min(worst, key=lambda r: r["ratio"])
-    print(f"{theme}: lowest contrast {lowest['ratio']}:1 at {lowest['where']} {lowest['text']!r} "
+    print(f"{app} {theme}: lowest contrast {lowest['ratio']}:1 at {lowest['where']} {lowest['text']!r} "
           f"({lowest['color']} on {lowest['background']})")
     problems = grouped(found)
-    assert not problems, f"{len(problems)} look problem(s) in the {theme} theme:\n" + "\n".join(problems)
+    assert not problems, f"{len(problems)} look problem(s) in {app}'s {theme} theme:\n" + "\n".join(problems)

@@ -1,12 +1,12 @@
-"""Real browser (JupyterLab 4): live progress and Cancel, the window warning, one obvious next
+"""Real browser (JupyterLab 4, Notebook 7, classic Notebook 6.5 + ipywidgets 7.7.1): live progress and Cancel, the window warning, one obvious next
 step, reopening a session, and browsing / restoring an artifact's history.
 
 The kernel talks to an OpenAI-compatible fake on 127.0.0.1 (``tests/faultserver.py``) that
 streams a long plan in small pieces, so the panel shows a run while it happens. The model is
 ``openai:gpt-4`` — a served model whose window (8,192 tokens) is in the model table — so the
-pre-flight estimate knows a real paper (the Transformer, ≈8.8k tokens) will not fit whole. One Lab server and one browser serve
-the whole module; each test opens its own notebook and work folder. Screenshots go to
-``test-output/screenshots/states-*.png``.
+pre-flight estimate knows a real paper (the Transformer, ≈8.8k tokens) will not fit whole. One server per front end and one browser
+serve the module; each test opens its own notebook and work folder. Screenshots go to
+``test-output/screenshots/{,nb7-,nb6-}states-*.png``.
 """
 
 from __future__ import annotations
@@ -24,7 +24,20 @@ import nbformat
 import pytest
 from conftest import FILES, TRANSFORMER_JSON, scripted
 from faultserver import FaultServer
-from test_browser import ARGS, CHROMIUM, SHOTS, jupyter_lab, open_notebook, quiet_lab_settings
+from front_ends import (
+    ARGS,
+    CHROMIUM,
+    FRONT_ENDS,
+    check_stack,
+    jupyter_server,
+    kernel_execute,
+    open_notebook,
+    prefix,
+    quiet_lab_settings,
+    run_all_cells,
+    shutdown_kernel,
+)
+from panel_driver import SHOTS
 
 from papercoder_nb import Runner, Session, load_paper
 
@@ -44,6 +57,7 @@ def long_plan() -> str:
 
 @dataclass
 class Lab:
+    app: str
     root: Path
     base: str
     token: str
@@ -51,14 +65,16 @@ class Lab:
     browser: object
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    """One fake model server, one JupyterLab and one chromium for every test in the module."""
+@pytest.fixture(scope="module", params=FRONT_ENDS)
+def lab(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    """One fake model server, one Jupyter server of the front end and one chromium for its tests."""
     assert Path(CHROMIUM).is_file(), "install chromium: apt-get install -y chromium"
+    app = request.param
+    check_stack(app)
     from playwright.sync_api import sync_playwright
 
     quiet_lab_settings()
-    tmp = tmp_path_factory.mktemp("states")
+    tmp = tmp_path_factory.mktemp(f"states-{app}")
     root = tmp / "root"
     root.mkdir()
     with FaultServer() as fake, contextlib.ExitStack() as stack:
@@ -69,7 +85,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
                     "PAPERCODER_CONFIG_DIR": str(tmp / "config"), "PAPERCODER_CACHE_DIR": str(tmp / "cache")})
         for attempt in range(2):  # one retry for a flaky first start; more would hide bugs
             try:
-                url = stack.enter_context(jupyter_lab(root, env))
+                url = stack.enter_context(jupyter_server(root, env, app))
                 break
             except RuntimeError:
                 if attempt:
@@ -78,7 +94,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         p = stack.enter_context(sync_playwright())
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         stack.callback(browser.close)
-        yield Lab(root, base, token, fake, browser)
+        yield Lab(app, root, base, token, fake, browser)
 
 
 def notebook(lab: Lab, name: str, workdir: Path, paper: Path = TRANSFORMER_JSON) -> str:
@@ -95,15 +111,15 @@ def notebook(lab: Lab, name: str, workdir: Path, paper: Path = TRANSFORMER_JSON)
 def opened(lab: Lab, name: str, workdir: Path, paper: Path = TRANSFORMER_JSON, viewport: dict = TALL) -> Iterator:
     page = lab.browser.new_page(viewport=viewport)
     try:
-        open_notebook(page, lab.base, lab.token, notebook(lab, name, workdir, paper))
+        open_notebook(page, lab.base, lab.token, notebook(lab, name, workdir, paper), lab.app)
         yield page
     except Exception:
         SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"states-{name}-failure.png"), full_page=True)
+        page.screenshot(path=str(SHOTS / f"{prefix(lab.app)}states-{name}-failure.png"), full_page=True)
         raise
     finally:
         with contextlib.suppress(Exception):
-            page.evaluate("window.jupyterapp.shell.currentWidget.sessionContext.shutdown()")
+            shutdown_kernel(page, lab.app)
         page.close()
 
 
@@ -121,10 +137,10 @@ def wait_text(page, css: str, text: str, timeout: float = 30_000) -> None:
         arg=[css, text], timeout=timeout)
 
 
-def shot(page, name: str, at: str = "") -> Path:
+def shot(lab: Lab, page, name: str, at: str = "") -> Path:
     """states-NAME.png: the panel, or (``at``) what the screen shows with that element scrolled to."""
     SHOTS.mkdir(parents=True, exist_ok=True)
-    path = SHOTS / f"states-{name}.png"
+    path = SHOTS / f"{prefix(lab.app)}states-{name}.png"
     page.wait_for_timeout(300)  # let the last widget update paint
     if at:
         el(page, at).evaluate("e => e.scrollIntoView({block: 'center'})")
@@ -133,21 +149,6 @@ def shot(page, name: str, at: str = "") -> Path:
         page.locator(".pc-panel").first.screenshot(path=str(path))
     assert path.stat().st_size > 5000
     return path
-
-
-def kernel(page, code: str) -> str:
-    """Run code in the notebook's kernel (where ``wb`` lives); its printed output, or its error."""
-    return page.evaluate("""async (code) => {
-      const k = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
-      const f = k.requestExecute({code, store_history: false});
-      let out = '';
-      f.onIOPub = (m) => {
-        if (m.header.msg_type === 'stream') out += m.content.text;
-        if (m.header.msg_type === 'error') out += 'ERROR ' + m.content.ename + ': ' + m.content.evalue;
-      };
-      await f.done;
-      return out;
-    }""", code)
 
 
 def sessions(workdir: Path) -> list[Path]:
@@ -199,7 +200,7 @@ def test_progress_is_live_and_cancel_stops_within_two_seconds(lab: Lab) -> None:
         warning.wait_for(state="visible")
         text = warning.inner_text()
         assert "8,192-token window of openai:gpt-4" in text and "condensed" in text, text
-        shot(page, "window-warning", at=".pc-estimate")
+        shot(lab, page, "window-warning", at=".pc-estimate")
 
         el(page, ".pc-run").click()
         wait(page, ".pc-progress-line .pc-progress-item")
@@ -216,7 +217,7 @@ def test_progress_is_live_and_cancel_stops_within_two_seconds(lab: Lab) -> None:
         follows = page.evaluate(STREAM_FOLLOWS)
         assert follows and follows["overflow"] > 50, f"the stream should be longer than its box by now: {follows}"
         assert follows["newestShown"] and not follows["oldestShown"], f"the stream box does not follow its newest text: {follows}"
-        shot(page, "progress")
+        shot(lab, page, "progress")
 
         # Cancel: the panel says so within 2 s, the stream is closed, nothing partial is stored
         assert lab.fake.streaming == 1
@@ -234,7 +235,7 @@ def test_progress_is_live_and_cancel_stops_within_two_seconds(lab: Lab) -> None:
         wait(page, ".pc-step-plan.pc-state-missing")
         assert el(page, ".pc-progress-line").inner_text().strip() == ""
         assert not el(page, ".pc-run").is_disabled() and el(page, ".pc-cancel").is_disabled()
-        shot(page, "cancelled")
+        shot(lab, page, "cancelled")
 
 
 # -- point 6: one obvious next step -----------------------------------------------------------------------
@@ -265,7 +266,7 @@ def test_the_next_step_is_one_obvious_click(lab: Lab) -> None:
         off = [css for css in ACTIONS if not in_viewport(page, css)]
         assert not off, f"not visible without scrolling next to a {view['scroll']}-px plan: {off}"
         SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / "states-next-step.png"))  # the screen as it is: nothing scrolled
+        page.screenshot(path=str(SHOTS / f"{prefix(lab.app)}states-next-step.png"))  # the screen as it is: nothing scrolled
 
         # "Approve and continue" through planning; after the config, Run names what comes next
         for aid, nxt in (("plan", "architecture"), ("architecture", "logic"), ("logic", "config")):
@@ -280,7 +281,7 @@ def test_the_next_step_is_one_obvious_click(lab: Lab) -> None:
         assert not el(page, ".pc-run").is_disabled()
         assert "Planning 4/4 approved" in el(page, ".pc-stage-counts").inner_text()
         assert f"Analysis 0/{len(FILES)} approved" in el(page, ".pc-stage-counts").inner_text()
-        shot(page, "next-step-run-analysis")
+        shot(lab, page, "next-step-run-analysis")
 
 
 # -- point 7: reopen, don't restart ---------------------------------------------------------------------------
@@ -289,10 +290,10 @@ REOPEN_DONE = """(old) => { const p = [...document.querySelectorAll('.pc-panel')
   return p.length === 1 && !!p[0].querySelector('.pc-paper-summary'); }"""
 
 
-def rerun_cell(page) -> None:
+def rerun_cell(lab: Lab, page) -> None:
     """Run the quickstart's cell again, as a user would, and wait for the new panel."""
     page.evaluate("document.querySelectorAll('.pc-panel').forEach(e => e.dataset.old = '1')")
-    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    run_all_cells(page, lab.app)
     page.wait_for_function(REOPEN_DONE, timeout=60_000)
 
 
@@ -305,12 +306,12 @@ def test_running_the_cell_again_reopens_the_session(lab: Lab) -> None:
             wait_text(page, ".pc-run-status", str(earlier.root))
             assert "Planning 4/4 approved" in el(page, ".pc-stage-counts").inner_text()
             assert sessions(workdir) == [earlier.root]
-            rerun_cell(page)
+            rerun_cell(lab, page)
         wait_text(page, ".pc-run-status", str(earlier.root))
         el(page, ".pc-step-plan").click()
         wait(page, ".pc-content.pc-showing-plan .pc-rendered h2")
         assert sessions(workdir) == [earlier.root]
-        shot(page, "reopened")
+        shot(lab, page, "reopened")
 
         # "New session for this paper" starts another; running the cell then reopens that one, the latest
         el(page, ".pc-step-paper").click()
@@ -319,8 +320,8 @@ def test_running_the_cell_again_reopens_the_session(lab: Lab) -> None:
         (new,) = [s for s in sessions(workdir) if s != earlier.root]
         wait_text(page, ".pc-run-status", str(new))
         assert "Planning 0/4 approved · 4 missing" in el(page, ".pc-stage-counts").inner_text()
-        shot(page, "new-session")
-        rerun_cell(page)
+        shot(lab, page, "new-session")
+        rerun_cell(lab, page)
         wait_text(page, ".pc-run-status", str(new))
         assert len(sessions(workdir)) == 2
 
@@ -332,9 +333,9 @@ QUESTIONS = "\n\n## Open questions"  # each note goes in as a paragraph before t
 WHEN = r"\d{4}-\d\d-\d\d \d\d:\d\d"
 
 
-def edit_in_panel(page, change: str) -> None:
+def edit_in_panel(lab: Lab, page, change: str) -> None:
     """Put new text in the panel's editor from the kernel (whatever the editor's front end), Save in the browser."""
-    out = kernel(page, f"wb.view.mode.value = 'Edit'\nwb.view.editor.value = {change}\nprint(wb.view.dirty)")
+    out = kernel_execute(page, lab.app, f"wb.view.mode.value = 'Edit'\nwb.view.editor.value = {change}\nprint(wb.view.dirty)")
     assert out.strip() == "True", out
     wait(page, ".pc-unsaved")
     el(page, ".pc-save").click()
@@ -356,8 +357,8 @@ def test_history_lists_diffs_and_restores_versions(lab: Lab) -> None:
     with opened(lab, "history", workdir) as page:
         el(page, ".pc-run").click()
         wait(page, ".pc-step-plan.pc-state-generated")
-        edit_in_panel(page, f"wb.view.editor.value.replace('## Open questions', {FIRST + QUESTIONS!r})")
-        edit_in_panel(page, f"wb.view.editor.value.replace('Step 3 of the method', 'Step 3, rewritten,')"
+        edit_in_panel(lab, page, f"wb.view.editor.value.replace('## Open questions', {FIRST + QUESTIONS!r})")
+        edit_in_panel(lab, page, f"wb.view.editor.value.replace('Step 3 of the method', 'Step 3, rewritten,')"
                             f".replace('## Open questions', {SECOND + QUESTIONS!r})")
         wait(page, ".pc-step-plan.pc-state-edited")
         (session,) = sessions(workdir)
@@ -380,7 +381,7 @@ def test_history_lists_diffs_and_restores_versions(lab: Lab) -> None:
         assert restore["x"] + restore["width"] <= panel["x"] + panel["width"], "Restore runs off the panel"
         diff = el(page, ".pc-diff").inner_text()
         assert FIRST in diff and SECOND in diff and "Step 3, rewritten," in diff, diff
-        shot(page, "history")
+        shot(lab, page, "history")
 
         # Restore v2: a new version (v4, by you) whose text is v2's; v3 stays in history
         el(page, ".pc-history-to select").select_option(label=labels[1])
@@ -394,5 +395,5 @@ def test_history_lists_diffs_and_restores_versions(lab: Lab) -> None:
         assert [e["version"] for e in mine] == [1, 2, 3, 4] and mine[-1]["by"] == "user"
         assert re.fullmatch(rf"v4 · you · {WHEN}", plain(options(page, ".pc-history-to")[0]))
         wait_text(page, ".pc-message", "Restored v2")
-        shot(page, "history-restored")
+        shot(lab, page, "history-restored")
 

@@ -1,6 +1,7 @@
-"""Real browser (JupyterLab 4): typing marks the editor unsaved; leaving asks Save / Discard / Stay.
+"""Real browser: typing marks the editor unsaved; leaving asks Save / Discard / Stay.
 
-Screenshots go to test-output/screenshots/unsaved-*.png.
+In JupyterLab 4, Notebook 7 and classic Notebook 6.5 with ipywidgets 7.7.1 (where the
+editor is the textarea). Screenshots: test-output/screenshots/{,nb7-,nb6-}unsaved-*.png.
 """
 
 from __future__ import annotations
@@ -9,10 +10,11 @@ import os
 from pathlib import Path
 
 import pytest
+from browser_run import run_in_browser
 from conftest import EXAMPLE_PAPER, scripted
 from editor_helpers import append_to_editor, editor_text
-from lab_flow import run_quickstart_flow
-from test_browser import Panel
+from front_ends import FRONT_ENDS, prefix
+from panel_driver import Panel
 
 from papercoder_nb import Runner, Session, load_paper
 
@@ -48,8 +50,10 @@ def unsaved_flow(page, ui: Panel, root: Path) -> None:
     ui.shot("saved-then-left")
 
 
-def test_unsaved_edit_is_marked_and_leaving_asks_in_jupyterlab(tmp_path: Path) -> None:
+@pytest.mark.parametrize("app", FRONT_ENDS)
+def test_unsaved_edit_is_marked_and_leaving_asks(tmp_path: Path, app: str) -> None:
     recorded = Session.create(tmp_path / "recorded", load_paper(EXAMPLE_PAPER), EXAMPLE_PAPER)
     Runner(recorded, scripted(), auto_approve=True).run(until="planning")
     env = {**os.environ, "PAPERCODER_MODEL": f"replay:{recorded.root}", "JUPYTER_RUNTIME_DIR": str(tmp_path / "rt")}
-    run_quickstart_flow(tmp_path, env, lambda page, root: unsaved_flow(page, Panel(page, "unsaved-"), root), "unsaved-")
+    label = "unsaved-"
+    run_in_browser(tmp_path, env, lambda page, root: unsaved_flow(page, Panel(page, prefix(app) + label), root), label, app)
