@@ -121,6 +121,24 @@ class Workbench:
         self.header = Header(STEPS, self.select_step)
         self.step_buttons = self.header.step_buttons
 
+        self.runbar = self._make_runbar(auto_approve)
+        self.file_box = self._make_file_tree()
+
+        self.content = box([], "pc-content")
+        self.widget = box([
+            html("pc-style", STYLE),
+            html("pc-title", "<h2 style='margin:4px 0'>papercoder · paper → plan → code</h2>"),
+            self.header.widget, self.ask.widget, self.runbar, self.content, self.ticker,
+        ], "pc-panel")
+
+        if isinstance(source, Session):
+            self.open_session(source)
+        elif source is not None:
+            self.load(str(source), background=False)
+        self.select_step(self.step)
+
+    def _make_runbar(self, auto_approve: bool) -> W.Box:
+        """Run (named for the next step), Cancel, auto-approve, progress, the live line and stream."""
         self.run_button = button("Run planning", "pc-run", style="primary", icon="play", width="auto")
         self.nav = Navigator(self)
         self.run_button.on_click(lambda _b: self.nav.primary())
@@ -137,11 +155,13 @@ class Workbench:
         self.progress_line = ProgressLine()  # phase · elapsed · tokens · tokens/s · ETA
         self.stream = html("pc-stream")
         self.error = html("pc-error")
-        self.runbar = box([
+        return box([
             box([self.run_button, self.cancel_button, self.auto_approve, self.progress, self.meter], vertical=False),
             self.run_status, self.progress_line.widget, self.stream, self.error,
         ], "pc-runbar")
 
+    def _make_file_tree(self) -> W.Box:
+        """The analysis / code file list (task order) with its batch approvals."""
         self.file_select = W.Select(options=[], rows=8)
         self.file_select.layout.width = "100%"
         self.file_select.add_class("pc-files")
@@ -153,21 +173,8 @@ class Workbench:
         self.approve_all_next = button("Approve all and continue", "pc-approve-all-next", style="success", icon="forward")
         self.approve_all_next.on_click(lambda _b: self.approve_files() or self.nav.perform_next())
         self.files_style = html("pc-files-style")  # colours the failing / stale entries of the file tree
-        self.file_box = box([html("pc-files-help", "<b>Files</b> (task order)"), self.files_style, self.file_select,
+        return box([html("pc-files-help", "<b>Files</b> (task order)"), self.files_style, self.file_select,
                              box([self.approve_all, self.approve_all_next], vertical=False)], "pc-file-tree")
-
-        self.content = box([], "pc-content")
-        self.widget = box([
-            html("pc-style", STYLE),
-            html("pc-title", "<h2 style='margin:4px 0'>papercoder · paper → plan → code</h2>"),
-            self.header.widget, self.ask.widget, self.runbar, self.content, self.ticker,
-        ], "pc-panel")
-
-        if isinstance(source, Session):
-            self.open_session(source)
-        elif source is not None:
-            self.load(str(source), background=False)
-        self.select_step(self.step)
 
     # -- display ---------------------------------------------------------------------
     def _ipython_display_(self, **_kw: Any) -> None:

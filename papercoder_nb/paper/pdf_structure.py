@@ -317,85 +317,113 @@ def _is_equation(ln: Line, ctx: _Ctx) -> bool:
 
 def _blocks(lines: list[Line], ctx: _Ctx) -> list[Block]:
     """Group lines into headings, paragraphs, captions and equation blocks."""
-    blocks: list[Block] = []
-    cur: Block | None = None
-    prev: Line | None = None
+    walk = _BlockWalk(ctx)
     for ln in lines:
-        if id(ln) in ctx.outline_cont and blocks and blocks[-1].kind == "heading":
-            blocks[-1].lines.append(ln)  # its text is already in the heading's title
-            prev = ln
-            continue
-        if ln.size < ctx.body * 0.7 and ln.math < 0.5 and id(ln) not in ctx.outline:
-            continue  # text inside figures (axis ticks, labels)
-        h = _heading(ln, ctx)
-        if h is not None:
-            num, title, level, rest = h
-            # a heading wrapped onto a second line: same face, directly below
-            last = blocks[-1] if blocks else None
-            if (not rest and last is not None and last.kind == "heading" and prev is last.lines[-1]
-                    and num is None and (last.number is not None or last.level > 1) and abs(prev.size - ln.size) < 0.3
-                    and 0 <= ln.top - prev.bottom < 0.6 * ln.size and prev.page == ln.page):
-                last.title += " " + title
-                last.lines.append(ln)
-                prev = ln
-                continue
-            if num and num[0].isdigit():
-                ctx.last_top = int(num.split(".")[0])
-            elif num and len(num.split(".")[0]) == 1 and num[0].isalpha() and level == 1 and not roman_value(num.split(".")[0]):
-                ctx.last_letter = ord(num[0]) - 64
-            low = title.lower()
-            if kind_for_title(title) == "references":
-                ctx.after_refs = True
-            elif low.startswith(("appendix", "appendices", "supplementary")) or (num and num[0].isalpha() and not roman_value(num.split(".")[0])):
-                ctx.in_appendix = True
-            cur = Block("heading", [ln], number=num, title=title, level=level)
-            blocks.append(cur)
-            cur = None
-            if rest:
-                cur = Block("para", [ln], text=rest)
-                blocks.append(cur)
-            prev = ln
-            continue
-        if blocks and blocks[-1].kind == "heading" and prev is not None and cur is None:
-            hb = blocks[-1]
-            # wrapped heading continuation (unnumbered second line in the same face)
-            if (abs(prev.size - ln.size) < 0.3 and ln.bold >= 0.8 and hb.lines[0].bold >= 0.8
-                    and 0 <= ln.top - prev.bottom < 0.6 * ln.size and ln.page == prev.page
-                    and ln.nwords <= 8 and not hb.title.endswith(".")):
-                hb.title += " " + ln.text.strip()
-                prev = ln
-                continue
+        walk.add(ln)
+    return walk.blocks
+
+
+def _note_heading(ctx: _Ctx, num: str | None, title: str, level: int) -> None:
+    """What a heading tells about the document: the last section number, references, appendix."""
+    if num and num[0].isdigit():
+        ctx.last_top = int(num.split(".")[0])
+    elif num and len(num.split(".")[0]) == 1 and num[0].isalpha() and level == 1 and not roman_value(num.split(".")[0]):
+        ctx.last_letter = ord(num[0]) - 64
+    low = title.lower()
+    if kind_for_title(title) == "references":
+        ctx.after_refs = True
+    elif low.startswith(("appendix", "appendices", "supplementary")) or (num and num[0].isalpha() and not roman_value(num.split(".")[0])):
+        ctx.in_appendix = True
+
+
+class _BlockWalk:
+    """Lines to blocks, one line at a time: ``cur`` is the block the next line may continue,
+    ``prev`` the last line kept (text inside figures is dropped and does not count)."""
+
+    def __init__(self, ctx: _Ctx) -> None:
+        self.ctx = ctx
+        self.blocks: list[Block] = []
+        self.cur: Block | None = None
+        self.prev: Line | None = None
+
+    def add(self, ln: Line) -> None:
+        ctx = self.ctx
+        if id(ln) in ctx.outline_cont and self.blocks and self.blocks[-1].kind == "heading":
+            self.blocks[-1].lines.append(ln)  # its text is already in the heading's title
+        elif ln.size < ctx.body * 0.7 and ln.math < 0.5 and id(ln) not in ctx.outline:
+            return  # text inside figures (axis ticks, labels)
+        elif not (self._heading(ln) or self._heading_wrapped(ln) or self._caption(ln) or self._equation(ln)):
+            self._prose(ln)
+        self.prev = ln
+
+    def _heading(self, ln: Line) -> bool:
+        h = _heading(ln, self.ctx)
+        if h is None:
+            return False
+        num, title, level, rest = h
+        # a heading wrapped onto a second line: same face, directly below
+        last, prev = (self.blocks[-1] if self.blocks else None), self.prev
+        if (not rest and last is not None and last.kind == "heading" and prev is last.lines[-1]
+                and num is None and (last.number is not None or last.level > 1) and abs(prev.size - ln.size) < 0.3
+                and 0 <= ln.top - prev.bottom < 0.6 * ln.size and prev.page == ln.page):
+            last.title += " " + title
+            last.lines.append(ln)
+            return True
+        _note_heading(self.ctx, num, title, level)
+        self.blocks.append(Block("heading", [ln], number=num, title=title, level=level))
+        self.cur = None
+        if rest:
+            self.cur = Block("para", [ln], text=rest)
+            self.blocks.append(self.cur)
+        return True
+
+    def _heading_wrapped(self, ln: Line) -> bool:
+        """An unnumbered second line of a heading in the same face."""
+        prev = self.prev
+        if not (self.blocks and self.blocks[-1].kind == "heading" and prev is not None and self.cur is None):
+            return False
+        hb = self.blocks[-1]
+        if (abs(prev.size - ln.size) < 0.3 and ln.bold >= 0.8 and hb.lines[0].bold >= 0.8
+                and 0 <= ln.top - prev.bottom < 0.6 * ln.size and ln.page == prev.page
+                and ln.nwords <= 8 and not hb.title.endswith(".")):
+            hb.title += " " + ln.text.strip()
+            return True
+        return False
+
+    def _caption(self, ln: Line) -> bool:
         text = ln.text.strip()
         cap = _CAPTION.match(text)
-        if cap:
-            cur = Block("caption", [ln], text=text, number=cap.group("num"), title=cap.group("kind"))
-            blocks.append(cur)
-            prev = ln
-            continue
-        if _is_equation(ln, ctx):
-            if cur is not None and cur.kind == "equation" and prev is not None and _near(prev, ln, ctx, 2.2):
-                cur.lines.append(ln)
-                cur.text += " " + text
-            else:
-                cur = Block("equation", [ln], text=text)
-                blocks.append(cur)
-            prev = ln
-            continue
-        if cur is not None and prev is not None and _continues(cur, prev, ln, ctx):
+        if not cap:
+            return False
+        self.cur = Block("caption", [ln], text=text, number=cap.group("num"), title=cap.group("kind"))
+        self.blocks.append(self.cur)
+        return True
+
+    def _equation(self, ln: Line) -> bool:
+        if not _is_equation(ln, self.ctx):
+            return False
+        text, cur, prev = ln.text.strip(), self.cur, self.prev
+        if cur is not None and cur.kind == "equation" and prev is not None and _near(prev, ln, self.ctx, 2.2):
+            cur.lines.append(ln)
+            cur.text += " " + text
+        else:
+            self.cur = Block("equation", [ln], text=text)
+            self.blocks.append(self.cur)
+        return True
+
+    def _prose(self, ln: Line) -> None:
+        text, cur, prev = ln.text.strip(), self.cur, self.prev
+        if cur is not None and prev is not None and _continues(cur, prev, ln, self.ctx):
             cur.lines.append(ln)
             cur.text = dehyphen_join(cur.text, text)
+        # short math debris between equation lines (fraction bars, limits) joins the equation
+        elif (cur is not None and cur.kind == "equation" and prev is not None and ln.nwords <= 3
+                and _near(prev, ln, self.ctx, 1.5) and not _PROSE_WORD.match(ln.words[0]["text"])):
+            cur.lines.append(ln)
+            cur.text += " " + text
         else:
-            # short math debris between equation lines (fraction bars, limits) joins the equation
-            if (cur is not None and cur.kind == "equation" and prev is not None and ln.nwords <= 3
-                    and _near(prev, ln, ctx, 1.5) and not _PROSE_WORD.match(ln.words[0]["text"])):
-                cur.lines.append(ln)
-                cur.text += " " + text
-                prev = ln
-                continue
-            cur = Block("para", [ln], text=text)
-            blocks.append(cur)
-        prev = ln
-    return blocks
+            self.cur = Block("para", [ln], text=text)
+            self.blocks.append(self.cur)
 
 
 def _near(a: Line, b: Line, ctx: _Ctx, factor: float) -> bool:

@@ -570,6 +570,23 @@ def _record(session: Session, report: RepairReport, attempt: Attempt, emit: Call
     emit(RepairEvent(attempt.outcome, attempt.detail, attempt.attempt, fix=fix))  # type: ignore[arg-type]
 
 
+@dataclass
+class _Repairing:
+    """What every attempt of one repair loop shares."""
+
+    session: Session
+    backend: Backend
+    report: RepairReport
+    emit: Callable[[RepairEvent], None]
+    opts: dict[str, Any]
+    approve: Callable[[str], bool] | None
+    auto_approve: bool
+    prompt_dir: str | None
+    cancel: CancelToken | None
+    install: Installer | None
+    feedback: str | None = None  # why the last proposal was invalid, for the next prompt
+
+
 def repair_loop(
     session: Session,
     backend: Backend,
@@ -600,59 +617,84 @@ def repair_loop(
     opts = dict(smoke_options or {})
     result = initial or smoke_session(session, **opts)
     report = RepairReport(initial=result, final=result)
+    loop = _Repairing(session, backend, report, emit, opts, approve, auto_approve, prompt_dir, cancel, install)
     emit(RepairEvent("smoke", result.summary(), result=result))
     result, env = settle_environment(session, result, install, opts, emit)
-    feedback: str | None = None
     before = {f: session.read(f"code:{f}") for f in task_files(session)}
     for n in range(1, max(0, max_attempts) + 1):
         if result.ok:
             break
-        if env:  # never a request to change code
-            report.environment = env
-            for p in env:
-                emit(RepairEvent("environment", p.describe(result.python), n))
+        went_on = _attempt(loop, n, result, env)
+        if went_on is None:
             break
-        target = find_target(result, task_files(session))
-        if target is None:
-            emit(RepairEvent("error", "no repository file to repair in this failure", n))
-            break
-        emit(RepairEvent("target", f"{target.file}: {target.error}", n))
-        try:
-            fix = propose_fix(session, backend, result, feedback=feedback, prompt_dir=prompt_dir, cancel=cancel)
-        except FixError as e:
-            feedback = str(e)
-            _record(session, report, Attempt(n, target.file, "invalid", str(e), target.error), emit)
-            continue
-        except CancelledError:  # the user's choice, not a failure: recorded as such
-            _record(session, report, Attempt(n, target.file, "cancelled", CANCELLED, target.error), emit)
-            break
-        except Exception as e:  # a backend failure ends the loop, recorded
-            _record(session, report, Attempt(n, target.file, "error", f"{type(e).__name__}: {e}", target.error), emit)
-            break
-        emit(RepairEvent("proposal", fix.explanation, n, fix=fix))
-        changes = fix.all_changes()
-        try:  # each file's diff is approved on its own (a seam fix may touch a caller and a callee)
-            approved = changes if auto_approve else [c for c in changes if approve(c.diff)]  # type: ignore[misc]
-        except CancelledError:  # Cancel while the diff waited for review
-            _record(session, report, Attempt(n, fix.file, "cancelled", CANCELLED, fix.error, fix.diff), emit)
-            break
-        if not approved:
-            _record(session, report, Attempt(n, fix.file, "refused", "fix not approved; nothing changed", fix.error,
-                                             "".join(c.diff for c in changes), files=[c.file for c in changes]),
-                    emit, fix)
-            break
-        names = [c.file for c in approved]
-        apply_fix(session, fix, names)
-        feedback = None
-        rerun = _rerun_after_fix(session, fix, (changes, approved), n, opts, install, report, emit)
-        if rerun is None:
-            break
-        result, env = rerun
+        result, env = went_on
     report.final = result
     changed = {f for f, text in before.items() if session.read(f"code:{f}") != text}
     if changed:
         report.stale = [a for a, s in statuses(session).items() if s == "stale"]
     return report
+
+
+def _attempt(loop: _Repairing, n: int, result: SmokeResult,
+             env: list[EnvProblem]) -> tuple[SmokeResult, list[EnvProblem]] | None:
+    """One attempt: None ends the loop; else the smoke result (and environment problems) to go on from."""
+    if env:  # never a request to change code
+        loop.report.environment = env
+        for p in env:
+            loop.emit(RepairEvent("environment", p.describe(result.python), n))
+        return None
+    target = find_target(result, task_files(loop.session))
+    if target is None:
+        loop.emit(RepairEvent("error", "no repository file to repair in this failure", n))
+        return None
+    loop.emit(RepairEvent("target", f"{target.file}: {target.error}", n))
+    fix, go_on = _propose(loop, n, result, target)
+    if fix is None:
+        return (result, env) if go_on else None
+    loop.emit(RepairEvent("proposal", fix.explanation, n, fix=fix))
+    changes = fix.all_changes()
+    approved = _review(loop, n, fix, changes)
+    if approved is None:
+        return None
+    apply_fix(loop.session, fix, [c.file for c in approved])
+    loop.feedback = None
+    return _rerun_after_fix(loop.session, fix, (changes, approved), n, loop.opts, loop.install, loop.report, loop.emit)
+
+
+def _propose(loop: _Repairing, n: int, result: SmokeResult, target: Target) -> tuple[Fix | None, bool]:
+    """(the model's fix, or None with whether to try again): an invalid proposal is tried
+    again with what was wrong; a Cancel or a backend failure ends the loop, recorded."""
+    try:
+        fix = propose_fix(loop.session, loop.backend, result, feedback=loop.feedback, prompt_dir=loop.prompt_dir,
+                          cancel=loop.cancel)
+        return fix, True
+    except FixError as e:
+        loop.feedback = str(e)
+        _record(loop.session, loop.report, Attempt(n, target.file, "invalid", str(e), target.error), loop.emit)
+        return None, True
+    except CancelledError:  # the user's choice, not a failure: recorded as such
+        _record(loop.session, loop.report, Attempt(n, target.file, "cancelled", CANCELLED, target.error), loop.emit)
+    except Exception as e:  # a backend failure ends the loop, recorded
+        _record(loop.session, loop.report,
+                Attempt(n, target.file, "error", f"{type(e).__name__}: {e}", target.error), loop.emit)
+    return None, False
+
+
+def _review(loop: _Repairing, n: int, fix: Fix, changes: list[FileChange]) -> list[FileChange] | None:
+    """The changes the reviewer approved (each file's diff on its own: a seam fix may touch a
+    caller and a callee); None when none was, or on Cancel while a diff waited (recorded)."""
+    try:
+        approved = changes if loop.auto_approve else [c for c in changes if loop.approve(c.diff)]  # type: ignore[misc]
+    except CancelledError:
+        _record(loop.session, loop.report, Attempt(n, fix.file, "cancelled", CANCELLED, fix.error, fix.diff), loop.emit)
+        return None
+    if not approved:
+        _record(loop.session, loop.report,
+                Attempt(n, fix.file, "refused", "fix not approved; nothing changed", fix.error,
+                        "".join(c.diff for c in changes), files=[c.file for c in changes]),
+                loop.emit, fix)
+        return None
+    return approved
 
 
 __all__ = [

@@ -460,27 +460,7 @@ def smoke_run(
     args = list(args or [])
     started = time.monotonic()
     result = SmokeResult(repo_dir=str(repo_dir), entry_point=entry_point, args=args, python=python)
-    if use_bwrap is None or use_bwrap:
-        available, reason = bwrap_status(python)
-        if use_bwrap and not available:
-            raise RuntimeError(f"bubblewrap requested but unavailable: {reason}")
-        use_bwrap = available
-    else:
-        reason = "disabled by the caller"
-    result.filesystem_isolated = use_bwrap
-    result.network_isolated = use_bwrap and not network
-    if network:
-        result.notes.append("network allowed by request")
-    elif not use_bwrap:
-        result.notes.append(f"network not isolated: bubblewrap unavailable ({reason})")
-    if resource is None or not sys.platform.startswith("linux"):
-        result.notes.append(f"memory and file-size limits may not be enforced on {sys.platform}")
-    if not use_bwrap:
-        result.notes.append(
-            "file system not isolated: the code runs on a temporary copy with a temporary "
-            "HOME, but can still reach absolute paths the current user may write"
-        )
-
+    use_bwrap = _isolation(result, python, use_bwrap, network)
     with tempfile.TemporaryDirectory(prefix="papercoder-smoke-") as tmp:
         work = Path(tmp)
         for sub in ("home", "tmp"):
@@ -506,6 +486,31 @@ def smoke_run(
             runner.close()
     result.duration_s = round(time.monotonic() - started, 3)
     return result
+
+
+def _isolation(result: SmokeResult, python: str, use_bwrap: bool | None, network: bool) -> bool:
+    """Whether bubblewrap isolates this run; what is and is not isolated goes in ``result``."""
+    if use_bwrap is None or use_bwrap:
+        available, reason = bwrap_status(python)
+        if use_bwrap and not available:
+            raise RuntimeError(f"bubblewrap requested but unavailable: {reason}")
+        use_bwrap = available
+    else:
+        reason = "disabled by the caller"
+    result.filesystem_isolated = use_bwrap
+    result.network_isolated = use_bwrap and not network
+    if network:
+        result.notes.append("network allowed by request")
+    elif not use_bwrap:
+        result.notes.append(f"network not isolated: bubblewrap unavailable ({reason})")
+    if resource is None or not sys.platform.startswith("linux"):
+        result.notes.append(f"memory and file-size limits may not be enforced on {sys.platform}")
+    if not use_bwrap:
+        result.notes.append(
+            "file system not isolated: the code runs on a temporary copy with a temporary "
+            "HOME, but can still reach absolute paths the current user may write"
+        )
+    return use_bwrap
 
 
 def _copy_repo(src: Path, dest: Path) -> list[str]:
