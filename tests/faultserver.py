@@ -96,6 +96,8 @@ class FaultServer:
         # What GET /v1/models lists (a test adds vLLM's max_model_len), and every GET path asked.
         self.models: list[dict[str, Any]] = [{"id": "fake", "object": "model", "created": 0, "owned_by": "x"}]
         self.gets: list[str] = []
+        self.gets_open = threading.Event()  # cleared, GETs wait for it (a test holds an answer back)
+        self.gets_open.set()
         self.lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._httpd.daemon_threads = True
@@ -161,6 +163,7 @@ class FaultServer:
             def do_GET(self) -> None:  # noqa: N802 — models.list (llama.cpp's /props gets it too: no n_ctx)
                 with server.lock:
                     server.gets.append(self.path)
+                server.gets_open.wait(30)
                 self._json(200, {"object": "list", "data": server.models})
 
             def do_POST(self) -> None:  # noqa: N802
