@@ -4,8 +4,8 @@ The prompt builder (``stages/context.py``) never refuses a long paper: it conden
 in a stated order. This says beforehand, in one line each, what it will condense for
 this paper on this model, so a user can choose (drop sections, pick a longer window)
 before paying for a run. The window comes from the option given, the model table, or
-the embedded model's default; an unknown served model gets no warning (its window is
-only known once the server is asked).
+the embedded model's default; a served model the table does not know has its window
+asked of its server beforehand (``served_window``), and without it gets no warning.
 """
 
 from __future__ import annotations

@@ -93,6 +93,11 @@ class FaultServer:
         self.streaming = 0  # streams that have sent content and not finished yet
         self.answered = 0  # streams that finished with [DONE]
         self.on_request: Callable[[str], None] | None = None  # called with each call's artifact
+        # What GET /v1/models lists (a test adds vLLM's max_model_len), and every GET path asked.
+        self.models: list[dict[str, Any]] = [{"id": "fake", "object": "model", "created": 0, "owned_by": "x"}]
+        self.gets: list[str] = []
+        self.gets_open = threading.Event()  # cleared, GETs wait for it (a test holds an answer back)
+        self.gets_open.set()
         self.lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._httpd.daemon_threads = True
@@ -155,8 +160,11 @@ class FaultServer:
             def log_message(self, *args: object) -> None:  # quiet
                 pass
 
-            def do_GET(self) -> None:  # noqa: N802 — models.list
-                self._json(200, {"object": "list", "data": [{"id": "fake", "object": "model", "created": 0, "owned_by": "x"}]})
+            def do_GET(self) -> None:  # noqa: N802 — models.list (llama.cpp's /props gets it too: no n_ctx)
+                with server.lock:
+                    server.gets.append(self.path)
+                server.gets_open.wait(30)
+                self._json(200, {"object": "list", "data": server.models})
 
             def do_POST(self) -> None:  # noqa: N802
                 body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))) or b"{}")

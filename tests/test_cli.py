@@ -154,3 +154,20 @@ def test_approve_refuses_an_invalid_design(tmp_path: Path, capsys: pytest.Captur
     (s / "planning" / "architecture.json").write_text('{"file_list": ["/etc/x.py"]}')
     code, _, err = run(capsys, "approve", str(s), "architecture")
     assert code == 1 and "can't be approved" in err
+
+
+def test_estimate_and_run_ask_a_served_model_for_its_window(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from faultserver import FaultServer
+
+    with FaultServer() as server:
+        server.models = [{"id": "small-served", "object": "model", "max_model_len": 4096}]
+        code, out, _ = run(capsys, "estimate", str(TRANSFORMER_JSON), "--model", "openai:small-served",
+                           "--base-url", server.base_url)
+        assert code == 0 and "4,096-token window of openai:small-served" in out
+        s = tmp_path / "s"
+        code, _, err = run(capsys, "run", str(TRANSFORMER_JSON), "--out", str(s), "--model", "openai:small-served",
+                           "--base-url", server.base_url, "--until", "plan")
+        assert "warning:" in err and "4,096-token window" in err
+    code, out, err = run(capsys, "estimate", str(TRANSFORMER_JSON), "--model", "openai:gone",
+                         "--base-url", "http://127.0.0.1:9/v1")  # nothing listens on the discard port
+    assert code == 0 and "window" not in out and "did not say its context window" in err

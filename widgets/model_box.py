@@ -15,6 +15,7 @@ from papercoder_nb.llm.registry import DEFAULT_MODELS as PROVIDER_DEFAULTS
 
 from .ui import box, html
 from .views import esc
+from .window_lookup import WindowLookup
 
 if TYPE_CHECKING:
     from papercoder_nb.store import Session
@@ -68,14 +69,16 @@ class ModelBox:
         self.reasoning.add_class("pc-reasoning")
         self.keys = html("pc-keys")
         self.estimate = html("pc-estimate")
+        self._shown: tuple[Session | None, int] | None = None  # what the estimate was last drawn for
+        self.windows = WindowLookup(self._redraw)  # a served model's window, asked off the main thread
         self.set_spec(spec or fixed_backend_spec or _default_spec())
         self.provider.observe(self._provider_changed, names="value")
         if fixed_backend_spec:
             self.provider.disabled = True
             self.model.disabled = True
             self.reasoning.disabled = True
-        self.widget = box([box([self.provider, self.model, self.reasoning], vertical=False), self.keys, self.estimate],
-                          "pc-model-box")
+        self.widget = box([box([self.provider, self.model, self.reasoning], vertical=False), self.keys, self.estimate,
+                           self.windows.ticker], "pc-model-box")
         self.update_keys()
 
     def set_spec(self, spec: str) -> None:
@@ -136,14 +139,23 @@ class ModelBox:
             text = str(e)
         return f"<p class='pc-replay-note'>{esc(text[:1].upper() + text[1:])}</p>"
 
+    def _redraw(self) -> None:
+        if self._shown is not None:
+            self.update_estimate(*self._shown)
+
     def update_estimate(self, session: Session | None, n_files: int) -> None:
+        """Drawn at once; a served model's window is asked in the background and this redrawn."""
+        self._shown = (session, n_files)
         if session is None:
             self.estimate.value = ""
             return
         from papercoder_nb.estimate import estimate_run
+        from papercoder_nb.llm.endpoint import session_base_url
         from papercoder_nb.llm.pricing import format_cost
 
-        est = estimate_run(session.selected_paper(), self.spec, n_files or None)
+        url = session_base_url(session.state.base_url, session.state.model, self.spec)
+        window, note = self.windows.window(self.spec, url or None)
+        est = estimate_run(session.selected_paper(), self.spec, n_files or None, window=window)
         total = est.total()
         calls, input_tokens, output_tokens = total.calls, total.input_tokens, total.output_tokens
         price = format_cost(total.cost_usd)
@@ -155,4 +167,6 @@ class ModelBox:
             f"≈{input_tokens:,} input tokens, ≈{output_tokens:,} output tokens, "
             f"about <b>{esc(price)}</b> with <code>{esc(self.spec)}</code>{esc(guess)}.</p>"
             + "".join(f"<p class='pc-estimate-warning' style='color:var(--pc-warn, #7d4e00)'>⚠ {esc(w)}</p>" for w in est.warnings)
+            + (f"<p class='pc-window-note' style='color:var(--jp-ui-font-color2, #57606a)'>{esc(note[:1].upper() + note[1:])}</p>"
+               if note else "")
         )

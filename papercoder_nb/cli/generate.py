@@ -79,7 +79,7 @@ def _backend(a: argparse.Namespace, session: Session | None = None) -> Any:
 def _run(session: Session, a: argparse.Namespace, only: list[str] | None = None) -> int:
     backend = _backend(a, session)
     if not a.quiet:
-        _print_estimate(session, backend.spec)
+        _print_estimate(session, backend.spec, getattr(backend, "base_url", None))
     progress = Progress(quiet=a.quiet)
     cancel = CancelToken()
     runner = Runner(
@@ -136,12 +136,13 @@ def cmd_estimate(a: argparse.Namespace) -> int:
     from ..estimate import estimate_run, format_estimate
     from ..graph import task_files
 
-    files = a.files
+    files, url = a.files, a.base_url
     if (Path(a.source) / "session.json").is_file():
         session = Session.open(a.source)
         paper = session.selected_paper()
         files = files or len(task_files(session)) or None
         spec = a.model or session.state.model or None
+        url = session_base_url(session.state.base_url, session.state.model, spec, a.base_url)
     else:
         paper = load_paper(a.source, progress=paper_progress(a))
         spec = a.model
@@ -149,17 +150,31 @@ def cmd_estimate(a: argparse.Namespace) -> int:
 
     spec = spec or default_spec()
     out.print(escape(f"pre-flight estimate for {paper.title!r} with {spec}:"))
-    for line in format_estimate(estimate_run(paper, spec, files)):
+    for line in format_estimate(estimate_run(paper, spec, files, window=_served_window(spec, url))):
         out.print(escape(line), soft_wrap=True)
     return 0
 
 
-def _print_estimate(session: Session, spec: str) -> None:
+def _served_window(spec: str, base_url: str | None) -> int | None:
+    """A served model's window from its server (a few seconds at most), for the fit warning."""
+    from ..served_window import server_to_ask, server_window, silent_note
+
+    url = server_to_ask(spec, base_url)
+    if url is None:
+        return None
+    window = server_window(spec, url)
+    if window is None:
+        err.print(f"[dim]note: {escape(silent_note(url))}[/]", soft_wrap=True)
+    return window
+
+
+def _print_estimate(session: Session, spec: str, base_url: str | None = None) -> None:
     from ..estimate import estimate_run
     from ..graph import task_files
     from ..llm.pricing import format_cost
 
-    est = estimate_run(session.selected_paper(), spec, len(task_files(session)) or None)
+    est = estimate_run(session.selected_paper(), spec, len(task_files(session)) or None,
+                       window=_served_window(spec, base_url))
     t = est.total()
     for warning in est.warnings:
         err.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
@@ -273,6 +288,8 @@ def add_commands(sub: Any) -> None:
     p.add_argument("source", help="a paper (any supported source) or a session folder")
     p.add_argument("--model", help="provider:model to price (default: the session's or the configured model)")
     p.add_argument("--files", type=int, help="number of repository files (default: the logic design's, else 7)")
+    p.add_argument("--base-url", help="the OpenAI-compatible server of a served model: asked for its context window "
+                   "(default: the session's server, else OPENAI_BASE_URL)")
     p.set_defaults(fn=cmd_estimate)
 
     p = sub.add_parser("run", help="start a session: planning → analysis → coding")

@@ -178,7 +178,7 @@ class OpenAIBackend:
         known = known_limits(self.model)
         window, out = known if known is not None else (None, None)
         if known is None and not self.official:
-            window, out = self._probe_limits()
+            window, out = self.probe_limits()
             window = window or DEFAULT_LOCAL_WINDOW
             out = out or window  # a server caps prompt + answer at its window, nothing less
         elif known is None:
@@ -188,9 +188,12 @@ class OpenAIBackend:
         if self._max_output is None:
             self._max_output = min(out or self._window, self._window) if known is None else out
 
-    def _probe_limits(self) -> tuple[int | None, int | None]:
-        """llama.cpp's ``/props`` (the window it runs with), then ``/v1/models`` (vLLM and others)."""
-        client = self._client.with_options(timeout=5.0)
+    def probe_limits(self, timeout: float = 5.0) -> tuple[int | None, int | None]:
+        """llama.cpp's ``/props`` (the window it runs with), then ``/v1/models`` (vLLM and others).
+
+        ``timeout`` bounds each request; the pre-flight estimate asks with a short one.
+        """
+        client = self._client.with_options(timeout=timeout)
         props = models = None
         root = str(self._client.base_url).rstrip("/").removesuffix("/v1")
         try:
