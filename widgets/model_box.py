@@ -13,6 +13,7 @@ import ipywidgets as W
 
 from papercoder_nb.llm.registry import DEFAULT_MODELS as PROVIDER_DEFAULTS
 
+from .palette import MUTED
 from .ui import box, html
 from .views import esc
 from .window_lookup import WindowLookup
@@ -167,6 +168,6 @@ class ModelBox:
             f"≈{input_tokens:,} input tokens, ≈{output_tokens:,} output tokens, "
             f"about <b>{esc(price)}</b> with <code>{esc(self.spec)}</code>{esc(guess)}.</p>"
             + "".join(f"<p class='pc-estimate-warning' style='color:var(--pc-warn, #7d4e00)'>⚠ {esc(w)}</p>" for w in est.warnings)
-            + (f"<p class='pc-window-note' style='color:var(--jp-ui-font-color2, #57606a)'>{esc(note[:1].upper() + note[1:])}</p>"
+            + (f"<p class='pc-window-note' style='color:{MUTED}'>{esc(note[:1].upper() + note[1:])}</p>"
                if note else "")
         )
