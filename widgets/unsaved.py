@@ -2,13 +2,15 @@
 
 ``AskBar`` is asked before anything would replace the editor's text (another step,
 artifact or session): Save, Discard or Stay. ``DraftKeeper`` writes the editor's
-unsaved text beside the session at most every ``interval`` seconds and brings it back
-when the artifact is shown again (after a kernel restart too); if the file on disk
-changed since the draft was started, it shows both and lets the user choose.
+unsaved text beside the session at most every ``interval`` seconds — and once more
+``interval`` after the last change, so the end of a burst of typing is kept too — and
+brings it back when the artifact is shown again (after a kernel restart too); if the file
+on disk changed since the draft was started, it shows both and lets the user choose.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -86,6 +88,12 @@ class DraftKeeper:
         self._session, self.editor, self.interval = session, editor, interval
         self.aid = ""
         self._last_write = 0.0
+        # The newest text not yet written (a textarea syncs every key: most land inside the
+        # interval) and the timer that writes it when the interval is up; both under _lock,
+        # which also orders a late write before a drop (Save must not bring a draft back).
+        self._later: tuple[Session, str, str, str | None] | None = None
+        self._timer: threading.Timer | None = None
+        self._lock = threading.Lock()
         self.pending: drafts.Draft | None = None  # a draft whose base changed on disk: asking
         self.text = html("pc-draft-conflict-text")
         self.use_draft = button("Use my draft", "pc-draft-use", style="warning", icon="pencil", width="auto")
@@ -100,22 +108,50 @@ class DraftKeeper:
         self.use_disk.on_click(lambda _b: self.resolve(False))
 
     def autosave(self, text: str, base: str | None, force: bool = False) -> None:
-        """Write the draft if ``interval`` seconds passed since the last write (or ``force``)."""
+        """Write the draft now if ``interval`` seconds passed since the last write (or
+        ``force``); else write the newest text when the interval is up."""
         session = self._session()
         if session is None or not self.aid:
             return
-        if not force and time.monotonic() - self._last_write < self.interval:
-            return
+        with self._lock:
+            wait = self.interval - (time.monotonic() - self._last_write)
+            if force or wait <= 0:
+                self._write(session, self.aid, text, base)
+                return
+            self._later = (session, self.aid, text, base)
+            if self._timer is None:
+                self._timer = threading.Timer(wait, self._write_later)
+                self._timer.daemon = True
+                self._timer.start()
+
+    def _write(self, session: Session, aid: str, text: str, base: str | None) -> None:
+        """Under ``_lock``: the draft on disk becomes ``text`` (none when it is the saved text)."""
+        self._later = None
         self._last_write = time.monotonic()
         if text == (base or ""):
-            drafts.drop_draft(session, self.aid)
+            drafts.drop_draft(session, aid)
         else:
-            drafts.save_draft(session, self.aid, text, base)
+            drafts.save_draft(session, aid, text, base)
+
+    def _write_later(self) -> None:
+        with self._lock:
+            self._timer = None
+            if self._later is not None:
+                self._write(*self._later)
+
+    def _cancel_later(self) -> None:
+        """Under ``_lock``: forget a write not yet made."""
+        self._later = None
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
 
     def drop(self) -> None:
         session = self._session()
-        if session is not None and self.aid:
-            drafts.drop_draft(session, self.aid)
+        with self._lock:
+            self._cancel_later()
+            if session is not None and self.aid:
+                drafts.drop_draft(session, self.aid)
         self._hide()
 
     def restore(self, aid: str, disk_text: str | None) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 from papercoder_nb.widgets import Workbench
@@ -83,6 +84,43 @@ def test_choosing_another_file_asks_and_stay_restores_the_selection(tmp_path: Pa
     wb.file_select.value = second
     wb.ask.discard.click()
     assert wb.view.aid == second and not wb.view.dirty
+
+
+def draft_text(root: Path) -> str | None:
+    found = list((root / ".drafts").glob("*.json"))
+    return json.loads(found[0].read_text())["text"] if found else None
+
+
+def wait_for(check, timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def test_the_end_of_a_burst_of_typing_reaches_the_draft(tmp_path: Path) -> None:
+    """A textarea (ipywidgets 7, Colab) syncs every key: the keys inside the autosave interval
+    must still reach the draft once the interval is up, not wait for the next key."""
+    wb = planned(tmp_path)
+    wb.view.drafts.interval = 0.5
+    for ch in "\nEvery key":  # one change per key, as the textarea sends them
+        type_into(wb, ch)
+    root = wb.session.root
+    assert draft_text(root) == wb.session.read("plan") + "\n"  # the first key is written at once
+    assert wait_for(lambda: (draft_text(root) or "").endswith("Every key")), draft_text(root)
+
+
+def test_saving_cancels_a_draft_write_not_yet_made(tmp_path: Path) -> None:
+    wb = planned(tmp_path)
+    wb.view.drafts.interval = 0.5
+    type_into(wb, "\nA")
+    type_into(wb, "B")  # inside the interval: written later
+    wb.view.save.click()
+    time.sleep(0.8)  # past the interval: a late write would have brought the draft back
+    assert draft_text(wb.session.root) is None
+    assert wb.session.read("plan").endswith("\nAB")
 
 
 def test_a_draft_survives_a_kernel_restart_and_is_restored(tmp_path: Path) -> None:
