@@ -206,3 +206,26 @@ def shutdown_kernel(page, app: str) -> None:
         page.evaluate("window.Jupyter.notebook.session.delete()")
     else:
         page.evaluate("window.jupyterapp.shell.currentWidget.sessionContext.shutdown()")
+
+
+# A new panel (not one marked old before the cells ran again) has loaded its paper
+NEW_PANEL = """() => { const p = [...document.querySelectorAll('.pc-panel')].filter(e => !e.dataset.old);
+  return p.length === 1 && !!p[0].querySelector('.pc-paper-summary'); }"""
+
+
+def run_again(page, app: str) -> None:
+    """Run every cell again, as a user would, and wait until the new panel replaced the old one."""
+    page.evaluate("document.querySelectorAll('.pc-panel').forEach(e => e.dataset.old = '1')")
+    run_all_cells(page, app)
+    page.wait_for_function(NEW_PANEL, timeout=60_000)
+
+
+def restart_kernel(page, app: str) -> None:
+    """Restart the notebook's kernel (no confirmation dialog) and wait until it is back and idle."""
+    if app == "nb6":
+        page.evaluate("new Promise((done) => window.Jupyter.notebook.kernel.restart(() => done(true)))")
+        page.wait_for_timeout(500)  # the old kernel's idle icon can outlive the restart call
+        page.wait_for_function(CLASSIC_READY, timeout=60_000)
+    else:
+        page.evaluate("window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.restart()")
+        page.wait_for_function(KERNEL_READY, timeout=60_000)

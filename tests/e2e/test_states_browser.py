@@ -34,7 +34,7 @@ from front_ends import (
     open_notebook,
     prefix,
     quiet_lab_settings,
-    run_all_cells,
+    run_again,
     shutdown_kernel,
 )
 from panel_driver import SHOTS
@@ -286,17 +286,6 @@ def test_the_next_step_is_one_obvious_click(lab: Lab) -> None:
 
 # -- point 7: reopen, don't restart ---------------------------------------------------------------------------
 
-REOPEN_DONE = """(old) => { const p = [...document.querySelectorAll('.pc-panel')].filter(e => !e.dataset.old);
-  return p.length === 1 && !!p[0].querySelector('.pc-paper-summary'); }"""
-
-
-def rerun_cell(lab: Lab, page) -> None:
-    """Run the quickstart's cell again, as a user would, and wait for the new panel."""
-    page.evaluate("document.querySelectorAll('.pc-panel').forEach(e => e.dataset.old = '1')")
-    run_all_cells(page, lab.app)
-    page.wait_for_function(REOPEN_DONE, timeout=60_000)
-
-
 def test_running_the_cell_again_reopens_the_session(lab: Lab) -> None:
     workdir = lab.root / "reopen-sessions"
     earlier = Session.create(workdir / "earlier-work", load_paper(TRANSFORMER_JSON), str(TRANSFORMER_JSON))
@@ -306,7 +295,7 @@ def test_running_the_cell_again_reopens_the_session(lab: Lab) -> None:
             wait_text(page, ".pc-run-status", str(earlier.root))
             assert "Planning 4/4 approved" in el(page, ".pc-stage-counts").inner_text()
             assert sessions(workdir) == [earlier.root]
-            rerun_cell(lab, page)
+            run_again(page, lab.app)
         wait_text(page, ".pc-run-status", str(earlier.root))
         el(page, ".pc-step-plan").click()
         wait(page, ".pc-content.pc-showing-plan .pc-rendered h2")
@@ -321,7 +310,7 @@ def test_running_the_cell_again_reopens_the_session(lab: Lab) -> None:
         wait_text(page, ".pc-run-status", str(new))
         assert "Planning 0/4 approved · 4 missing" in el(page, ".pc-stage-counts").inner_text()
         shot(lab, page, "new-session")
-        rerun_cell(lab, page)
+        run_again(page, lab.app)
         wait_text(page, ".pc-run-status", str(new))
         assert len(sessions(workdir)) == 2
 
