@@ -22,16 +22,20 @@ if TYPE_CHECKING:
     from papercoder_nb.store import Session
 
 DEFAULT_MODELS = {"local": "", **PROVIDER_DEFAULTS, "replay": ""}  # the CLI's defaults, from the engine
+# Short enough for the drop-down's fixed width in every front end (a longer one is cut);
+# the details are in the model field's placeholder
 LABELS = {
-    "local": "local — embedded small model, no key needed",
+    "local": "local — embedded, no key",
     "anthropic": "anthropic",
-    "openai": "openai (or any OpenAI-compatible server)",
-    "replay": "replay — answers from a recorded session (offline)",
-    "scripted": "scripted — canned answers (tests, demos)",
+    "openai": "openai or compatible",
+    "replay": "replay — a recording",
+    "scripted": "scripted — canned",
 }
 HINTS = {
-    "local": "empty = the embedded SmolLM2-135M; or a path to any .gguf",
-    "replay": "path to a recorded session folder or its calls.jsonl",
+    "local": "empty = embedded SmolLM2-135M, or a .gguf path",
+    "openai": "gpt-4.1-mini, or a served model (OPENAI_BASE_URL)",
+    "replay": "a recorded session folder or its calls.jsonl",
+    "scripted": "canned answers (tests, demos)",
 }
 from papercoder_nb.estimate import DEFAULT_FILES as ASSUMED_FILES  # noqa: E402  (a guess until the logic design exists)
 
@@ -63,6 +67,7 @@ class ModelBox:
         self.provider = W.Dropdown(options=[(LABELS.get(p, p), p) for p in names], description="Model")
         self.provider.add_class("pc-provider")
         self.model = W.Text(placeholder="model name")
+        self.model.layout.width = "360px"  # room for the hints (a served model's name can be long too)
         self.model.add_class("pc-model")
         # Reasoning effort (OpenAI o-series, GPT-5) or extended-thinking budget (Claude).
         self.reasoning = W.Dropdown(options=[("reasoning: default", ""), ("low", "low"), ("medium", "medium"),

@@ -54,6 +54,21 @@
     }
     return false;
   };
+  // A drop-down shows the chosen option in one line: cut when an option's text (any one,
+  // since the user may choose it) is wider than the box inside its padding (where the arrow sits)
+  const ruler = document.createElement('canvas').getContext('2d');
+  const widestOption = (el) => {
+    const cs = getComputedStyle(el);
+    ruler.font = `${cs.fontStyle} ${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`;
+    return Array.from(el.options).map((o) => ({ text: o.text, width: ruler.measureText(o.text).width }))
+      .reduce((a, b) => (b.width > a.width ? b : a), { text: '', width: 0 });
+  };
+  const selectCut = (el) => {
+    if (el.tagName !== 'SELECT' || el.multiple || el.size > 1 || !el.options.length) return false;
+    const cs = getComputedStyle(el);
+    const room = el.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+    return widestOption(el).width > room + 1;
+  };
   const out = { contrast: [], cut: [], lineHeight: [], measured: 0, worst: null };
   for (const el of panel.querySelectorAll('*')) {
     if (el.closest('svg') || !visible(el)) continue;
@@ -64,6 +79,10 @@
     if (isLabel && (narrow || clipped(el))) {
       out.cut.push({ tag: el.tagName, cls: el.className, text: (el.innerText || '').slice(0, 60),
                      scrollWidth: el.scrollWidth, clientWidth: el.clientWidth });
+    } else if (selectCut(el)) {
+      const widest = widestOption(el);
+      out.cut.push({ tag: el.tagName, cls: el.parentElement.className, text: widest.text.slice(0, 60),
+                     scrollWidth: Math.ceil(widest.width), clientWidth: el.clientWidth });
     }
     if (!text || disabled(el)) continue;  // WCAG 1.4.3 exempts inactive controls
     const size = parseFloat(cs.fontSize), bold = Number(cs.fontWeight) >= 700;
