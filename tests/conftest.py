@@ -111,9 +111,24 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     They run only when the marker expression names them (``-m nb6``); otherwise they are
     deselected, which pytest reports ("N deselected"), rather than skipped in silence.
     """
+    _group_heavy_tests(items)
     if "nb6" in (config.option.markexpr or ""):
         return
     dropped = [item for item in items if item.get_closest_marker("nb6") is not None]
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = [item for item in items if item.get_closest_marker("nb6") is None]
+
+
+# Tests that each load two cores on their own: under pytest-xdist (``--dist loadgroup``)
+# each group runs on one worker, one test at a time, while the other worker takes the
+# light tests, so two Jupyter servers with browsers, or two real-model runs, never compete.
+HEAVY_GROUPS = {"browser": "browser", "real_model": "real_model"}
+
+
+def _group_heavy_tests(items: list[pytest.Item]) -> None:
+    for item in items:
+        for marker, group in HEAVY_GROUPS.items():
+            if item.get_closest_marker(marker) is not None:
+                item.add_marker(pytest.mark.xdist_group(group))
+                break

@@ -132,6 +132,7 @@ def test_cli_batch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pyte
 
 
 @pytest.mark.slow
+@pytest.mark.real_model
 def test_batch_with_the_local_model_as_judge(tmp_path: Path) -> None:
     """Generation scripted, judging by the real embedded model: the batch mechanics end to end."""
     from papercoder_nb.llm.registry import get_backend

@@ -250,6 +250,7 @@ def test_cli_help(command: str, capsys: pytest.CaptureFixture) -> None:
 
 # -- the real local model ---------------------------------------------------------------
 @pytest.mark.slow
+@pytest.mark.real_model
 def test_eval_with_the_local_model_as_judge(session) -> None:
     """Mechanics only: SmolLM2-135M's scores mean nothing, but the call, grammar,
     parsing, budgeting and storage are all real."""
@@ -267,6 +268,7 @@ def test_eval_with_the_local_model_as_judge(session) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.real_model
 def test_eval_cli_on_the_example_session_with_the_local_judge(tmp_path, capsys) -> None:
     """`papercoder eval` end to end on the bundled example session (a copy), local judge."""
     import shutil

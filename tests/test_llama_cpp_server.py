@@ -18,17 +18,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-import yaml
-from conftest import EXAMPLE_PAPER
+from outcomes import SHORT_PAPER, assert_calls_recorded, assert_documented_outcome
 
-from papercoder_nb.artifacts import Architecture, Logic, parse_config
 from papercoder_nb.cli import main
-from papercoder_nb.graph import statuses, task_files
 from papercoder_nb.llm.local import embedded_model_path
-from papercoder_nb.review import check_failures
 from papercoder_nb.store import Session
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.real_model]
 STARTUP_S = 180.0
 
 
@@ -76,46 +72,33 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         log.close()
 
 
-def test_full_run_against_llama_cpp_server(
+def test_design_run_against_llama_cpp_server(
     llama_server: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """The CLI through the OpenAI SDK against a real server: the planning stage, on a short
+    paper (the one full run on a real model is test_local_model's). What the toy model
+    writes is not asserted; that the run records and reports it, and exits as documented, is.
+    """
+    paper = tmp_path / "paper.md"
+    paper.write_text(SHORT_PAPER)
     s = tmp_path / "session"
-    # The bundled paper: about 10 minutes on two shared cores (prompt evaluation of
-    # ~6k-token prompts dominates); a toy paper gives the 135M model too little to go on
-    # and made it repeat an invalid logic design through the repair.
-    code = main(["run", str(EXAMPLE_PAPER), "--out", str(s), "--model", "openai:smollm2",
-                 "--base-url", llama_server, "--auto-approve", "--quiet"])
+    code = main(["run", str(paper), "--out", str(s), "--model", "openai:smollm2", "--base-url", llama_server,
+                 "--auto-approve", "--quiet", "--until", "planning"])
     err = capsys.readouterr().err
-    assert code == 0, err
-
     session = Session.open(s)
-    st = statuses(session)
-    files = task_files(session)
-    assert files, "the logic design lists no files"
-    # Auto-approve never approves what fails its checks (the toy model's code may not even
-    # compile): such a file is written, left for review with its findings, and the run goes on.
-    failing = check_failures(session)
-    assert all(a.startswith("code:") for a in failing), failing
-    assert all(state == ("generated" if aid in failing else "approved") for aid, state in st.items()), (st, failing)
-    assert {f"code:{f}" for f in files} | {f"analysis:{f}" for f in files} <= set(st)
-    Architecture.model_validate_json(session.read("architecture"))
-    Logic.model_validate_json(session.read("logic"))
-    assert isinstance(parse_config(session.read("config")), dict) and yaml.safe_load(session.read("config"))
-    assert len(session.read("plan").strip()) > 20
-    for f in files:
-        assert len((session.read(f"analysis:{f}") or "").strip()) > 20, f
-        assert (s / "code" / f).is_file(), f
-
-    calls = [c for c in session.calls() if "response" in c]
-    assert calls and all(c["model"] == "openai:smollm2" for c in calls)
-    assert all(c["usage"]["output_tokens"] > 0 for c in calls)
-    # Every schema call went through the OpenAI path and came back parsed (the grammar).
-    schema_calls = [c for c in calls if c["schema_name"]]
-    assert {c["artifact"] for c in schema_calls} >= {"architecture", "logic", "config"}
+    failed = {aid: rec.error for aid, rec in session.state.artifacts.items() if rec.error and session.read(aid) is None}
+    assert_documented_outcome(session, failed, {c["artifact"] for c in session.calls()}, planning_only=True)
+    if failed:  # a failed artifact: non-zero exit, and stderr names it
+        assert code != 0 and all(aid in err for aid in failed), (code, err)
+    calls = assert_calls_recorded(session, "openai:smollm2")
+    # The planning answers went over HTTP to the server, the designs with a schema
+    # (the server refuses json_schema, so the backend sent json_object with the schema).
+    assert calls[0]["artifact"] == "plan"
+    if session.read("plan") is not None:
+        assert any(c["artifact"] == "architecture" and c["schema_name"] for c in calls)
 
     main(["status", str(s), "--json"])
     status = json.loads(capsys.readouterr().out)
     assert status["model"] == "openai:smollm2"
     assert status["usage"]["input_tokens"] > 0 and status["usage"]["output_tokens"] > 0
-    assert all(a["input_tokens"] > 0 for a in status["artifacts"])
-    assert all(a["cost_usd"] is None for a in status["artifacts"])  # a local model: no price, no crash
+    assert all(a["cost_usd"] is None for a in status["artifacts"] if a["input_tokens"])  # no price, no crash

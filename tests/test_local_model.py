@@ -12,18 +12,16 @@ import threading
 from pathlib import Path
 
 import pytest
-import yaml
-from conftest import EXAMPLE_PAPER
+from outcomes import SHORT_PAPER, assert_calls_recorded, assert_documented_outcome
 
 from papercoder_nb import Runner, Session, load_paper
-from papercoder_nb.artifacts import Architecture, Logic, parse_config
+from papercoder_nb.artifacts import Architecture
 from papercoder_nb.graph import statuses, task_files
 from papercoder_nb.llm.base import CancelledError, CancelToken, Message, Request
 from papercoder_nb.llm.local import embedded_model_path, json_grammar
 from papercoder_nb.llm.registry import default_spec, get_backend
-from papercoder_nb.review import check_failures
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.real_model]
 
 
 def test_embedded_model_is_found_without_importing_its_package() -> None:
@@ -65,27 +63,54 @@ def test_schema_answer_is_valid_json() -> None:
     assert c.usage.input_tokens > 10 and c.usage.output_tokens > 5
 
 
-def test_full_run_on_the_bundled_paper(tmp_path: Path) -> None:
-    session = Session.create(tmp_path / "s", load_paper(EXAMPLE_PAPER), EXAMPLE_PAPER)
-    result = Runner(session, get_backend("local"), auto_approve=True).run()
-    assert result.ok, result.failed
-    st = statuses(session)
-    files = task_files(session)
-    assert files, "the logic design lists no files"
-    # Auto-approve never approves what fails its checks (the toy model's code may not even
-    # compile): such a file is written, left for review with its findings, and the run goes on.
-    failing = check_failures(session)
-    assert all(a.startswith("code:") for a in failing), failing
-    assert all(state == ("generated" if aid in failing else "approved") for aid, state in st.items()), (st, failing)
-    assert all(session.read(f"code:{f}") is not None for f in files)
-    Architecture.model_validate_json(session.read("architecture"))
-    Logic.model_validate_json(session.read("logic"))
-    assert isinstance(parse_config(session.read("config")), dict)
-    assert yaml.safe_load(session.read("config"))
-    assert len(session.read("plan").strip()) > 20
-    calls = session.calls()
-    assert len([c for c in calls if "response" in c]) >= 4 + 2 * len(files)
-    assert all(c["usage"]["output_tokens"] > 0 for c in calls if "response" in c)
+def test_full_run_ends_in_documented_states(tmp_path: Path) -> None:
+    """The one full run on a real model: every stage, on a short paper so it takes minutes.
+
+    What the toy model writes is not asserted (it may be invalid; that is a documented
+    outcome); that the pipeline runs, records and reports it is.
+    """
+    paper_file = tmp_path / "paper.md"
+    paper_file.write_text(SHORT_PAPER)
+    session = Session.create(tmp_path / "s", load_paper(paper_file), paper_file)
+    backend = get_backend("local")
+    result = Runner(session, backend, auto_approve=True).run()
+    assert not result.cancelled
+    st = assert_documented_outcome(session, result.failed, result.generated)
+    calls = assert_calls_recorded(session, backend.spec)
+    assert st["plan"] != "missing" or "plan" in result.failed
+    assert len(calls) >= len([a for a, s in st.items() if s != "missing"])
+    # whatever happened is visible to a reviewer: session.json agrees with the run
+    reopened = Session.open(session.root)
+    assert statuses(reopened) == st
+    if result.ok and not result.waiting_for_approval:
+        files = task_files(session)
+        assert files and all(session.read(f"code:{f}") is not None for f in files)
+
+
+def test_real_model_writes_a_file_from_reviewed_designs(tmp_path: Path) -> None:
+    """Analysis and coding on the real model: the example session's reviewed planning,
+    one file (with a dependency, passed in full) regenerated. Whatever the toy model's
+    code is, it is stored, checked and either approved or held back with its findings."""
+    import shutil
+
+    from conftest import ROOT
+
+    shutil.copytree(ROOT / "examples" / "neural-audio-style-transfer" / "session", tmp_path / "s")
+    session = Session.open(tmp_path / "s")
+    for aid in ("analysis:network.py", "code:network.py"):
+        session.path(aid).unlink()
+    backend = get_backend("local")
+    result = Runner(session, backend, auto_approve=True).run(only=["analysis:network.py", "code:network.py"])
+    assert not result.cancelled
+    st = assert_documented_outcome(session, result.failed, result.generated)
+    calls = [c for c in session.calls() if c.get("model") == backend.spec and "response" in c]
+    assert {c["artifact"] for c in calls} >= {"analysis:network.py"}
+    if "analysis:network.py" not in result.failed:
+        assert "code:network.py" in {c["artifact"] for c in calls}
+        coding = next(c for c in calls if c["artifact"] == "code:network.py")
+        assert "audio.py" in json.dumps(coding["messages"])  # its dependency was in the prompt
+        assert st["code:network.py"] != "missing" or "code:network.py" in result.failed
+    assert all(c["usage"]["output_tokens"] > 0 for c in calls)
 
 
 def test_cancel_stops_prompt_reading_and_writing_and_the_model_stays_consistent() -> None:

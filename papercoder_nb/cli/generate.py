@@ -31,8 +31,8 @@ from .interrupt import until_interrupted
 from .progress import Progress, paper_progress
 from .session import export_session
 
-err = Console(stderr=True, highlight=False)
-out = Console(highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True)
 
 
 def cmd_paper(a: argparse.Namespace) -> int:

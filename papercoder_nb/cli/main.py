@@ -27,7 +27,7 @@ from ..verify.smoke import SmokeRefused
 from ..verify.smoke_cli import add_commands as add_smoke_commands
 from . import generate, review, session
 
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def build_parser() -> argparse.ArgumentParser:

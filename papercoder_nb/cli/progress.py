@@ -15,7 +15,7 @@ from ..progress import Progress as ProgressSnapshot
 from ..progress import describe as describe_progress
 from ..runner import Event
 
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class Progress:

@@ -16,8 +16,8 @@ from ..graph import statuses
 from ..session_export import artifact_credits
 from ..store import Session
 
-err = Console(stderr=True, highlight=False)
-out = Console(highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True)
 
 
 def _status_rows(session: Session, st: dict[str, str]) -> list[dict[str, Any]]:

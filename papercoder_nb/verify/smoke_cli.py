@@ -21,8 +21,8 @@ from .repair import RepairEvent, environment_of, repair_loop, settle_environment
 from .safety import SafetyFlag, scan_code
 from .sandbox import SmokeResult, bwrap_status
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 # -- shared printing --------------------------------------------------------------------
