@@ -8,8 +8,11 @@ message (or never ran because what it reads did not pass); every call is recorde
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
+from pathlib import Path
 
+from papercoder_nb import load_paper
 from papercoder_nb.graph import nodes, statuses
 from papercoder_nb.review import check_failures
 from papercoder_nb.store import Session
@@ -33,17 +36,17 @@ We report accuracy on a held-out split of 20% of the data.
 
 
 def assert_documented_outcome(
-    session: Session, failed: dict[str, str], generated: Iterable[str], *, planning_only: bool = False
+    session: Session, failed: dict[str, str], generated: Iterable[str], *, only: Iterable[str] | None = None
 ) -> dict[str, str]:
     """Every artifact's end state is one the README documents; returns the states
-    (with ``planning_only``, of the planning artifacts: the run stopped after them).
+    (with ``only``, of those artifacts: the run stopped after them).
 
     ``generated``: what this run wrote. An artifact approved before the run may fail its
     checks after it (a dependency changed under it): the README shows it as failing."""
     generated = set(generated)
     st = statuses(session)
-    if planning_only:
-        st = {a: state for a, state in st.items() if not a.startswith(("analysis:", "code:"))}
+    if only is not None:
+        st = {a: state for a, state in st.items() if a in set(only)}
     findings = check_failures(session)
     inputs = {n.id: n.inputs for n in nodes(session)}
     for aid, message in failed.items():
@@ -76,3 +79,41 @@ def assert_calls_recorded(session: Session, model: str) -> list[dict]:
     written = {aid for aid, rec in session.state.artifacts.items() if rec.by == "model" and rec.content_hash}
     assert {c["artifact"] for c in calls} >= written, written - {c["artifact"] for c in calls}
     return calls
+
+
+UTIL_PY = '''"""Helpers."""
+import numpy as np
+
+
+def relu(x: np.ndarray) -> np.ndarray:
+    return np.maximum(x, 0.0)
+'''
+
+
+def reviewed_session(root: Path) -> Session:
+    """The short paper with its planning reviewed (written and approved by hand) and
+    util.py done: what is left is main.py's analysis and code, which reads util.py."""
+    paper_file = root.parent / f"{root.name}-paper.md"
+    paper_file.write_text(SHORT_PAPER)
+    session = Session.create(root, load_paper(paper_file), paper_file)
+    files = [
+        {"file": "util.py", "purpose": "relu", "depends_on": [], "paper_refs": []},
+        {"file": "main.py", "purpose": "train and evaluate the classifier", "depends_on": ["util.py"],
+         "paper_refs": []},
+    ]
+    drafts = {
+        "plan": "## Method\nA two-layer residual MLP.\n\n## Smoke configuration\n`main.py --smoke`\n",
+        "architecture": json.dumps({
+            "implementation_approach": "NumPy only.", "file_list": ["util.py", "main.py"],
+            "data_structures_and_interfaces": "classDiagram\n  class MLP", "program_call_flow": "sequenceDiagram\n  main->>util: relu",
+        }),
+        "logic": json.dumps({"required_packages": ["numpy"], "files": files, "task_list": ["util.py", "main.py"],
+                             "entry_point": "main.py", "smoke_args": ["--smoke"]}),
+        "config": "train:\n  lr: 0.1\n  batch_size: 32\n  epochs: 5\n",
+        "analysis:util.py": "## Purpose\nrelu.\n",
+        "code:util.py": UTIL_PY,
+    }
+    for aid, text in drafts.items():
+        session.write(aid, text, by="user")
+        session.approve(aid)
+    return session

@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from outcomes import SHORT_PAPER, assert_calls_recorded, assert_documented_outcome
+from outcomes import SHORT_PAPER, assert_calls_recorded, assert_documented_outcome, reviewed_session
 
 from papercoder_nb import Runner, Session, load_paper
 from papercoder_nb.artifacts import Architecture
@@ -88,29 +88,21 @@ def test_full_run_ends_in_documented_states(tmp_path: Path) -> None:
 
 
 def test_real_model_writes_a_file_from_reviewed_designs(tmp_path: Path) -> None:
-    """Analysis and coding on the real model: the example session's reviewed planning,
-    one file (with a dependency, passed in full) regenerated. Whatever the toy model's
-    code is, it is stored, checked and either approved or held back with its findings."""
-    import shutil
-
-    from conftest import ROOT
-
-    shutil.copytree(ROOT / "examples" / "neural-audio-style-transfer" / "session", tmp_path / "s")
-    session = Session.open(tmp_path / "s")
-    for aid in ("analysis:network.py", "code:network.py"):
-        session.path(aid).unlink()
+    """Analysis and coding on the real model, after a reviewed planning stage: main.py,
+    whose dependency util.py is passed in full. Whatever the toy model's code is, it is
+    stored, checked and either approved or held back with its findings."""
+    session = reviewed_session(tmp_path / "s")
     backend = get_backend("local")
-    result = Runner(session, backend, auto_approve=True).run(only=["analysis:network.py", "code:network.py"])
+    result = Runner(session, backend, auto_approve=True).run()
     assert not result.cancelled
     st = assert_documented_outcome(session, result.failed, result.generated)
-    calls = [c for c in session.calls() if c.get("model") == backend.spec and "response" in c]
-    assert {c["artifact"] for c in calls} >= {"analysis:network.py"}
-    if "analysis:network.py" not in result.failed:
-        assert "code:network.py" in {c["artifact"] for c in calls}
-        coding = next(c for c in calls if c["artifact"] == "code:network.py")
-        assert "audio.py" in json.dumps(coding["messages"])  # its dependency was in the prompt
-        assert st["code:network.py"] != "missing" or "code:network.py" in result.failed
-    assert all(c["usage"]["output_tokens"] > 0 for c in calls)
+    calls = [c for c in session.calls() if "response" in c]
+    assert {c["artifact"] for c in calls} >= {"analysis:main.py"}
+    assert all(c["model"] == backend.spec and c["usage"]["output_tokens"] > 0 for c in calls)
+    if "analysis:main.py" not in result.failed:
+        coding = [c for c in calls if c["artifact"] == "code:main.py"]
+        assert coding and "def relu" in json.dumps(coding[0]["messages"])  # its dependency, in full
+        assert st["code:main.py"] != "missing" or "code:main.py" in result.failed
 
 
 def test_cancel_stops_prompt_reading_and_writing_and_the_model_stays_consistent() -> None:
