@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .llm.base import Request, Usage
-from .llm.call import backend_cost, call_model, oversize_note
+from .llm.call import backend_cost, call_model
 from .progress import ArtifactProgress
 
 if TYPE_CHECKING:
@@ -70,8 +70,7 @@ class ArtifactCalls:
 
     def _count(self, request: Request, c: Any) -> None:
         self.calls += 1
-        note = oversize_note(self.runner.backend, request, c.usage)
-        if note:
+        for note in c.notes:  # usage not credible, or far beyond the ask (call_model's checks)
             self.flagged.append(note)
             self.emit("info", note)
         self.usage = self.usage + c.usage

@@ -96,6 +96,9 @@ class Completion(BaseModel):
     finish_reason: str = "stop"  # stop | length | cancelled | tool_use
     latency_s: float = 0.0
     model: str = ""
+    # What the caller must flag about this answer (usage not credible, far beyond the ask);
+    # filled by ``call_model``, kept in the call's record and the artifact's warnings.
+    notes: list[str] = Field(default_factory=list)
 
 
 class BackendError(Exception):

@@ -27,6 +27,7 @@ from .base import (
     Usage,
 )
 from .limits import limits_of
+from .usage_check import check_usage
 
 Recorder = Callable[[dict[str, Any]], None]
 CANCELLED = "cancelled"  # recorded as the call's finish, not as an error
@@ -172,8 +173,24 @@ def call_model(
             quiet.stop()
         if not completion.latency_s:
             completion.latency_s = round(time.perf_counter() - start, 4)
-        _record(record, backend, request, completion, completion.latency_s, attempt, None)
+        reported = _check_usage(backend, request, completion)
+        _record(record, backend, request, completion, completion.latency_s, attempt, None, reported)
         return completion
+
+
+def _check_usage(backend: Backend, request: Request, completion: Completion) -> Usage | None:
+    """Replaces usage that cannot be true by an estimate and notes why (and a runaway
+    answer's size); returns the usage as reported when it was replaced."""
+    reserve = int(getattr(backend, "reasoning_reserve", 0) or 0)
+    usage, note = check_usage(request, completion, reserve)
+    reported = None
+    if note:
+        reported, completion.usage = completion.usage, usage
+        completion.notes.append(note)
+    oversize = oversize_note(backend, request, completion.usage)
+    if oversize:
+        completion.notes.append(oversize)
+    return reported
 
 
 def _record(
@@ -184,6 +201,7 @@ def _record(
     latency: float,
     attempt: int,
     error: str | None,
+    reported: Usage | None = None,
 ) -> None:
     if record is None:
         return
@@ -209,9 +227,10 @@ def _record(
         "usage": usage.model_dump(),
         "cost_usd": backend_cost(backend, usage),
     }
-    note = oversize_note(backend, request, usage) if completion is not None else None
-    if note:
-        entry["warning"] = note
+    if completion is not None and completion.notes:
+        entry["warning"] = "; ".join(completion.notes)
+    if reported is not None:
+        entry["usage_reported"] = reported.model_dump()  # what the server said, not counted
     if completion is not None:
         entry["response"] = completion.text
         entry["parsed"] = completion.parsed
