@@ -218,26 +218,56 @@ def schema_instruction(schema: Mapping[str, Any]) -> str:
     )
 
 
+# Below this many tokens a second, an answer trickles: no real server streams that slowly
+# once it has started writing (a 2-core CPU serving a 7B model writes ~3 tokens/s).
+MIN_TOKENS_PER_S = 1.0
+
+
 class StallWatch:
-    """Closes a stream that has sent no new content for ``seconds`` (keep-alives don't count).
+    """Closes a stream that has stopped making progress: no new content for ``seconds``
+    (keep-alives don't count), content trickling below ``MIN_TOKENS_PER_S`` for longer than
+    ``seconds`` once it started, or an answer running past its whole-answer limit
+    (``seconds + max_tokens / MIN_TOKENS_PER_S``). A silence timeout alone never ends a
+    stream that sends one word every few seconds.
 
     Closing from this thread makes the reading thread's next read fail; ``fired`` tells
-    the reader that the failure was the watchdog's."""
+    the reader that the failure was the watchdog's, ``reason`` says which rule fired."""
 
-    def __init__(self, seconds: float, close: Callable[[], None]) -> None:
+    def __init__(self, seconds: float, close: Callable[[], None], max_tokens: int | None = None) -> None:
         self.seconds, self._close = seconds, close
+        self.limit = seconds + max_tokens / MIN_TOKENS_PER_S if max_tokens else None
         self.fired = False
-        self._last = time.monotonic()
+        self.reason = f"no new content for {seconds:g}s (the stream stalled)"
+        self._start = self._last = time.monotonic()
+        self._first: float | None = None
+        self._chars = 0
         self._done = threading.Event()
         threading.Thread(target=self._watch, daemon=True, name="stall-watch").start()
 
-    def touch(self) -> None:
+    def touch(self, chars: int = 0) -> None:
         self._last = time.monotonic()
+        if chars:
+            self._first = self._first if self._first is not None else self._last
+            self._chars += chars
+
+    def _verdict(self) -> str | None:
+        now = time.monotonic()
+        if now - self._last > self.seconds:
+            return f"no new content for {self.seconds:g}s (the stream stalled)"
+        if self._first is not None and now - self._first > self.seconds:
+            rate = self._chars / 4 / (now - self._first)  # ~4 characters a token
+            if rate < MIN_TOKENS_PER_S:
+                return (f"the answer trickles at {rate:.2f} tokens/s, below {MIN_TOKENS_PER_S:g} "
+                        f"(it could not finish in time)")
+        if self.limit is not None and now - self._start > self.limit:
+            return f"the answer ran past its whole-answer limit of {self.limit:.0f}s"
+        return None
 
     def check(self) -> None:
         """Called per chunk: a stream of empty chunks is a stall too."""
-        if time.monotonic() - self._last > self.seconds:
-            self.fired = True
+        verdict = self._verdict()
+        if verdict:
+            self.fired, self.reason = True, verdict
             raise self._http_error()
 
     @staticmethod
@@ -251,8 +281,9 @@ class StallWatch:
 
     def _watch(self) -> None:
         while not self._done.wait(min(1.0, self.seconds / 4)):
-            if time.monotonic() - self._last > self.seconds:
-                self.fired = True
+            verdict = self._verdict()
+            if verdict:
+                self.fired, self.reason = True, verdict
                 try:
                     self._close()
                 except Exception:  # already closing: the reader sees the failure either way

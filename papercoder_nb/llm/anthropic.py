@@ -206,8 +206,8 @@ class AnthropicBackend:
             params["tool_choice"] = {"type": "auto"} if self.reasoning else {"type": "tool", "name": name}
         return params
 
-    def _stalled(self) -> RetryableError:
-        return RetryableError(f"{self.where}: no new content for {self.stall_seconds:g}s (the stream stalled); cut off")
+    def _stalled(self, watch: StallWatch) -> RetryableError:
+        return RetryableError(f"{self.where}: {watch.reason}; cut off")
 
     def _error(self, exc: Exception) -> BackendError:
         if isinstance(exc, self._http.HTTPError):  # raised while reading the stream
@@ -238,7 +238,7 @@ class AnthropicBackend:
         counts: dict[str, int] = {}
         stop_reason: str | None = None
         finished = False
-        watch = StallWatch(self.stall_seconds, stream.close)
+        watch = StallWatch(self.stall_seconds, stream.close, request.max_tokens + self.reasoning_reserve)
         try:
             for event in stream:
                 watch.check()
@@ -253,11 +253,12 @@ class AnthropicBackend:
                     if block.type == "text" and block.text:
                         blocks[event.index]["chunks"].append(block.text)
                 elif kind == "content_block_delta":
-                    watch.touch()  # text, JSON or thinking: progress (pings are not)
                     delta = event.delta
                     piece = getattr(delta, "text", None) if delta.type == "text_delta" else None
                     if delta.type == "input_json_delta":
                         piece = delta.partial_json
+                    # text, JSON or thinking: progress (pings are not)
+                    watch.touch(len(piece or getattr(delta, "thinking", None) or "") or 1)
                     if piece:
                         blocks.setdefault(event.index, {"type": "text", "chunks": []})["chunks"].append(piece)
                         if on_token is not None:
@@ -271,17 +272,17 @@ class AnthropicBackend:
             raise
         except (self._sdk.APIError, self._http.HTTPError) as exc:
             if watch.fired:
-                raise self._stalled() from None
+                raise self._stalled(watch) from None
             raise self._error(exc) from None
         except Exception:  # a read on the stream the watchdog closed fails in its own way
             if watch.fired:
-                raise self._stalled() from None
+                raise self._stalled(watch) from None
             raise
         finally:
             watch.stop()
             stream.close()  # on cancel this drops the connection: no more tokens are read
         if watch.fired:
-            raise self._stalled()
+            raise self._stalled(watch)
         if not finished:
             raise RetryableError(f"{self.where}: the stream ended before message_stop")
         text, parsed = self._answer(request, blocks, self.structured)

@@ -331,7 +331,7 @@ class OpenAIBackend:
         size, cap = 0, answer_cap(request.max_tokens)
         finish: str | None = None
         usage: Any = None
-        watch = StallWatch(self.stall_seconds, stream.close)
+        watch = StallWatch(self.stall_seconds, stream.close, request.max_tokens + self.reasoning_reserve)
         try:
             for chunk in stream:
                 watch.check()
@@ -344,7 +344,7 @@ class OpenAIBackend:
                         continue
                     piece = choice.delta.content if choice.delta is not None else None
                     if piece:
-                        watch.touch()
+                        watch.touch(len(piece))
                         pieces.append(piece)
                         size += len(piece)
                         if size > cap:  # an endless or runaway answer: cut it, don't grow memory
@@ -360,17 +360,17 @@ class OpenAIBackend:
             raise
         except (self._sdk.APIError, self._http.HTTPError) as exc:
             if watch.fired:
-                raise self._stalled() from None
+                raise self._stalled(watch) from None
             raise self._error(exc, request) from None
         except Exception:  # a read on the stream the watchdog closed fails in its own way
             if watch.fired:
-                raise self._stalled() from None
+                raise self._stalled(watch) from None
             raise
         finally:
             watch.stop()
             stream.close()  # on cancel this drops the connection: no more tokens are read
         if watch.fired:
-            raise self._stalled()
+            raise self._stalled(watch)
         if finish is None:  # no choice ever finished: the stream was cut
             raise _StreamCut(f"{self.where}: the stream ended before the answer finished")
         text = "".join(pieces)
@@ -383,8 +383,8 @@ class OpenAIBackend:
             model=self.spec,
         )
 
-    def _stalled(self) -> _StreamCut:
-        return _StreamCut(f"{self.where}: no new content for {self.stall_seconds:g}s (the stream stalled); cut off")
+    def _stalled(self, watch: StallWatch) -> _StreamCut:
+        return _StreamCut(f"{self.where}: {watch.reason}; cut off")
 
     @staticmethod
     def _parse(text: str, request: Request, mode: str) -> Any:
