@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_serializer
 
+from . import write_intent
 from .artifacts import PLANNING_FILES
 from .fsutil import append_line, atomic_write_json, atomic_write_text, sha256_file, sha256_text
 from .llm.base import Usage
@@ -202,11 +203,8 @@ class Session:
         """Store a new version. Any unseen hand edit on disk is kept in history first."""
         with self.lock:
             self.sync_edits()
-            rec = self.state.artifacts.get(artifact_id) or ArtifactRecord()
-            digest = sha256_text(text)
-            atomic_write_text(self.path(artifact_id), text)
-            self._snapshot(artifact_id, text, by, model)
-            rec.content_hash = digest
+            rec = (self.state.artifacts.get(artifact_id) or ArtifactRecord()).model_copy(deep=True)
+            rec.content_hash = sha256_text(text)
             rec.by = by
             rec.updated_at = now()
             rec.error = None
@@ -219,8 +217,13 @@ class Session:
                 rec.feedback = feedback
                 rec.warnings = list(warnings or [])
             rec.approved_hash = None
+            # Declared first: a kill after the rename must not turn this write into a hand edit.
+            write_intent.declare(self.root, artifact_id, rec.model_dump(mode="json"))
+            atomic_write_text(self.path(artifact_id), text)
+            self._snapshot(artifact_id, text, by, model)
             self.state.artifacts[artifact_id] = rec
             self.save()
+            write_intent.clear(self.root, artifact_id)
             return rec
 
     def record_error(self, artifact_id: str, message: str) -> None:
@@ -250,10 +253,13 @@ class Session:
         """Notice files changed by hand since we last wrote them; keep each as a user edit."""
         changed = []
         with self.lock:
-            for aid, rec in self.state.artifacts.items():
+            for aid, rec in list(self.state.artifacts.items()):
                 p = self.path(aid)
                 digest = sha256_file(p)
                 if digest is None or digest == rec.content_hash:
+                    continue
+                if self._adopt_declared(aid, digest):
+                    changed.append(aid)
                     continue
                 text = p.read_text(encoding="utf-8", errors="replace")
                 self._snapshot(aid, text, "user", "")
@@ -275,11 +281,28 @@ class Session:
         for aid in self.artifact_ids_on_disk():
             if aid in self.state.artifacts:
                 continue
+            if self._adopt_declared(aid, sha256_file(self.path(aid))):
+                adopted.append(aid)
+                continue
             text = self.path(aid).read_text(encoding="utf-8", errors="replace")
             self._snapshot(aid, text, "user", "")
             self.state.artifacts[aid] = ArtifactRecord(content_hash=sha256_text(text), by="user", updated_at=now())
             adopted.append(aid)
         return adopted
+
+    def _adopt_declared(self, artifact_id: str, digest: str | None) -> bool:
+        """A file the engine declared before a kill cut its write short: recorded as written."""
+        record = write_intent.declared(self.root, artifact_id, digest)
+        if record is None:
+            return False
+        rec = ArtifactRecord.model_validate(record)
+        history = self.history(artifact_id)
+        text = self.path(artifact_id).read_text(encoding="utf-8", errors="replace")
+        if not history or history[-1].read_text(encoding="utf-8", errors="replace") != text:
+            self._snapshot(artifact_id, text, rec.by, rec.model)  # the kill came before its snapshot
+        self.state.artifacts[artifact_id] = rec
+        write_intent.clear(self.root, artifact_id)
+        return True
 
     def artifact_ids_on_disk(self) -> list[str]:
         ids = [a for a in PLANNING_FILES if self.path(a).exists()]
