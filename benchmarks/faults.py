@@ -34,7 +34,32 @@ FAULTS = {
     "slower than timeout": ["slow"],
     "keep-alives only (stall)": ["keepalive", "keepalive"],
     "usage 500,002 tokens (flagged)": ["bigusage"],
+    "usage -10^9 input tokens": ["negusage"],
+    "finish=length on every answer": ["length"] * 400,
 }
+
+
+def audit(out: Path, returncode: int) -> dict[str, int]:
+    """What a finished command left: exit 0 on a session with anything unapproved is a wrong
+    exit; an answer paid for twice (same request, two answered calls) is double paid; a
+    negative token total is a usage lie taken as true."""
+    from collections import Counter
+
+    from papercoder_nb.graph import statuses
+    from papercoder_nb.store import Session
+
+    if not (out / "session.json").is_file():
+        return {"wrong_exit": int(returncode == 0), "double_paid": 0, "negative_usage": 0, "cut_approved": 0}
+    session = Session.open(out)
+    st = statuses(session)
+    unapproved = [a for a, state in st.items() if state != "approved"]
+    answered = [c for c in session.calls() if "response" in c]
+    last_finish = {c["artifact"]: c.get("finish_reason") for c in answered}
+    usage = session.state.usage
+    return {"wrong_exit": int(returncode == 0 and bool(unapproved)),
+            "double_paid": sum(n - 1 for n in Counter(c["request_hash"] for c in answered).values()),
+            "negative_usage": int(min(usage.input_tokens, usage.output_tokens) < 0),
+            "cut_approved": sum(1 for a, state in st.items() if state == "approved" and last_finish.get(a) == "length")}
 
 
 def fault_run(faults: list[str], hostile: list[str] | None = None) -> dict[str, object]:
@@ -47,7 +72,49 @@ def fault_run(faults: list[str], hostile: list[str] | None = None) -> dict[str, 
         tb = int("Traceback" in r.stderr + r.stdout)
         done = r.returncode == 0 and (out / "code" / "main.py").is_file()
         one_line = r.returncode != 0 and "error:" in r.stderr
-        return {"completed": done, "clean": (done or one_line) and not tb, "lost": 0, "tracebacks": tb}
+        found = audit(out, r.returncode)
+        honest = not (found["wrong_exit"] or found["negative_usage"] or found["cut_approved"])
+        return {"completed": done, "clean": (done or one_line) and not tb and honest, "lost": 0, "tracebacks": tb,
+                **found}
+
+
+def trickle_run() -> dict[str, object]:
+    """A word every 1.5 s for 3 minutes under `--timeout 2`: only a rate rule ends it; a run
+    still going after 2 minutes never ended (the silence timeout alone never fires)."""
+    import subprocess
+
+    with tempfile.TemporaryDirectory() as tmp, FaultServer(slow_seconds=3.0) as server:
+        server.faults.append("trickle")
+        out = Path(tmp) / "s"
+        try:
+            r = cli("run", str(TRANSFORMER_JSON), "--out", str(out), "--model", "openai:fake", "--base-url",
+                    server.base_url, "--auto-approve", "--quiet", "--timeout", "2", timeout=120)
+        except subprocess.TimeoutExpired:
+            return {"completed": False, "clean": False, "lost": 0, "tracebacks": 0}
+        tb = int("Traceback" in r.stderr + r.stdout)
+        done = r.returncode == 0 and (out / "code" / "main.py").is_file()
+        return {"completed": done, "clean": done and not tb, "lost": 0, "tracebacks": tb, **audit(out, r.returncode)}
+
+
+def two_writers_run() -> dict[str, object]:
+    """Two `papercoder resume` on one session at once: one must be refused, naming the other."""
+    import subprocess
+
+    with tempfile.TemporaryDirectory() as tmp, FaultServer() as server:
+        out = Path(tmp) / "s"
+        first = cli("run", str(TRANSFORMER_JSON), "--out", str(out), "--model", "openai:fake", "--base-url",
+                    server.base_url, "--until", "plan", "--quiet")
+        server.delay = 0.3  # slow enough that the two overlap
+        args = [sys.executable, "-m", "papercoder_nb.cli", "resume", str(out), "--auto-approve", "--quiet"]
+        procs = [subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+        outs = [p.communicate(timeout=300) for p in procs]
+        codes = [p.returncode for p in procs]
+        busy = [e for _, e in outs if "busy" in e and "pid" in e]
+        tb = int(any("Traceback" in o + e for o, e in outs))
+        found = audit(out, min(codes))
+        done = first.returncode == 0 and 0 in codes and (out / "code" / "main.py").is_file()
+        clean = done and len(busy) == 1 and not found["double_paid"] and not found["wrong_exit"] and not tb
+        return {"completed": done, "clean": clean, "lost": 0, "tracebacks": tb, **found}
 
 
 def kill_run(point: str) -> dict[str, object]:
@@ -164,6 +231,8 @@ def main() -> int:
     quick = "--quick" in sys.argv
     scenarios: list[tuple[str, object]] = [(f"fault: {k}", (lambda v=v: fault_run(v))) for k, v in FAULTS.items()]
     scenarios.append(("hand edit of config during its call", hand_edit_run))
+    scenarios.append(("two resumes at once", two_writers_run))
+    scenarios.append(("stream trickles a word per 1.5 s", trickle_run))
     scenarios.append(("smoke: fork bomb, daemon, /proc, /etc", sandbox_run))
     scenarios.append(("batch: 5x429, 3 papers (1 unreadable)", lambda: batch_run(5)))
     scenarios.append(("batch: 30x429 stops papers, then resume", lambda: batch_run(30)))
@@ -177,13 +246,15 @@ def main() -> int:
         scenarios += [(f"full disk at {kb} KiB", (lambda kb=kb: disk_run(kb))) for kb in sizes]
     else:
         print("full-disk scenarios left out: mounting a tmpfs needs root", file=sys.stderr)
-    rows, clean, lost, tracebacks = [], 0, 0, 0
+    rows, clean, lost, tracebacks, wrong_exit, double_paid = [], 0, 0, 0, 0, 0
     for name, fn in scenarios:
         r = fn()  # type: ignore[operator]
         ok = bool(r["clean"]) and r["lost"] == 0
         clean += ok
         lost += int(r["lost"])
         tracebacks += int(r["tracebacks"])
+        wrong_exit += int(r.get("wrong_exit", 0))
+        double_paid += int(r.get("double_paid", 0))
         rows.append((name, 1, int(bool(r["completed"])), int(bool(r["clean"])), int(r["lost"])))
         print(f"{name:<38} runs=1 completed={rows[-1][2]} stopped_cleanly={rows[-1][3]} lost_versions={rows[-1][4]}",
               flush=True)
@@ -191,8 +262,9 @@ def main() -> int:
     print(f"{'scenario':<38} {'runs':>4} {'completed':>9} {'stopped cleanly':>15} {'lost versions':>13}")
     for name, runs, done, ok, lv in rows:
         print(f"{name:<38} {runs:>4} {done:>9} {ok:>15} {lv:>13}")
-    print(f"scenarios={len(rows)} clean={clean} lost_versions={lost} tracebacks={tracebacks}")
-    return 0 if clean == len(rows) and lost == 0 and tracebacks == 0 else 1
+    print(f"scenarios={len(rows)} clean={clean} lost_versions={lost} tracebacks={tracebacks} "
+          f"wrong_exit={wrong_exit} double_paid={double_paid}")
+    return 0 if clean == len(rows) and lost == 0 and tracebacks == 0 and not wrong_exit and not double_paid else 1
 
 
 if __name__ == "__main__":

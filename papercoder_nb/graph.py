@@ -58,6 +58,22 @@ def load_logic(session: Session) -> Logic | None:
         return None
 
 
+def logic_problem(session: Session) -> str | None:
+    """Why the logic design on disk gives no file list (it does not parse, or its task list
+    is not an order of its files), naming the file; None when it is fine or not written yet.
+    Without this, a broken hand edit reads as "no code yet" and an export of nothing."""
+    text = session.read("logic")
+    if text is None:
+        return None
+    try:
+        Logic.model_validate_json(text).ordered_files()
+    except (ValidationError, ValueError) as e:
+        why = " ".join(str(e).split())[:300]
+        return (f"{session.path('logic')} is not a valid logic design ({why}); fix it by hand "
+                f"or `papercoder regen {session.root} logic`")
+    return None
+
+
 def file_graph(session: Session) -> DependencyGraph | None:
     """Declared dependencies plus the imports written so far, or None without a valid logic design."""
     logic = load_logic(session)

@@ -23,7 +23,7 @@ from .artifact_calls import ArtifactCalls
 from .artifacts import PLANNING
 from .budget import Budget, BudgetExceeded, StageError  # the errors live beside the budget
 from .fsutil import sha256_file
-from .graph import nodes, statuses
+from .graph import logic_problem, nodes, statuses
 from .llm.base import (
     Backend,
     BackendError,
@@ -46,6 +46,7 @@ from .stages.specs import ArtifactSpec, Parsed, code_needs_repair
 from .store import ArtifactRecord, Session
 from .templates import load_prompt, render
 from .verify.hooks import record_check_findings
+from .writer_lock import session_writer
 
 __all__ = ["BudgetExceeded", "Event", "RunResult", "Runner", "StageError"]
 STAGES = ("planning", "analysis", "coding")
@@ -143,6 +144,10 @@ class Runner:
 
     def generate(self, artifact_id: str, feedback: str | None = None) -> ArtifactRecord:
         """Generate (or regenerate) one artifact, with one repair request if needed."""
+        with session_writer(self.session.root):
+            return self._generate(artifact_id, feedback)
+
+    def _generate(self, artifact_id: str, feedback: str | None) -> ArtifactRecord:
         spec = spec_for(artifact_id)
         # Budgeting uses the model-independent estimate, not a backend's tokenizer, so the
         # same session builds the same prompts on any backend (replay depends on it).
@@ -176,26 +181,42 @@ class Runner:
         """The answer, parsed; one repair request when it does not parse (or compile)."""
         text, parsed_obj = calls.ask(request)
         text = self._continue_cut(calls.ask, lambda: calls.finish, request, text, artifact_id)
-        try:
-            parsed = spec.parse(text, parsed_obj)
-            error = code_needs_repair(parsed)
-        except ValueError as e:
-            error = str(e)
+        error = self._still_cut(calls, request)
+        if not error:
+            try:
+                parsed = spec.parse(text, parsed_obj)
+                error = code_needs_repair(parsed)
+            except ValueError as e:
+                error = str(e)
         if not error:
             return parsed
         self.on_event(Event("info", artifact_id, f"repairing: {error}"))
         repair = self._repair_request(spec, text, error, feedback)
         text2, parsed_obj2 = calls.ask(repair, repairing=True)
         text2 = self._continue_cut(calls.ask, lambda: calls.finish, repair, text2, artifact_id)
+        cut = self._still_cut(calls, repair)
         try:
+            if cut:  # a cut answer is never stored as the artifact, however well it parses
+                raise ValueError(cut)
             return spec.parse(text2, parsed_obj2)
         except ValueError as e:
             saved = self._save_rejected(artifact_id, text2)
+            fix = ("raise the output limit (--max-output) if the model allows more, or regenerate with "
+                   "feedback asking for a shorter answer") if cut else "regenerate with feedback"
             raise StageError(
                 f"{artifact_id}: the model's answer is unusable after one repair ({e}). "
                 f"Its last answer is in {saved}; fix it by hand into "
-                f"{self.session.path(artifact_id)} or regenerate with feedback"
+                f"{self.session.path(artifact_id)} or {fix}"
             ) from e
+
+    @staticmethod
+    def _still_cut(calls: ArtifactCalls, request: Request) -> str | None:
+        """Why the answer is incomplete: the output limit cut it and continuing did not finish it."""
+        if calls.finish != "length":
+            return None
+        how = "" if request.schema is not None else f" after {MAX_CONTINUATIONS} continuations at most"
+        return (f"the answer was cut at the output limit ({request.max_tokens:,} tokens a call){how}, "
+                "so it is incomplete; write a complete, shorter answer")
 
     def _repair_request(self, spec: ArtifactSpec, text: str, error: str, feedback: str | None) -> Request:
         """The same prompt, the bad answer (whole where the window allows) and what is wrong."""
@@ -314,8 +335,13 @@ class Runner:
         """Generate every missing or stale artifact whose inputs are approved.
 
         ``until`` stops after a stage (``planning``, ``analysis``, ``coding``) or a
-        planning artifact; ``only`` limits the run to the given artifact ids.
+        planning artifact; ``only`` limits the run to the given artifact ids. Refused
+        (``SessionBusy``) while another process writes the session.
         """
+        with session_writer(self.session.root):
+            return self._run(until, only)
+
+    def _run(self, until: str | None, only: list[str] | None) -> RunResult:
         result = RunResult()
         last_stage = until if until in STAGES else ("planning" if until in PLANNING else None)
         try:
@@ -348,9 +374,8 @@ class Runner:
             return None
         try:
             spec_for("logic").parse(text, None)
-        except ValueError as e:
-            return (f"logic: {self.session.path('logic')} is not a valid logic design ({e}); "
-                    "fix it by hand or regenerate it")
+        except ValueError:
+            return f"logic: {logic_problem(self.session) or self.session.path('logic')}"
         return None
 
     def _step(self, aid: str, result: RunResult) -> bool:
@@ -410,6 +435,16 @@ class Runner:
             blocked.append(i)
         return blocked
 
+    def _approve_written(self, result: RunResult, kinds: set[str], only: list[str] | None, failed: set[str]) -> None:
+        """Files written but never approved (a run killed after the write, a file nothing
+        reads): approved now when they pass their checks, else listed for review."""
+        st = statuses(self.session, self.prompt_dir)
+        left = [aid for aid, state in st.items()
+                if aid.split(":")[0] in kinds and not (only and aid not in only) and aid not in failed
+                and state in ("generated", "edited") and review.auto_approve(self.session, aid, st) is not None]
+        if left:
+            result.waiting_for_approval = sorted({*result.waiting_for_approval, *left})
+
     def _run_files(self, result: RunResult, last_stage: str | None, only: list[str] | None) -> None:
         allowed_kinds = {"analysis"} if last_stage == "analysis" else {"analysis", "code"}
         in_flight: dict[Future[ArtifactRecord], str] = {}
@@ -463,6 +498,8 @@ class Runner:
                     except StageError as e:
                         failed.add(aid)
                         result.failed[aid] = str(e)
+        if self.auto_approve and not self.cancel.cancelled:
+            self._approve_written(result, allowed_kinds, only, failed)
         if self.cancel.cancelled:
             result.cancelled = True
         if last_stage:

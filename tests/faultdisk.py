@@ -5,6 +5,7 @@ Mounting needs root (or CAP_SYS_ADMIN); ``can_mount()`` says whether this machin
 
 from __future__ import annotations
 
+import re
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -56,6 +57,7 @@ def full_disk_run(server: FaultServer, size_kb: int) -> dict[str, object]:
                     "--base-url", server.base_url, "--auto-approve", "--quiet")
         first_tb = int("Traceback" in first.stderr + first.stdout)
         first_clean = first.returncode == 0 or (first.stderr.count("error:") == 1 and not first_tb)
+        advice_ok = first.returncode == 0 or advice_works(first.stderr, out)
         _mount(disk, 16 * 1024, remount=True)
         calls_before = len(server.requests)
         result = resume_and_check(server, out)
@@ -66,6 +68,16 @@ def full_disk_run(server: FaultServer, size_kb: int) -> dict[str, object]:
                          f"replay:{out}", "--auto-approve", "--quiet")
             result["replayed"] = replay.returncode == 0 and (disk / "replayed" / "code" / "main.py").is_file()
             result["completed"] = bool(result["replayed"])
-        result["clean"] = bool(result["clean"]) and first_clean
+        result["advice_ok"] = advice_ok
+        result["clean"] = bool(result["clean"]) and first_clean and advice_ok
         result["tracebacks"] = int(result["tracebacks"]) + first_tb  # type: ignore[call-overload]
         return result
+
+
+def advice_works(stderr: str, out: Path) -> bool:
+    """The error names a command that can work from here: `papercoder resume` needs a
+    session folder; before one exists, only starting the run again can."""
+    found = re.search(r"`papercoder (\w+)", stderr)
+    if found is None:
+        return False
+    return (found.group(1) == "resume") == (out / "session.json").is_file()

@@ -14,6 +14,7 @@ from pathlib import Path
 from conftest import TRANSFORMER_JSON
 from faultserver import FaultServer
 
+from papercoder_nb.graph import statuses
 from papercoder_nb.store import Session, read_jsonl
 
 # When to kill: the instant this path (relative to the session) first appears.
@@ -91,7 +92,7 @@ def resume_and_check(server: FaultServer, out: Path) -> dict[str, object]:
                 "--base-url", server.base_url, "--auto-approve", "--quiet")
     tracebacks = int("Traceback" in r.stderr + r.stdout)
     completed = r.returncode == 0 and (out / "code" / "main.py").is_file()
-    lost = 0
+    lost = misattributed = unapproved = 0
     if (out / "session.json").exists():
         json.loads((out / "session.json").read_text())  # valid
         session = Session.open(out)
@@ -100,5 +101,11 @@ def resume_and_check(server: FaultServer, out: Path) -> dict[str, object]:
         for aid in session.artifact_ids_on_disk():  # every current version is in history
             text = session.read(aid) or ""
             lost += int(not any(p.read_text(encoding="utf-8") == text for p in session.history(aid)))
+        # Nobody edits by hand here: a file taken for a hand edit is the engine's own write
+        # (a kill between the file and session.json), and must be recognised as such.
+        misattributed = sum(rec.by == "user" for rec in session.state.artifacts.values())
+        unapproved = sum(st != "approved" for st in statuses(session).values())
+    completed = completed and not misattributed and not unapproved
     return {"completed": completed, "clean": completed or (r.returncode != 0 and not tracebacks),
-            "lost": lost, "tracebacks": tracebacks, "stderr": r.stderr[-400:]}
+            "lost": lost, "tracebacks": tracebacks, "stderr": r.stderr[-400:], "misattributed": misattributed,
+            "wrong_exit": int(r.returncode == 0 and unapproved > 0)}

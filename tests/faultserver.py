@@ -14,6 +14,10 @@ answering consumes one scripted fault, if any is queued:
     "schema"     valid JSON that misses required fields
     "endless"    a stream that keeps sending content until the client hangs up
     "bigusage"   a normal answer whose usage claims 500,002 output tokens
+    "negusage"   a normal answer whose usage claims -1,000,000,000 input tokens
+    "length"     a normal answer labelled cut by the output limit (``finish_reason: length``)
+    "trickle"    one short word every ``trickle_seconds``, never silent for long, for up to
+                 ``slow_seconds * 60`` (a stream no silence timeout ever ends)
 
 A fault written ``"ARTIFACT=fault"`` (``"logic=malformed"``) waits for that artifact's call.
 ``hostile`` replaces the architecture/logic file lists with the given names.
@@ -90,6 +94,7 @@ class FaultServer:
         self.delay = 0.0  # seconds before every answer (lets a test kill a run mid-way)
         self.requests: list[str] = []  # artifact of every request, faults included
         self.piece_delay = 0.0  # seconds between streamed pieces (lets a test kill mid-stream)
+        self.trickle_seconds = 1.5  # between the words of a "trickle" answer
         self.streaming = 0  # streams that have sent content and not finished yet
         self.answered = 0  # streams that finished with [DONE]
         self.on_request: Callable[[str], None] | None = None  # called with each call's artifact
@@ -193,7 +198,7 @@ class FaultServer:
                     text = json.dumps({"unexpected": True})
                 if not body.get("stream"):
                     self._json(200, {"id": "chatcmpl-fault", "object": "chat.completion", "created": 0, "model": "fake",
-                                     "choices": [{"index": 0, "finish_reason": "stop",
+                                     "choices": [{"index": 0, "finish_reason": "length" if fault == "length" else "stop",
                                                   "message": {"role": "assistant", "content": text}}],
                                      "usage": {"prompt_tokens": 10, "completion_tokens": len(text) // 4,
                                                "total_tokens": 10 + len(text) // 4}})
@@ -212,6 +217,13 @@ class FaultServer:
                         self.wfile.write(b": keep-alive\n\n")
                         self.wfile.flush()
                         time.sleep(0.2)
+                    return
+                if fault == "trickle":
+                    end = time.monotonic() + server.slow_seconds * 60  # bounded, for the test suite
+                    while time.monotonic() < end:
+                        self.wfile.write(_chunk({"content": "w "}))
+                        self.wfile.flush()
+                        time.sleep(server.trickle_seconds)
                     return
                 if fault == "endless":
                     end = time.monotonic() + server.slow_seconds * 4  # bounded, for the test suite
@@ -234,8 +246,9 @@ class FaultServer:
                 if fault == "cut":
                     self.wfile.flush()
                     return
-                self.wfile.write(_chunk({}, "stop"))
-                self.wfile.write(_usage_chunk(100, 500_002 if fault == "bigusage" else max(1, len(text) // 4)))
+                self.wfile.write(_chunk({}, "length" if fault == "length" else "stop"))
+                self.wfile.write(_usage_chunk(-10**9 if fault == "negusage" else 100,
+                                              500_002 if fault == "bigusage" else max(1, len(text) // 4)))
                 self.wfile.write(b"data: [DONE]\n\n")
                 self.wfile.flush()
                 with server.lock:

@@ -171,3 +171,16 @@ def test_estimate_and_run_ask_a_served_model_for_its_window(tmp_path: Path, caps
     code, out, err = run(capsys, "estimate", str(TRANSFORMER_JSON), "--model", "openai:gone",
                          "--base-url", "http://127.0.0.1:9/v1")  # nothing listens on the discard port
     assert code == 0 and "window" not in out and "did not say its context window" in err
+
+
+def test_an_invalid_hand_made_logic_design_is_named_by_smoke_and_export(tmp_path, capsys) -> None:
+    """Not "no code yet" and not an export of nothing with exit 0: the bad file and the fix."""
+    s = tmp_path / "s"
+    code, _, _ = run(capsys, "run", str(TRANSFORMER_JSON), "--out", str(s), "--model", "test", "--auto-approve", "--quiet")
+    assert code == 0
+    (s / "planning" / "logic.json").write_text('{"files": [], "task_list": ["nowhere.py"]', encoding="utf-8")
+    for args in (["smoke", str(s)], ["export", str(s), "--repo", str(tmp_path / "repo")]):
+        code, _, err = run(capsys, *args)
+        assert code == 1, (args, err)
+        assert "logic.json" in err and "not a valid logic design" in err and "regen" in err, err
+    assert not (tmp_path / "repo").exists()

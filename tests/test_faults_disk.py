@@ -22,6 +22,7 @@ def test_a_full_disk_ends_cleanly_and_the_session_resumes_and_replays(size_kb: i
     with FaultServer() as server:
         result = full_disk_run(server, size_kb)
     assert result["first_error"] == [] or "No space left on device" in result["first_error"][0] and "free some space" in result["first_error"][0]
+    assert result["advice_ok"], result["first_error"]  # the command it names works from there
     assert result["completed"] and result["replayed"], result["stderr"]
     assert result["clean"] and result["lost"] == 0 and result["tracebacks"] == 0
 

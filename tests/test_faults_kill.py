@@ -8,7 +8,7 @@ import pytest
 from faultkill import KILL_POINTS, MOMENT_KILLS, kill_at, kill_when, resume_and_check
 from faultserver import FaultServer
 
-QUICK = ("paper/paper.json", "session.json", "planning/logic.json")
+QUICK = ("paper/paper.json", "session.json", "planning/logic.json", "code/main.py")
 POINTS = [p if p in QUICK else pytest.param(p, marks=pytest.mark.slow) for p in KILL_POINTS]
 
 
@@ -20,6 +20,7 @@ def test_killed_when_a_file_appears_the_run_resumes_and_loses_nothing(tmp_path: 
         kill_at(server, out, point)
         calls_before = len(server.requests)
         result = resume_and_check(server, out)
+        assert result["misattributed"] == 0 and result["wrong_exit"] == 0, result
         assert result["completed"], result["stderr"]
         assert result["lost"] == 0 and result["tracebacks"] == 0
         # A full run is 14 calls; the resume asks only for what was not paid for.

@@ -251,3 +251,33 @@ def test_replay_rebuilds_the_same_prompts_from_the_recorded_limits(tmp_path: Pat
     copy = new_session(tmp_path, "copy")
     assert Runner(copy, replay, auto_approve=True).run().ok
     assert all(copy.read(a) == original.read(a) for a in statuses(original))
+
+
+class AlwaysCutBackend(ScriptedBackend):
+    """Every answer for one artifact ends at the output limit (``finish_reason: length``)."""
+
+    def __init__(self, target: str, **kw: Any) -> None:
+        super().__init__("cut", responder=responder(FILES), **kw)
+        self.target = target
+
+    def execute(self, request: Request, on_token: Any = None, cancel: Any = None) -> Completion:
+        done = super().execute(request, on_token, cancel)
+        if request.artifact == self.target:
+            done.finish_reason = "length"
+        return done
+
+
+@pytest.mark.parametrize("target", ["plan", "code:model.py", "architecture"])
+def test_an_answer_that_stays_cut_is_failed_never_approved(tmp_path: Path, target: str) -> None:
+    """Continued, then retried once; still cut: stored in history/rejected as failed, with a note."""
+    backend = AlwaysCutBackend(target)
+    session = new_session(tmp_path)
+    result = Runner(session, backend, auto_approve=True).run()
+    assert target in result.failed and "cut at the output limit" in result.failed[target]
+    assert "--max-output" in result.failed[target]
+    assert session.read(target) is None  # nothing cut stands as the artifact, approved or not
+    record = session.record(target)
+    assert record is not None and "cut at the output limit" in (record.error or "")
+    assert list((session.root / "history" / "rejected").iterdir())  # the cut text is kept
+    asked = [r for r in backend.requests if r.artifact == target]
+    assert len(asked) >= 2  # continued (free text) or retried (schema) before giving up

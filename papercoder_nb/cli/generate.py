@@ -96,7 +96,31 @@ def _run(session: Session, a: argparse.Namespace, only: list[str] | None = None)
         ) from None
     finally:
         progress.close()
-    return _report(session, result, time.monotonic() - started, progress)
+    code = _report(session, result, time.monotonic() - started, progress)
+    return _left_for_review(session, result) if code == 0 and a.auto_approve else code
+
+
+# Exit status of a batch (--auto-approve) run that ended but left artifacts unapproved:
+# a script must not take it for a finished repository; 1 stays "the run failed".
+LEFT_FOR_REVIEW = 3
+
+
+def _left_for_review(session: Session, result: RunResult) -> int:
+    """Under --auto-approve, what this run wrote (or stopped at) and could not approve."""
+    from ..graph import statuses
+    from ..review import check_failures
+
+    st = statuses(session)
+    left = [aid for aid in dict.fromkeys([*result.generated, *result.waiting_for_approval])
+            if st.get(aid) != "approved"]
+    if not left:
+        return 0
+    failing = check_failures(session)
+    named = ", ".join(f"{aid} ({len(failing[aid])} finding(s))" if aid in failing else aid for aid in left)
+    err.print(escape(f"left for review, not approved: {named}; `papercoder status {session.root}` shows why, "
+                     f"`papercoder regen {session.root} ARTIFACT --feedback ...` or a hand fix and "
+                     f"`papercoder approve` finish them (exit {LEFT_FOR_REVIEW})"))
+    return LEFT_FOR_REVIEW
 
 
 def _report(session: Session, result: RunResult, seconds: float, progress: Progress | None = None) -> int:
@@ -199,7 +223,7 @@ def cmd_run(a: argparse.Namespace) -> int:
     for w in paper.meta.warnings:
         err.print(f"[yellow]paper:[/] {escape(w)}")
     code = _run(session, a)
-    if a.repo and code == 0:
+    if a.repo and code in (0, LEFT_FOR_REVIEW):  # the export states what it holds and what fails
         export_session(session, Path(a.repo), make_zip=False, notebook=None)
     return code
 
@@ -213,11 +237,16 @@ def _create_session(out_dir: Path, paper: Any, a: argparse.Namespace, backend: A
         if a.drop:
             session.set_dropped_sections(a.drop)
         return session
-    except BaseException:
+    except BaseException as e:
         if fresh:
             import shutil
 
             shutil.rmtree(out_dir, ignore_errors=True)
+        if isinstance(e, OSError) and not (out_dir / "session.json").is_file():
+            # No session exists yet, so `resume` (the usual advice for a full disk) cannot work.
+            again = " ".join(sys.argv[1:]) if sys.argv[1:2] == ["run"] else f"run {a.source} --out {out_dir}"
+            raise CliError(f"could not create the session in {out_dir} ({' '.join(str(e).split())}); nothing was "
+                           f"kept; free some space (or fix the folder), then `papercoder {again}` starts it again") from e
         raise
 
 
@@ -261,7 +290,10 @@ def cmd_regen(a: argparse.Namespace) -> int:
 def _model_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", help="provider:model, e.g. local, anthropic:claude-sonnet-4-6, openai:gpt-4.1-mini, replay:SESSION")
     p.add_argument("--base-url", help="OpenAI-compatible server URL (vLLM, Ollama, llama.cpp, LM Studio)")
-    p.add_argument("--timeout", type=float, help="seconds to wait for one model answer (default 600)")
+    p.add_argument("--timeout", type=float,
+                   help="seconds a stream may send no new content before it is cut and retried (default 600); "
+                   "an answer trickling below 1 token/s for this long, or running past TIMEOUT + max_tokens "
+                   "seconds in all, is cut and retried too")
     p.add_argument("--prompts", help="a folder of prompt templates that override the shipped ones")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     add_model_options(p)
@@ -269,7 +301,9 @@ def _model_args(p: argparse.ArgumentParser) -> None:
 
 def _run_args(p: argparse.ArgumentParser) -> None:
     _model_args(p)
-    p.add_argument("--auto-approve", action="store_true", help="approve each artifact as it is generated (batch work)")
+    p.add_argument("--auto-approve", action="store_true",
+                   help="approve each artifact as it is generated (batch work); artifacts that fail their "
+                   f"checks are left for review and the exit status is {LEFT_FOR_REVIEW}")
     p.add_argument("--until", choices=[*STAGES, "plan", "architecture", "logic", "config"], help="stop after this stage")
     p.add_argument("--concurrency", type=int, default=4, help="parallel calls for per-file stages (default 4)")
     p.add_argument("--budget", type=float, help="stop before the run's list-price cost would exceed this many USD")

@@ -124,8 +124,12 @@ def cmd_answer(a: argparse.Namespace) -> int:
 def export_session(session: Session, repo: Path | None, make_zip: bool, notebook: Path | None, force: bool = False) -> None:
     from ..export import write_notebook, write_repo
     from ..export_status import export_status
+    from ..graph import logic_problem
     from ..session_export import bundle_from_session
 
+    problem = logic_problem(session)
+    if problem:  # without a file list the export would hold no code and look complete
+        raise CliError(f"cannot export: {problem}")
     bundle = bundle_from_session(session)
     state = export_status(session)
     (err if state.problems else out).print(escape(f"export holds: {state.sentence()}"))

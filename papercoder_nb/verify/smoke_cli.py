@@ -126,11 +126,22 @@ def _code_files(session: Session) -> dict[str, str]:
 # -- smoke ----------------------------------------------------------------------------
 
 
-def cmd_smoke(a: argparse.Namespace) -> int:
-    session = Session.open(a.dir)
+def _needed_code(session: Session, folder: str) -> dict[str, str]:
+    """The code to run, or one line saying why there is none (a broken logic design first)."""
+    from ..graph import logic_problem
+
+    problem = logic_problem(session)
+    if problem:
+        raise CliError(problem)
     files = _code_files(session)
     if not files:
-        raise CliError(f"{a.dir} has no code yet; run the coding stage first (`papercoder resume {a.dir}`)")
+        raise CliError(f"{folder} has no code yet; run the coding stage first (`papercoder resume {folder}`)")
+    return files
+
+
+def cmd_smoke(a: argparse.Namespace) -> int:
+    session = Session.open(a.dir)
+    files = _needed_code(session, a.dir)
     if not a.json:
         print_safety(files)
         print_isolation(a.network)
@@ -222,9 +233,7 @@ def cmd_repair(a: argparse.Namespace) -> int:
     from ..llm.registry import get_backend
 
     session = Session.open(a.dir)
-    files = _code_files(session)
-    if not files:
-        raise CliError(f"{a.dir} has no code yet; run the coding stage first (`papercoder resume {a.dir}`)")
+    files = _needed_code(session, a.dir)
     spec = _backend_spec(a, session)
     url = session_base_url(session.state.base_url, session.state.model, spec, a.base_url)
     opts: dict[str, Any] = {"base_url": url} if url else {}
