@@ -317,7 +317,10 @@ class Runner:
             rounds += 1
             self.on_event(Event("info", artifact_id, f"asking for the rest of the cut answer ({rounds})"))
             more, _ = ask(follow)
-            text = stitch(text, more)
+            longer = stitch(text, more)
+            if longer == text:  # the continuation added nothing: asking again would pay for the same
+                break
+            text = longer
         return text
 
     def _import_notes(self, kind: str, file: str | None, code: str) -> list[str]:

@@ -24,7 +24,7 @@ leg() {  # leg NAME: make .venv-NAME, install, list the versions, run the tests
   local name=$1 venv=".venv-$1"
   shift
   [ -x "$venv/bin/python" ] || "$PY" -m venv "$venv"
-  "$venv/bin/python" -m pip install -q --upgrade pip uv
+  "$venv/bin/python" -m pip install -q --upgrade pip setuptools wheel uv
   if [ "$name" = lowest ]; then
     "$venv/bin/python" -m uv pip install -q --python "$venv/bin/python" --resolution lowest-direct \
       --find-links "$wheels" --override "$held" -e ".[local,dev]"
