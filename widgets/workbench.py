@@ -25,6 +25,7 @@ from papercoder_nb.llm.pricing import format_cost
 from papercoder_nb.reopen import latest_session
 from papercoder_nb.runner import Event, Runner, RunResult
 from papercoder_nb.store import Session
+from papercoder_nb.writer_lock import busy_by
 
 from . import compat
 from .artifact_view import ArtifactView
@@ -349,6 +350,11 @@ class Workbench:
     def _start(self, label: str, fn: Callable[[CancelToken, Emit], Any], on_finish: Callable[[Finished], None], planned: int) -> bool:
         if self.busy:
             self.show_error(f"Already running ({self.worker.label}): wait for it, or press Cancel.")
+            return False
+        holder = busy_by(self.session.root) if self.session is not None else None
+        if holder:  # another process (a CLI resume) writes this session: read-only here meanwhile
+            self.show_error(f"This session is busy: {holder} is writing it. The panel is read-only until it "
+                            "finishes; then press again.")
             return False
         self.clear_error()
         self.stream_text = ""

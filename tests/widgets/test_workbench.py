@@ -511,3 +511,24 @@ def test_the_panel_talks_to_the_server_the_session_recorded(tmp_path: Path) -> N
     wb.run_button.click()
     assert wb.wait_idle(20)
     assert made and made[0].get("base_url") == "http://127.0.0.1:8080/v1"
+
+
+def test_a_session_another_process_writes_is_read_only_in_the_panel(tmp_path: Path) -> None:
+    """A `papercoder resume` holds the session: the panel refuses to run, naming it."""
+    import subprocess
+
+    wb = loaded(tmp_path)
+    hold = ("import sys, time\nfrom papercoder_nb.writer_lock import session_writer\n"
+            "with session_writer(sys.argv[1]):\n    print('held', flush=True)\n    time.sleep(120)\n")
+    proc = subprocess.Popen([sys.executable, "-c", hold, str(wb.session.root)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
+        calls = len(wb.session.calls())
+        assert wb.run() is False
+        assert "busy" in wb.error.value and f"pid {proc.pid}" in wb.error.value and "read-only" in wb.error.value
+        assert not wb.busy and len(wb.session.calls()) == calls
+    finally:
+        proc.kill()
+        proc.wait()
+    assert wb.run() is True  # the holder is gone: the panel writes again
+    assert wb.wait_idle(60)
