@@ -106,7 +106,8 @@ DOUBLE_FORK = """
     if os.fork() == 0:  # double fork + setsid: the daemon leaves the group and its parent
         os.setsid()
         if os.fork() == 0:
-            open("{pidfile}", "w").write(str(os.getpid()))
+            open("{pidfile}.tmp", "w").write(str(os.getpid()))  # whole, then visible: the reader
+            os.rename("{pidfile}.tmp", "{pidfile}")                # never sees an empty file
             os.execv(sys.executable, [sys.executable, "-c", {daemon!r}, "{markfile}", "{marker}"])
         os._exit(0)
     os.wait()
