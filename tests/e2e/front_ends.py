@@ -160,12 +160,34 @@ def open_notebook(page, base: str, token: str, path: str, app: str = "lab",
     page.wait_for_selector(ready, timeout=60_000)
 
 
+def evaluate_within(page, function: str, arg: object = None, seconds: float = 120) -> object:
+    """``page.evaluate`` of a function that may return a promise, bounded by ``seconds``.
+
+    Playwright's evaluate waits for a promise with no limit: a kernel that never answers (seen
+    once in CI: Notebook 7's run-all never resolved) would hang the test until pytest-timeout
+    killed it, with no screenshot. This fails in the browser instead, naming what timed out.
+    """
+    ms = int(seconds * 1000)
+    what = json.dumps(function[:80])
+    return page.evaluate(f"""async (arg) => {{
+      const fn = {function};
+      let timer;
+      const limit = new Promise((_, reject) => {{
+        timer = setTimeout(() => reject(new Error('no answer within {seconds:g} s: ' + {what})), {ms}); }});
+      try {{ return await Promise.race([Promise.resolve(fn(arg)), limit]); }} finally {{ clearTimeout(timer); }}
+    }}""", arg)
+
+
 def run_all_cells(page, app: str) -> None:
-    """Run every cell of the open notebook, as the user's Run All would."""
+    """Start running every cell of the open notebook, as the user's Run All would.
+
+    Not awaited: the command's promise settles only when the kernel has answered every cell,
+    and the callers wait for what the cells show instead (with their own limits).
+    """
     if app == "nb6":
-        page.evaluate("window.Jupyter.notebook.execute_all_cells()")
+        page.evaluate("() => { window.Jupyter.notebook.execute_all_cells(); }")
     else:
-        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
 
 
 # Each returns the printed output of ``code`` run in the notebook's kernel (or its error)
@@ -197,15 +219,15 @@ _EXECUTE = {
 
 def kernel_execute(page, app: str, code: str) -> str:
     """Run ``code`` in the open notebook's kernel (where the panel's ``wb`` lives); its printed output."""
-    return page.evaluate(_EXECUTE["classic" if app == "nb6" else "jupyterapp"], code)
+    return evaluate_within(page, _EXECUTE["classic" if app == "nb6" else "jupyterapp"], code)
 
 
 def shutdown_kernel(page, app: str) -> None:
     """Stop the open notebook's kernel, so a module that opens many notebooks does not pile them up."""
     if app == "nb6":
-        page.evaluate("window.Jupyter.notebook.session.delete()")
+        evaluate_within(page, "() => window.Jupyter.notebook.session.delete()", seconds=30)
     else:
-        page.evaluate("window.jupyterapp.shell.currentWidget.sessionContext.shutdown()")
+        evaluate_within(page, "() => window.jupyterapp.shell.currentWidget.sessionContext.shutdown()", seconds=30)
 
 
 # A new panel (not one marked old before the cells ran again) has loaded its paper
@@ -223,9 +245,9 @@ def run_again(page, app: str) -> None:
 def restart_kernel(page, app: str) -> None:
     """Restart the notebook's kernel (no confirmation dialog) and wait until it is back and idle."""
     if app == "nb6":
-        page.evaluate("new Promise((done) => window.Jupyter.notebook.kernel.restart(() => done(true)))")
+        evaluate_within(page, "() => new Promise((done) => window.Jupyter.notebook.kernel.restart(() => done(true)))")
         page.wait_for_timeout(500)  # the old kernel's idle icon can outlive the restart call
         page.wait_for_function(CLASSIC_READY, timeout=60_000)
     else:
-        page.evaluate("window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.restart()")
+        evaluate_within(page, "() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.restart()")
         page.wait_for_function(KERNEL_READY, timeout=60_000)

@@ -17,7 +17,7 @@ import pytest
 from browser_run import run_in_browser
 from conftest import EXAMPLE_PAPER, FILES, scripted
 from editor_helpers import CODEMIRROR, TEXTAREA, append_to_editor, editor_text
-from front_ends import FRONT_ENDS, prefix
+from front_ends import FRONT_ENDS, evaluate_within, prefix
 from panel_driver import Panel
 
 from papercoder_nb import Runner, Session, load_paper
@@ -132,7 +132,7 @@ def code_file_flow(page, ui: Panel, root: Path) -> None:
     assert shown_line_numbers(ui)[-1] == arch.count("\n") + 1
     ui.shot("json-light")
 
-    page.evaluate("window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Dark'})")
+    evaluate_within(page, "() => window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Dark'})")
     page.wait_for_function("document.body.dataset.jpThemeLight === 'false'", timeout=30_000)
     colours = ui.el(".pc-editor .cm-editor").evaluate(
         "e => [getComputedStyle(e).backgroundColor, getComputedStyle(e).color]")
