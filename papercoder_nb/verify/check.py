@@ -1,13 +1,16 @@
-"""One entry point: every static check over a session folder's code."""
+"""One entry point: every static check over a session's code, or over any repository."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from papercoder_nb.verify.checker import Finding, check_code
+from papercoder_nb.verify.checker import Finding, check_code, grade
 from papercoder_nb.verify.config_keys import check_config_keys, unread_config_keys
+from papercoder_nb.verify.console_scripts import check_console_scripts
+from papercoder_nb.verify.declared import declared_in
 from papercoder_nb.verify.entry_check import check_entry
+from papercoder_nb.verify.repo_model import load_repo
 from papercoder_nb.verify.requirements_check import check_requirements
 
 
@@ -15,17 +18,38 @@ def check_session(session_dir: Path) -> list[Finding]:
     """Signatures, imports, config keys and requirements of <session>/code."""
     session_dir = Path(session_dir)
     code = session_dir / "code"
-    findings = check_code(code)
+    repo = load_repo(code)
+    findings = check_code(code, repo)
     config = session_dir / "planning" / "config.yaml"
     if config.exists():
         findings += check_config_keys(code, config)
     logic = session_dir / "planning" / "logic.json"
     if logic.exists():
         design = json.loads(logic.read_text(encoding="utf-8"))
-        findings += check_requirements(code, list(design.get("required_packages", [])))
+        findings += check_requirements(code, list(design.get("required_packages", [])), repo,
+                                       extra=declared_in(code))
         if design.get("entry_point"):
             findings += check_entry(code, design["entry_point"], list(design.get("smoke_args", [])))
-    return findings
+    return grade(findings, repo)
+
+
+def check_repository(folder: Path) -> list[Finding]:
+    """Every check over a repository that is not a session: its own files say what it needs."""
+    folder = Path(folder)
+    repo = load_repo(folder)
+    findings = check_code(folder, repo)
+    findings += check_requirements(folder, None, repo, extra=declared_in(folder))
+    findings += check_console_scripts(repo, folder)
+    for config in _configs(folder):
+        findings += check_config_keys(folder, config)
+    return grade(findings, repo)
+
+
+def _configs(folder: Path) -> list[Path]:
+    """A repository's own config file, where it has exactly one obvious one."""
+    found = [p for p in (folder / "config.yaml", folder / "config.yml", folder / "configs" / "config.yaml")
+             if p.is_file()]
+    return found[:1]
 
 
 def unread_config(session_dir: Path) -> list[str]:

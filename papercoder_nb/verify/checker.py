@@ -1,8 +1,14 @@
 """Static cross-file consistency checker (AST only; nothing is executed).
 
-Finds mistakes at the seams between generated files: imports of repository
-modules that name undefined things, and calls of repository functions whose
-arguments cannot bind to the callee's signature.
+Finds mistakes at the seams between files, as Python would meet them: imports of
+repository modules and names that do not exist (absolute, relative, through a package's
+``__init__``), calls whose arguments cannot bind (functions, methods through an object,
+constructors, ``model(x)`` running ``forward``), attributes no class or module defines,
+names never defined, and circular imports that fail at import time.
+
+Each finding is graded: ``error`` when Python will raise once that line runs, ``warning``
+when it may be intended (a package the requirements do not name). Findings are grouped
+by what fixes them, not repeated per line.
 """
 
 from __future__ import annotations
@@ -12,7 +18,10 @@ import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..pyparse import parse_python
+from .infer import ClassRef, External, Instance, ModuleRef, Resolver, Scope, Value
+from .known_bases import known_base
+from .repo_model import ClassInfo, Module, Repo, load_repo
+from .signatures import TRANSPARENT, bind_problem, missing_call_method, signature_of
 
 
 @dataclass(frozen=True)
@@ -21,147 +30,193 @@ class Finding:
     line: int
     problem: str
     expected: str
+    severity: str = "error"  # error: fails when the line runs; warning: may be intended
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.problem} (expected: {self.expected})"
+        grade = "warning: " if self.severity == "warning" else ""
+        return f"{self.file}:{self.line}: {grade}{self.problem} (expected: {self.expected})"
 
 
-def _defined_names(tree: ast.Module) -> dict[str, ast.AST]:
-    """Top-level names a module defines (functions, classes, assignments, imports)."""
-    names: dict[str, ast.AST] = {}
-    for node in tree.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names[node.name] = node
-        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            for t in targets:
-                for n in ast.walk(t):
-                    if isinstance(n, ast.Name):
-                        names[n.id] = node
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            for a in node.names:
-                names[(a.asname or a.name).split(".")[0]] = node
-    return names
+def suggest(name: str, candidates: list[str] | set[str], what: str) -> str:
+    close = difflib.get_close_matches(name, sorted(candidates), n=1)
+    return f"did you mean {close[0]!r}?" if close else what
 
 
-def _signature_of(node: ast.AST) -> ast.arguments | None:
-    """Arguments a call must bind to; None where we cannot know."""
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        return node.args
-    if isinstance(node, ast.ClassDef):
-        if node.bases or node.decorator_list:
-            return None  # inherited __init__ or dataclass: unknown
-        for item in node.body:
-            if isinstance(item, ast.FunctionDef) and item.name == "__init__":
-                args = item.args
-                return ast.arguments(
-                    posonlyargs=args.posonlyargs[1:] if args.posonlyargs else [],
-                    args=args.args[1:] if not args.posonlyargs else args.args,
-                    vararg=args.vararg, kwonlyargs=args.kwonlyargs,
-                    kw_defaults=args.kw_defaults, kwarg=args.kwarg,
-                    defaults=args.defaults)
-        return ast.arguments(posonlyargs=[], args=[], vararg=None, kwonlyargs=[],
-                             kw_defaults=[], kwarg=None, defaults=[])
-    return None
-
-
-def _bind_problem(sig: ast.arguments, call: ast.Call) -> str | None:
-    if any(isinstance(a, ast.Starred) for a in call.args) or any(
-            k.arg is None for k in call.keywords):
-        return None  # *seq / **mapping: cannot know
-    positional = [a.arg for a in sig.posonlyargs + sig.args]
-    n_required = len(positional) - len(sig.defaults)
-    if len(call.args) > len(positional) and sig.vararg is None:
-        return f"takes at most {len(positional)} positional arguments, got {len(call.args)}"
-    bound = set(positional[: len(call.args)])
-    kwonly = {a.arg for a in sig.kwonlyargs}
-    keyword_ok = set(a.arg for a in sig.args) | kwonly
-    for kw in call.keywords:
-        if kw.arg not in keyword_ok and sig.kwarg is None:
-            return f"has no parameter {kw.arg!r}"
-        bound.add(kw.arg)
-    missing = [p for p in positional[:n_required] if p not in bound]
-    missing += [a.arg for a, d in zip(sig.kwonlyargs, sig.kw_defaults, strict=True)
-                if d is None and a.arg not in bound]
-    if missing:
-        return f"missing argument(s) {', '.join(missing)}"
-    return None
-
-
-def _describe(sig: ast.arguments) -> str:
-    return ast.unparse(sig)
-
-
-def check_code(code_dir: Path) -> list[Finding]:
+def check_code(code_dir: Path, repo: Repo | None = None) -> list[Finding]:
     """Check every .py file under code_dir against the others."""
-    code_dir = Path(code_dir)
-    trees: dict[str, ast.Module] = {}
-    findings: list[Finding] = []
-    for path in sorted(code_dir.rglob("*.py")):
-        rel = path.relative_to(code_dir).as_posix()
-        try:
-            trees[rel] = parse_python(path.read_text(encoding="utf-8"), filename=rel)
-        except SyntaxError as exc:
-            findings.append(Finding(rel, exc.lineno or 0, f"syntax error: {exc.msg}",
-                                    "valid Python"))
-    modules = {rel[:-3].replace("/", "."): t for rel, t in trees.items()}
-    defs = {m: _defined_names(t) for m, t in modules.items()}
-    for rel, tree in trees.items():
-        findings += _check_file(rel, tree, defs)
-    return findings
+    from .import_check import check_imports
+    from .import_cycles import check_cycles
+    from .undefined_names import check_undefined
+
+    repo = repo or load_repo(Path(code_dir))
+    findings = [Finding(rel, line, f"syntax error: {msg}", "valid Python") for rel, line, msg in repo.syntax_errors]
+    resolver = Resolver(repo)
+    loose = _loose_attributes(repo)
+    for rel in sorted(repo.files):
+        module = repo.files[rel]
+        findings += check_imports(repo, module)
+        findings += _check_uses(resolver, module, loose)
+        findings += check_undefined(module)
+    findings += check_cycles(repo)
+    return _dedupe(findings)
 
 
-def _check_file(rel: str, tree: ast.Module,
-                defs: dict[str, dict[str, ast.AST]]) -> list[Finding]:
-    out: list[Finding] = []
-    # local name -> definition node in another repository module
-    imported: dict[str, ast.AST] = {}
-    module_alias: dict[str, str] = {}
-    own = defs.get(rel[:-3].replace("/", "."), {})
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module in defs and not node.level:
-            names = defs[node.module]
-            for a in node.names:
-                if a.name == "*":
-                    continue
-                if a.name not in names:
-                    close = difflib.get_close_matches(a.name, list(names), n=1)
-                    hint = f"did you mean {close[0]!r}?" if close else \
-                        f"one of: {', '.join(sorted(names)) or '(nothing)'}"
-                    out.append(Finding(rel, node.lineno,
-                                       f"{node.module} defines no {a.name!r}", hint))
-                else:
-                    imported[a.asname or a.name] = names[a.name]
-        elif isinstance(node, ast.Import):
-            for a in node.names:
-                if a.name in defs:
-                    module_alias[a.asname or a.name] = a.name
-    for name, node in own.items():
-        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
-            imported.setdefault(name, node)
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call):
-            continue
-        target = None
-        func = node.func
-        if isinstance(func, ast.Name):
-            target = imported.get(func.id)
-        elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) \
-                and func.value.id in module_alias:
-            mod = module_alias[func.value.id]
-            target = defs[mod].get(func.attr)
-            if target is None:
-                close = difflib.get_close_matches(func.attr, list(defs[mod]), n=1)
-                out.append(Finding(rel, node.lineno, f"{mod} defines no {func.attr!r}",
-                                   f"did you mean {close[0]!r}?" if close else
-                                   "a name the module defines"))
-                continue
-        if target is None:
-            continue
-        sig = _signature_of(target)
-        problem = sig and _bind_problem(sig, node)
-        if problem:
-            out.append(Finding(rel, node.lineno,
-                               f"call of {ast.unparse(func)} {problem}",
-                               f"signature ({_describe(sig)})"))
+def grade(findings: list[Finding], repo: Repo) -> list[Finding]:
+    """Errors in functions that nothing on the import or start path runs become warnings."""
+    from .reach import Reach, enclosing_functions, function_at
+
+    if not any(f.severity == "error" for f in findings):
+        return findings
+    reached = Reach(Resolver(repo)).run()
+    spans = {rel: enclosing_functions(m) for rel, m in repo.files.items()}
+    out = []
+    for f in findings:
+        fn = function_at(spans[f.file], f.line) if f.severity == "error" and f.file in spans else None
+        if fn is not None and id(fn) not in reached and not f.problem.startswith("syntax error"):
+            f = Finding(f.file, f.line, f"{f.problem} (in {fn.name}(), which nothing run at import or "
+                        "from an entry point calls)", f.expected, "warning")
+        out.append(f)
     return out
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    seen: set[tuple[str, int, str]] = set()
+    out = []
+    for f in findings:
+        if (f.file, f.line, f.problem) not in seen:
+            seen.add((f.file, f.line, f.problem))
+            out.append(f)
+    return out
+
+
+def _loose_attributes(repo: Repo) -> set[str]:
+    """Attribute names set from outside a class or probed by name: never reported missing."""
+    out: set[str] = set()
+    for module in repo.files.values():
+        for node in ast.walk(module.tree):
+            if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store | ast.Del) \
+                    and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls")):
+                out.add(node.attr)  # set on an object from outside its class
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                    and node.func.id in ("hasattr", "getattr", "setattr", "delattr") and len(node.args) >= 2 \
+                    and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str):
+                out.add(node.args[1].value)
+    return out
+
+
+def _scopes(module: Module) -> list[tuple[Scope, ast.AST]]:
+    """Every scope of a module with the node whose own children belong to it."""
+    top = Scope(module)
+    out: list[tuple[Scope, ast.AST]] = [(top, module.tree)]
+
+    def visit(node: ast.AST, parent: Scope, cls: ClassInfo | None) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+                scope = Scope(module, child, cls, parent if parent.node is not None else None)
+                out.append((scope, child))
+                visit(child, scope, None)
+            elif isinstance(child, ast.ClassDef):
+                info = module.classes.get(child.name)
+                visit(child, parent, info if info is not None and info.node is child else None)
+            else:
+                visit(child, parent, cls)
+
+    visit(module.tree, top, None)
+    return out
+
+
+def _own(node: ast.AST):
+    stack = list(ast.iter_child_nodes(node))
+    while stack:
+        sub = stack.pop()
+        if isinstance(sub, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            stack.extend(sub.decorator_list if not isinstance(sub, ast.Lambda) else [])
+            stack.extend(d for d in sub.args.defaults + sub.args.kw_defaults if d is not None)
+            continue
+        yield sub
+        stack.extend(ast.iter_child_nodes(sub))
+
+
+def _check_uses(resolver: Resolver, module: Module, loose: set[str]) -> list[Finding]:
+    out: list[Finding] = []
+    for scope, node in _scopes(module):
+        for sub in _own(node):
+            if isinstance(sub, ast.Call):
+                out += _check_call(resolver, scope, sub, module)
+            elif isinstance(sub, ast.Attribute) and isinstance(sub.ctx, ast.Load) and sub.attr not in loose:
+                base = resolver.infer(sub.value, scope)
+                problem = _missing_member(resolver, base, sub.attr) if base is not None else None
+                if problem:
+                    out.append(Finding(module.rel, sub.lineno, problem[0], problem[1]))
+    return out
+
+
+def _check_call(resolver: Resolver, scope: Scope, call: ast.Call, module: Module) -> list[Finding]:
+    target = resolver.infer(call.func, scope)
+    if isinstance(target, Instance) and members(resolver, target.cls, target.exact) is not None:
+        missing = missing_call_method(target, resolver)
+        if missing:
+            methods = {m for c in resolver.mro(target.cls) for m in c.methods}
+            return [Finding(module.rel, call.lineno, f"calling {ast.unparse(call.func)} runs its {missing}(), "
+                            f"which {target.cls.name} does not define", suggest(missing, methods, f"a {missing} method"))]
+    sig = signature_of(target, resolver)
+    problem = bind_problem(sig, call) if sig is not None else None
+    if not problem:
+        return []
+    return [Finding(module.rel, call.lineno, f"call of {ast.unparse(call.func)} {problem}",
+                    f"signature ({ast.unparse(sig)})")]
+
+
+def members(resolver: Resolver, cls: ClassInfo, exact: bool = True) -> set[str] | None:
+    """Every attribute instances of ``cls`` can have; None when the class is open.
+
+    Not exact (``self``, an annotated parameter): the object may be of any subclass, so
+    their attributes count too (a base class may use what its subclasses define).
+    """
+    out: set[str] = set()
+    for sub in ([] if exact else resolver.subclasses(cls)):
+        more = members(resolver, sub)
+        if more is None:
+            return None
+        out |= more
+    for c in resolver.mro(cls):
+        if c.dynamic or any(_decorator_name(d) not in ("dataclass", *TRANSPARENT) for d in c.node.decorator_list):
+            return None
+        if any(k.arg == "metaclass" for k in c.node.keywords):
+            return None
+        out |= c.attributes
+        for base in resolver.bases(c):
+            if isinstance(base, ClassRef):
+                continue
+            known = known_base(base.qualified) if isinstance(base, External) else None
+            if known is None:
+                return None
+            out |= known.members
+    return out | set(known_base("object").members)  # type: ignore[union-attr]
+
+
+def _decorator_name(d: ast.expr) -> str:
+    from .infer import _last
+
+    return _last(d)
+
+
+def _missing_member(resolver: Resolver, base: Value, attr: str) -> tuple[str, str] | None:
+    if isinstance(base, ModuleRef) and base.module is not None:
+        from .import_check import exported
+
+        m = base.module
+        names = exported(resolver.repo, m)
+        if names is None or attr in names or attr.startswith("__"):
+            return None
+        if resolver.module_ref(f"{base.name}.{attr}", m) is not None:
+            return None
+        return (f"module {base.name} defines no {attr!r}", suggest(attr, names, "a name the module defines"))
+    if isinstance(base, Instance | ClassRef):
+        have = members(resolver, base.cls, isinstance(base, Instance) and base.exact)
+        if have is None or attr in have:
+            return None
+        what = "instances of " + base.cls.name if isinstance(base, Instance) else "class " + base.cls.name
+        return (f"{what} have no attribute {attr!r}",
+                suggest(attr, {a for a in have if not a.startswith("__")}, f"an attribute {base.cls.name} defines"))
+    return None

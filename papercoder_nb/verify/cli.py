@@ -11,15 +11,25 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from papercoder_nb.verify.check import check_session, unread_config
+from papercoder_nb.verify.check import check_repository, check_session, unread_config
+
+
+def _findings(folder: Path) -> list:
+    """A session's code, or any repository of Python files."""
+    if (folder / "code").is_dir() and ((folder / "session.json").is_file() or (folder / "planning").is_dir()):
+        return check_session(folder)
+    if (folder / "session.json").is_file():
+        raise ValueError(f"{folder} has no code folder; run the coding stage first "
+                         f"(`papercoder resume {folder}`)")
+    if not folder.is_dir() or not any(folder.rglob("*.py")):
+        raise ValueError(f"{folder} is neither a session folder nor a folder of Python files; "
+                         "give a session folder (from `papercoder run`) or a repository")
+    return check_repository(folder)
 
 
 def cmd_check(a: argparse.Namespace) -> int:
     session = Path(a.dir)
-    if not (session / "code").is_dir():
-        raise ValueError(f"{a.dir} has no code folder; run the coding stage first "
-                         f"(`papercoder resume {a.dir}`)")
-    findings = check_session(session)
+    findings = _findings(session)
     if (session / "session.json").is_file():  # on demand too: the records follow the files
         from papercoder_nb.store import Session
         from papercoder_nb.verify.hooks import refresh_check_findings
@@ -30,24 +40,29 @@ def cmd_check(a: argparse.Namespace) -> int:
         print(json.dumps({"findings": [f.__dict__ for f in findings], "unread_config": unread},
                          indent=1))
     else:
-        for f in findings:
+        for f in sorted(findings, key=lambda f: (f.severity != "error", f.file, f.line)):
             print(str(f))
         if unread:
             print(f"config values the paper states that no code reads ({len(unread)}): "
                   + ", ".join(unread))
-        print(f"{len(findings)} finding(s)", file=sys.stderr)
-    return 1 if findings else 0
+        n_errors = sum(f.severity == "error" for f in findings)
+        print(f"{n_errors} error(s), {len(findings) - n_errors} warning(s)", file=sys.stderr)
+    return 1 if any(f.severity == "error" for f in findings) else 0
 
 
 def add_commands(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "check",
-        help="static cross-file check of the session's code (no execution); exit 1 on findings",
-        description="Imports of repository modules, call signatures, config keys read in code "
-        "and third-party packages versus the requirements; each finding names file, line, the "
-        "problem and what it should match. Config values no code reads are listed as notes "
-        "(they do not fail the check).",
+        help="static cross-file check of a session's code or any repository (no execution); "
+        "exit 1 on errors",
+        description="Imports of repository modules (absolute, relative, through packages), calls "
+        "(functions, methods through objects, constructors, torch modules' forward), attributes, "
+        "undefined names, circular imports, config keys read in code and third-party packages "
+        "versus the requirements (requirements.txt, pyproject, setup.cfg/py, environment.yml, or "
+        "the logic design). Each finding names file, line, the problem and the fix. Errors fail "
+        "when the line runs (exit 1); warnings may be intended (an undeclared package) and do not "
+        "fail the check. Config values no code reads are listed as notes.",
     )
-    p.add_argument("dir", help="the session folder")
+    p.add_argument("dir", help="a session folder, or a repository of Python files")
     p.add_argument("--json", action="store_true", help="print findings as JSON")
     p.set_defaults(fn=cmd_check)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -12,38 +13,105 @@ from papercoder_nb.verify.checker import Finding
 
 from ..pyparse import parse_python
 
+CONFIG_NAMES = {"cfg", "config", "conf", "configs", "configuration", "hparams", "hyperparams"}
+# methods of dicts and config objects: an attribute with one of these names is not a key
+_METHODS = {"get", "items", "keys", "values", "update", "copy", "pop", "setdefault", "to_dict",
+            "to_container", "to_yaml", "select", "merge", "__dict__"}
+_NOT_CONFIG = ["<not a config>"]  # a config-like name bound to something else (a model's config object)
+_LOADERS = {"safe_load", "load", "load_config", "read_config", "load_yaml", "create"}
 
-def _key_path(node: ast.AST) -> list[str] | None:
-    """Key path of cfg["a"]["b"] / cfg.get("a", {}).get("b"); None if not a literal chain."""
-    path: list[str] = []
+
+@dataclass(frozen=True)
+class KeyRead:
+    line: int
+    keys: list[str]
+    # how each key is read: "[]" / "." fail when missing; "get" gives None (may be intended);
+    # "default" (.get(k, d)) is optional by intent
+    hows: list[str]
+
+
+def _chain(node: ast.AST, aliases: dict[str, list[str]]) -> tuple[list[str], list[str]] | None:
+    """Keys of cfg["a"].b.get("c", 1) (through an alias of a config group); None if no config chain."""
+    path: list[tuple[str, str]] = []  # (key, how: [] . get get-default)
     while True:
         if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) \
                 and isinstance(node.slice.value, str):
-            path.append(node.slice.value)
+            path.append((node.slice.value, "[]"))
             node = node.value
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-                and node.func.attr == "get" and node.args \
-                and isinstance(node.args[0], ast.Constant) \
-                and isinstance(node.args[0].value, str):
-            path.append(node.args[0].value)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get" \
+                and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+            path.append((node.args[0].value, "get" if len(node.args) + len(node.keywords) == 1 else "default"))
             node = node.func.value
+        elif isinstance(node, ast.Attribute) and node.attr not in _METHODS and _root(node, aliases) is None:
+            path.append((node.attr, "."))
+            node = node.value
         else:
             break
-    if isinstance(node, ast.Name) and node.id in ("cfg", "config", "conf") and path:
-        return path[::-1]
-    return None
+    prefix = _root(node, aliases)
+    if prefix is None or not path:
+        return None
+    path.reverse()
+    keys = prefix + [k for k, _ in path]
+    return keys, ["[]"] * len(prefix) + [h for _, h in path]
 
 
-def _outermost(tree: ast.Module) -> list[tuple[int, list[str]]]:
+def _root(node: ast.AST, aliases: dict[str, list[str]]) -> list[str] | None:
+    """The key path a config root or alias stands for ([] for the whole config)."""
+    name = ast.unparse(node) if isinstance(node, ast.Name | ast.Attribute) else None
+    if name is None:
+        return None
+    if name in aliases:
+        return aliases[name] if aliases[name] != _NOT_CONFIG else None
+    last = name.split(".")[-1]
+    return [] if last in CONFIG_NAMES and (name == last or name == f"self.{last}") else None
+
+
+def _aliases(tree: ast.Module) -> dict[str, list[str]]:
+    """Names (and self attributes) holding the config or a group of it, anywhere in the module.
+
+    ``model_cfg = cfg["model"]``, ``self.config = config``, ``params = yaml.safe_load(f)``.
+    Flow-insensitive on purpose: one name meaning two groups in two functions is rare, and
+    a name bound to two different paths is dropped.
+    """
+    found: dict[str, list[str]] = {}
+    dropped: set[str] = set()
+    for _ in range(3):  # aliases of aliases
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Assign) and len(node.targets) == 1
+                    and isinstance(node.targets[0], ast.Name | ast.Attribute)):
+                continue
+            name = ast.unparse(node.targets[0])
+            value = node.value
+            path = None
+            if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute | ast.Name) \
+                    and (value.func.attr if isinstance(value.func, ast.Attribute) else value.func.id) in _LOADERS:
+                path = [] if name.split(".")[-1] not in found else None
+            else:
+                chain = _chain(value, found)
+                path = chain[0] if chain and "default" not in chain[1] else _root(value, found)
+                if path is None and name.split(".")[-1] in CONFIG_NAMES and isinstance(value, ast.Call):
+                    path = _NOT_CONFIG
+            if path is None or name in dropped:
+                continue
+            if name in found and found[name] != path:
+                dropped.add(name)
+                found.pop(name)
+            else:
+                found[name] = path
+    return found
+
+
+def _outermost(tree: ast.Module) -> list[KeyRead]:
     """Longest key chains only (an inner chain is a prefix of its parent)."""
-    seen: list[tuple[int, list[str]]] = []
+    aliases = _aliases(tree)
+    seen: list[KeyRead] = []
     inner: set[int] = set()
     for node in ast.walk(tree):
-        if id(node) in inner:
+        if id(node) in inner or isinstance(getattr(node, "ctx", None), ast.Store | ast.Del):
             continue
-        path = _key_path(node)
-        if path:
-            seen.append((node.lineno, path))
+        chain = _chain(node, aliases)
+        if chain:
+            seen.append(KeyRead(node.lineno, *chain))
             for sub in ast.walk(node):
                 if sub is not node:
                     inner.add(id(sub))
@@ -52,6 +120,8 @@ def _outermost(tree: ast.Module) -> list[tuple[int, list[str]]]:
 
 def check_config_keys(code_dir: Path, config_path: Path) -> list[Finding]:
     config = yaml.safe_load(Path(config_path).read_text(encoding="utf-8")) or {}
+    if not isinstance(config, dict):
+        return []
     flat = _all_keys(config)
     out: list[Finding] = []
     for path in sorted(Path(code_dir).rglob("*.py")):
@@ -60,20 +130,28 @@ def check_config_keys(code_dir: Path, config_path: Path) -> list[Finding]:
             tree = parse_python(path.read_text(encoding="utf-8"))
         except SyntaxError:
             continue  # the signature checker reports it
-        for line, keys in _outermost(tree):
-            node = config
-            for depth, key in enumerate(keys):
-                if not isinstance(node, dict):
-                    break
-                if key not in node and not (depth == 0 and key in flat):
-                    close = difflib.get_close_matches(key, [str(k) for k in node], n=1)
-                    where = ".".join(keys[: depth + 1])
-                    out.append(Finding(rel, line, f"config key {where!r} is not in config.yaml",
-                                       f"did you mean {close[0]!r}?" if close else
-                                       "a key config.yaml defines"))
-                    break
-                node = node.get(key, _find(config, key))
+        for read in _outermost(tree):
+            found = _missing(config, flat, read)
+            if found:
+                out.append(Finding(rel, read.line, *found))
     return out
+
+
+def _missing(config: dict, flat: set[str], read: KeyRead) -> tuple[str, str, str] | None:
+    node: object = config
+    for depth, (key, how) in enumerate(zip(read.keys, read.hows, strict=True)):
+        if not isinstance(node, dict):
+            return None
+        if key not in node and not (key in flat and depth == 0):
+            if how == "default":
+                return None
+            where = ".".join(read.keys[: depth + 1])
+            close = difflib.get_close_matches(key, [str(k) for k in node], n=1)
+            return (f"config key {where!r} is not in config.yaml",
+                    f"did you mean {close[0]!r}?" if close else "a key config.yaml defines",
+                    "warning" if how == "get" else "error")
+        node = node.get(key, _find(config, key))
+    return None
 
 
 def _all_keys(node: object) -> set[str]:

@@ -187,7 +187,8 @@ def test_without_bubblewrap_high_risk_code_runs_only_after_an_explicit_confirm_f
 
 
 def test_failing_checks_show_red_in_the_smoke_and_code_steps(tmp_path: Path) -> None:
-    session = broken_session(tmp_path / "s", main=MAIN_BROKEN)  # scale() called without k
+    # scale() called without k; util.py itself is right
+    session = broken_session(tmp_path / "s", util=UTIL_FIXED, main=MAIN_BROKEN)
     wb = Workbench(session, backend=ScriptedBackend("fixer"))
     wb.step_buttons["Smoke"].click()
     box = wb.smoke_box
