@@ -12,7 +12,7 @@ import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..pyparse import parse_python
+from ..pyparse import parse_shared
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ def check_code(code_dir: Path) -> list[Finding]:
     for path in sorted(code_dir.rglob("*.py")):
         rel = path.relative_to(code_dir).as_posix()
         try:
-            trees[rel] = parse_python(path.read_text(encoding="utf-8"), filename=rel)
+            trees[rel] = parse_shared(path.read_text(encoding="utf-8"), filename=rel)
         except SyntaxError as exc:
             findings.append(Finding(rel, exc.lineno or 0, f"syntax error: {exc.msg}",
                                     "valid Python"))

@@ -10,7 +10,7 @@ import yaml
 
 from papercoder_nb.verify.checker import Finding
 
-from ..pyparse import parse_python
+from ..pyparse import parse_shared
 
 
 def _key_path(node: ast.AST) -> list[str] | None:
@@ -57,7 +57,7 @@ def check_config_keys(code_dir: Path, config_path: Path) -> list[Finding]:
     for path in sorted(Path(code_dir).rglob("*.py")):
         rel = path.relative_to(code_dir).as_posix()
         try:
-            tree = parse_python(path.read_text(encoding="utf-8"))
+            tree = parse_shared(path.read_text(encoding="utf-8"))
         except SyntaxError:
             continue  # the signature checker reports it
         for line, keys in _outermost(tree):
@@ -146,7 +146,7 @@ def unread_config_keys(code_dir: Path, config_path: Path) -> list[str]:
     trees = []
     for path in sorted(Path(code_dir).rglob("*.py")):
         try:
-            trees.append(parse_python(path.read_text(encoding="utf-8")))
+            trees.append(parse_shared(path.read_text(encoding="utf-8")))
         except SyntaxError:
             continue
     read, groups = _names_read(trees)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from papercoder_nb.verify.checker import Finding
 
-from ..pyparse import parse_python
+from ..pyparse import parse_shared
 
 # import name -> distribution name, where they differ (common ML stack only)
 _DIST = {"yaml": "pyyaml", "sklearn": "scikit-learn", "cv2": "opencv-python",
@@ -39,7 +39,7 @@ def check_requirements(code_dir: Path, requirements: list[str]) -> list[Finding]
     for path in sorted(code_dir.rglob("*.py")):
         rel = path.relative_to(code_dir).as_posix()
         try:
-            tree = parse_python(path.read_text(encoding="utf-8"))
+            tree = parse_shared(path.read_text(encoding="utf-8"))
         except SyntaxError:
             continue
         for node in ast.walk(tree):
