@@ -20,7 +20,8 @@ earlier file in full or as an outline holding all its public signatures.
 information_parity = items carried / items PaperCoder carried, over all calls (1.0: none
 missing). answers_cut = answers a cap or a schema bound would cut: more output tokens than
 the request's max_tokens, a JSON answer that breaks the request's schema bounds, or an
-artifact that stores less than the answer held.
+artifact that stores less than the answer held. The import line: the run imported as a
+session, and its content lines not found there (``import_losses``; lost=0: none).
 Run: python benchmarks/fidelity.py
 """
 
@@ -38,12 +39,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _papercoder_run import RUN, RunBackend, answers_for, load_run, new_session  # noqa: E402
 
-from papercoder_nb.evaluate.import_losses import _pieces  # noqa: E402
+from papercoder_nb.evaluate.import_losses import _pieces, import_losses  # noqa: E402
+from papercoder_nb.evaluate.papercoder_import import import_papercoder  # noqa: E402
 from papercoder_nb.llm._sdk import conforms  # noqa: E402
 from papercoder_nb.llm.limits import known_limits  # noqa: E402
 from papercoder_nb.paper.tokens import estimate_tokens  # noqa: E402
 from papercoder_nb.runner import Runner  # noqa: E402
 from papercoder_nb.stages.coding_context import outline, public_signatures  # noqa: E402
+from papercoder_nb.store import Session  # noqa: E402
 
 FRONTIER = "claude-sonnet-4-6"
 PLANNING = ("plan", "architecture", "logic", "config")
@@ -170,6 +173,15 @@ def measure(window: int, max_output: int) -> Fidelity:
     return out
 
 
+def import_fidelity() -> str:
+    """The run imported as a session (``papercoder import-papercoder``): its content lines kept."""
+    with tempfile.TemporaryDirectory() as tmp:
+        import_papercoder(RUN, Path(tmp) / "session")
+        losses = import_losses(RUN, Session.open(Path(tmp) / "session"))
+    where = f" ({', '.join(losses.lost)})" if losses.lost else ""
+    return f"import: kept {losses.kept} of {losses.total} content lines of the run, lost={len(losses.lost)}{where}"
+
+
 def main() -> None:
     window, max_output = known_limits(FRONTIER) or (200_000, 64_000)
     f = measure(window, max_output)
@@ -179,6 +191,7 @@ def main() -> None:
     for aid, items, have, max_tokens, answer, missing in f.rows:
         print(f"{aid:<28} {items:>10} {have:>8} {max_tokens:>10,} {answer:>7,}  {missing}")
     print(f"coding order: {' → '.join(f.order)}")
+    print(import_fidelity())
     print(f"information_parity={f.parity:.3f} answers_cut={f.cuts}")
 
 

@@ -24,8 +24,10 @@ def fenced_blocks(text: str) -> list[tuple[str, str]]:
     return [(m.group(1).lower(), m.group(2)) for m in _FENCE.finditer(text)]
 
 
-def _strip_json_comments(s: str) -> str:
+def _strip_json_comments(s: str, comments: list[str] | None = None) -> str:
+    """``s`` without its comments; each one removed is appended to ``comments`` as written."""
     out, i, n, in_str = [], 0, len(s), False
+    start = 0
     while i < n:
         c = s[i]
         if in_str:
@@ -39,21 +41,38 @@ def _strip_json_comments(s: str) -> str:
             in_str = True
             out.append(c)
         elif s.startswith("//", i):
+            start = i
             while i < n and s[i] != "\n":
                 i += 1
+            _note(comments, s[start:i])
             continue
         elif s.startswith("/*", i):
-            end = s.find("*/", i + 2)
+            start, end = i, s.find("*/", i + 2)
             i = n if end < 0 else end + 2
+            _note(comments, s[start:i])
             continue
         elif c == "#" and (not out or "".join(out).rstrip()[-1:] in ",{[\n" or "".join(out[-1:]) in " \t\n"):
+            start = i
             while i < n and s[i] != "\n":
                 i += 1
+            _note(comments, s[start:i])
             continue
         else:
             out.append(c)
         i += 1
     return "".join(out)
+
+
+def _note(comments: list[str] | None, text: str) -> None:
+    if comments is not None and text.strip():
+        comments.append(text.strip())
+
+
+def json_comments(s: str) -> list[str]:
+    """The comments a model left in its JSON (``//``, ``/* */``, ``#``), as written."""
+    comments: list[str] = []
+    _strip_json_comments(s, comments)
+    return comments
 
 
 def _balanced_object(text: str) -> str | None:
@@ -95,16 +114,23 @@ def _loads_lenient(s: str) -> Any:
     return json.loads(cleaned, strict=False)
 
 
+def _json_regions(text: str) -> Iterator[tuple[int, int]]:
+    """Where the answer may hold its JSON, most deliberate first: ``[CONTENT]`` tags, JSON
+    fences, the whole answer."""
+    m = re.search(r"\[CONTENT\](.*?)\[/CONTENT\]", text, re.S)
+    if m:
+        yield m.span(1)
+    for f in _FENCE.finditer(text):
+        if f.group(1).lower() in ("json", "json5", ""):
+            yield f.span(2)
+    yield 0, len(text)
+
+
 def _json_values(text: str, errors: list[str]) -> Iterator[Any]:
     """Every JSON value the answer holds, most deliberate first: ``[CONTENT]`` tags, JSON
     fences, the whole answer; each as written, then its first balanced ``{...}``."""
-    candidates: list[str] = []
-    m = re.search(r"\[CONTENT\](.*?)\[/CONTENT\]", text, re.S)
-    if m:
-        candidates.append(m.group(1))
-    candidates += [body for lang, body in fenced_blocks(text) if lang in ("json", "json5", "")]
-    candidates.append(text)
-    for cand in candidates:
+    for a, b in _json_regions(text):
+        cand = text[a:b]
         for piece in (cand.strip(), _balanced_object(cand)):
             if not piece:
                 continue
@@ -123,6 +149,24 @@ def extract_json(text: str) -> dict[str, Any]:
         errors.append(f"found JSON {type(data).__name__}, expected an object")
     detail = errors[-1] if errors else "no '{' in the answer"
     raise ExtractError(f"no JSON object found in the answer ({detail})")
+
+
+def json_object_span(text: str) -> tuple[int, int] | None:
+    """Where the object ``extract_json`` returns is written in the answer (same search order),
+    so a caller can keep what the answer says around it."""
+    for a, b in _json_regions(text):
+        region = text[a:b]
+        for piece in (region.strip(), _balanced_object(region)):
+            if not piece:
+                continue
+            try:
+                value = _loads_lenient(piece)
+            except ValueError:
+                continue
+            if isinstance(value, dict):
+                start = a + region.find(piece)
+                return start, start + len(piece)
+    return None
 
 
 def find_json(text: str) -> Any | None:

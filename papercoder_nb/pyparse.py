@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import threading
+from functools import lru_cache
 from types import CodeType
 
 _LOCK = threading.Lock()
@@ -18,6 +19,14 @@ _LOCK = threading.Lock()
 def parse_python(source: str | bytes, filename: str = "<unknown>") -> ast.Module:
     with _LOCK:
         return ast.parse(source, filename=filename)
+
+
+@lru_cache(maxsize=64)
+def parse_shared(source: str, filename: str = "<unknown>") -> ast.Module:
+    """``parse_python``, the tree shared by every caller passing the same text: only for
+    readers that never change it (the static checks, which parse every file of the
+    session again each time one file is written)."""
+    return parse_python(source, filename)
 
 
 def compile_python(tree: ast.Module, filename: str) -> CodeType:

@@ -74,6 +74,26 @@ def test_session_check_clean_example():
     assert check_session(EXAMPLE.parent) == []
 
 
+def test_session_check_follows_every_change_to_what_it_reads(tmp_path):
+    """The last result is reused only while the code, config.yaml and logic.json are unchanged."""
+    from papercoder_nb.verify.check import check_session
+    code = tmp_path / "code"
+    code.mkdir()
+    _write(code, {"a.py": "def f(x):\n    return x\n", "b.py": "from a import f\nf(1)\n"})
+    assert check_session(tmp_path) == [] and check_session(tmp_path) == []
+    (code / "a.py").write_text("def f(x, y):\n    return x\n")  # a hand edit of the callee
+    [f] = check_session(tmp_path)
+    assert (f.file, f.line) == ("b.py", 2) and "missing argument(s) y" in f.problem
+    (code / "a.py").write_text("def f(x):\n    return x\n")  # and back
+    assert check_session(tmp_path) == []
+    (code / "c.py").write_text("import torch\n")  # a new file, then the design's packages
+    (tmp_path / "planning").mkdir()
+    (tmp_path / "planning" / "logic.json").write_text('{"required_packages": ["numpy"]}')
+    assert [f.file for f in check_session(tmp_path)] == ["c.py"]
+    (tmp_path / "planning" / "logic.json").write_text('{"required_packages": ["torch"]}')
+    assert check_session(tmp_path) == []
+
+
 def test_cli_check(tmp_path, capsys):
     from papercoder_nb.cli import main
     session = tmp_path / "s"

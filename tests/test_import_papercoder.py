@@ -9,7 +9,7 @@ import pytest
 from eval_helpers import PAPERCODER_RUN, judgement
 
 from papercoder_nb import Session
-from papercoder_nb.artifacts import Architecture, Logic
+from papercoder_nb.artifacts import Architecture, Logic, parse_config
 from papercoder_nb.cli import main
 from papercoder_nb.evaluate import evaluate_session
 from papercoder_nb.evaluate.papercoder_import import (
@@ -19,6 +19,7 @@ from papercoder_nb.evaluate.papercoder_import import (
     read_design,
     reflow_mermaid,
 )
+from papercoder_nb.evaluate.papercoder_text import numbered_items
 from papercoder_nb.graph import statuses, task_files
 from papercoder_nb.llm.scripted import ScriptedBackend
 
@@ -135,9 +136,14 @@ def test_importing_the_raw_json_form_with_code(tmp_path: Path) -> None:
     assert len(arch.implementation_approach) == 5000  # nothing cut
     notes = " ".join(report.notes)
     assert "'../evil.py'" in notes and "'README.md'" in notes
-    # not used as repository files, but kept as written
-    assert arch.other_sections == {"file list: not Python modules": ["../evil.py", "README.md"]}
+    # not used as repository files, but kept as written; so is the model's comment
+    assert arch.other_sections == {"file list: not Python modules": ["../evil.py", "README.md"],
+                                   "comments in the design": ["// the model listed extras"]}
     logic = Logic.model_validate_json(session.read("logic"))
+    assert logic.other_sections["text around the design"] == "Here it is:"
+    assert logic.other_sections["comments in the design"] == ["/* block comment */"]
+    losses = import_losses(out, session)
+    assert losses.lost == [] and losses.total == losses.kept == 29
     assert logic.task_list == ["model.py", "main.py"] and logic.required_packages == ["numpy==1.26"]
     assert logic.dependencies() == {"model.py": [], "main.py": ["model.py"]}
     assert logic.unclear == ["Which seed?", "Which data?"]
@@ -185,3 +191,78 @@ def test_bad_folders_and_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture) 
     assert data["artifacts"]["plan"]["by"] == "import"
     # importing into an existing session is refused
     assert main(["import-papercoder", str(out), "--out", str(tmp_path / "s3")]) == 1
+
+
+def write_rendered_run(root: Path) -> Path:
+    """A PaperCoder output in the rendered form, saying things the sections alone do not hold:
+    a sentence before the first heading, a heading written twice, a file analysed twice, a
+    number ending a sentence inside a numbered item, and a config answer with prose around
+    its fenced YAML."""
+    out = root / "Tiny"
+    (out / "planning_artifacts").mkdir(parents=True)
+    (out / "analyzing_artifacts").mkdir()
+    sep = "-" * 40
+    (out / "planning_artifacts" / "1.1_overall_plan.txt").write_text(
+        '# Reproduction Plan for "Tiny"\n\nTrain it with\nseed: 1\n')
+    (out / "planning_artifacts" / "1.2_arch_design.txt").write_text(
+        f"Here is the design, as asked.\n{sep}\n[Implementation approach]\nA tiny model.\n\n"
+        f"{sep}\n[File list]\n- model.py\n- main.py\n\n"
+        f"{sep}\n[Data structures and interfaces]\nclassDiagram\n  class Model\n\n"
+        f"{sep}\n[Program call flow]\nsequenceDiagram\n  main->>Model: fit()\n\n"
+        f"{sep}\n[Anything UNCLEAR]\n1. Which seed? 2. The paper trains on 8. Then it stops. 3. Which data?\n")
+    (out / "planning_artifacts" / "1.3_logic_design.txt").write_text(
+        f"{sep}\n[Required packages]\n- numpy==1.26\n\n"
+        f"{sep}\n[Logic Analysis]\n- ['model.py', 'The model.']\n- ['main.py', 'Entry point. Imports: model']\n"
+        f"- ['model.py', 'Also: a save() method.']\n\n"
+        f"{sep}\n[Task list]\n- model.py\n- main.py\n\n"
+        f"{sep}\n[Shared Knowledge]\nSeeds are shared.\n\n"
+        f"{sep}\n[Shared Knowledge]\nPaths are relative to the repository.\n")
+    (out / "planning_artifacts" / "1.4_config.yaml").write_text(
+        "## config.yaml\n```yaml\nseed: 1  # from the paper\nlr: 0.1\n```\nSet `seed` as the paper says.\n")
+    for f in ("model.py", "main.py"):
+        (out / "analyzing_artifacts" / f"{f}_simple_analysis.txt").write_text(f"Analysis of {f}.\n")
+    return out
+
+
+def test_importing_keeps_what_the_sections_alone_do_not_hold(tmp_path: Path) -> None:
+    out = write_rendered_run(tmp_path)
+    report = import_papercoder(out, tmp_path / "s")
+    session = Session.open(tmp_path / "s")
+    losses = import_losses(out, session)
+    assert losses.lost == [] and losses.total == losses.kept == 26
+    assert "kept 26 of 26 content lines of the run (nothing lost)" in report.notes
+    arch = Architecture.model_validate_json(session.read("architecture"))
+    assert arch.other_sections == {"text before the first heading": "Here is the design, as asked."}
+    # "8." ends a sentence: only 1., 2., 3. are the list's markers
+    assert arch.unclear == ["Which seed?", "The paper trains on 8. Then it stops.", "Which data?"]
+    logic = Logic.model_validate_json(session.read("logic"))
+    assert logic.file_logic("model.py").purpose == "The model.\n\nAlso: a save() method."
+    assert logic.shared_knowledge == "Seeds are shared."
+    assert logic.other_sections == {"shared knowledge (2)": "Paths are relative to the repository."}
+    # the YAML as YAML, the rest of the answer as comments where it stood
+    config = session.read("config")
+    assert config == "# ## config.yaml\nseed: 1  # from the paper\nlr: 0.1\n# Set `seed` as the paper says.\n"
+    assert parse_config(config) == {"seed": 1, "lr": 0.1}
+
+
+def test_a_lost_line_is_found_even_where_another_artifact_or_line_says_the_same(tmp_path: Path) -> None:
+    out = write_rendered_run(tmp_path)
+    (out / "analyzing_artifacts" / "extra.py_simple_analysis.txt").write_text("A file no task lists.\n")
+    report = import_papercoder(out, tmp_path / "s")
+    session = Session.open(tmp_path / "s")
+    assert any("not imported" in n and "extra.py_simple_analysis.txt" in n for n in report.notes)
+    assert import_losses(out, session).lost == ["analyzing_artifacts/extra.py_simple_analysis.txt:1"]
+    # "seed: 1" is in the plan too: a config without it has still lost it
+    session.path("config").write_text("lr: 0.1\n")
+    assert "planning_artifacts/1.4_config.yaml:3" in import_losses(out, session).lost
+    # an analysis that says a line twice keeps it twice
+    (out / "analyzing_artifacts" / "main.py_simple_analysis.txt").write_text("Same.\nSame.\n")
+    session.path("analysis:main.py").write_text("Same.\n")
+    assert import_losses(out, session).lost[-1] == "analyzing_artifacts/main.py_simple_analysis.txt:2"
+
+
+def test_numbered_items_split_only_at_the_next_number() -> None:
+    assert numbered_items("1. a 2. b on 8. GPUs 3. c") == ["a", "b on 8. GPUs", "c"]
+    assert numbered_items("Before: 1. a\n2. b") == ["Before:", "a", "b"]
+    assert numbered_items("4. d 5. e", first=4) == ["d", "e"]
+    assert numbered_items("no list here") == ["no list here"]

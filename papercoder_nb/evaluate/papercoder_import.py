@@ -7,9 +7,11 @@ optionally ``coding_artifacts/<file>_coding.txt``, and the repository in a sibli
 ``[CONTENT]`` tags (with comments and trailing commas), or the same content already
 rendered as ``[Heading]`` blocks. Both are mapped onto our ``Architecture`` and ``Logic``
 models without cutting anything: sections with no field of their own (PaperCoder's
-"Full API spec", non-Python entries of the file list) are kept word for word in
-``other_sections``, and ``import_losses`` checks that every content line of the run is
-in the session. Every artifact gets its input hash, so an edit stales what reads it, as
+"Full API spec", non-Python entries of the file list, a heading written twice) are kept
+word for word in ``other_sections``, and so is what the answer says besides its
+sections (a sentence around the JSON, comments in it, text before the first heading);
+a fenced ``config.yaml`` keeps the prose around its YAML as YAML comments; and
+``import_losses`` checks that every content line of the run is in the session. Every artifact gets its input hash, so an edit stales what reads it, as
 in any session. Whatever is absent (code, usually) stays missing, to be generated here.
 
 The paper itself is not part of the output folder: pass it, or a ``*_cleaned.json``
@@ -28,13 +30,24 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..artifacts import Architecture, FileLogic, FileNameError, Logic, check_file_name, parse_config
-from ..extract import ExtractError, extract_code, extract_json, extract_yaml
+from ..extract import (
+    ExtractError,
+    extract_code,
+    extract_json,
+    json_comments,
+    json_object_span,
+)
 from ..paper import Paper, PaperMeta, load_paper
 from ..store import Session, now
 from .import_losses import import_losses
+from .papercoder_text import numbered_items
 
 _HEADING = re.compile(r"^\[([^\]\n]{2,80})\]\s*$", re.M)
 _SEPARATOR = re.compile(r"^-{10,}\s*$", re.M)
+_WRAPPER = re.compile(r"^\s*(?:\[/?CONTENT\]|```\w*)\s*$")  # tags and fences around the JSON: structure
+TEXT_BEFORE = "text before the first heading"
+TEXT_AROUND = "text around the design"
+COMMENTS = "comments in the design"
 
 
 class ImportError_(ValueError):  # noqa: N801 - not the builtin ImportError
@@ -52,21 +65,53 @@ class ImportReport:
 
 # -- reading PaperCoder's two design formats --------------------------------------------
 def read_design(text: str) -> dict[str, Any]:
-    """PaperCoder's design as ``{lowercased heading: value}``, from JSON or rendered text."""
+    """PaperCoder's design as ``{lowercased heading: value}``, from JSON or rendered text.
+
+    What the answer says besides its sections (a sentence before the JSON, comments in
+    it, text before the first heading) comes along under its own keys, which the
+    mapping keeps in ``other_sections``."""
     if "[CONTENT]" in text or text.lstrip().startswith("{"):
         try:
-            data = extract_json(text)
-            return {str(k).strip().lower(): v for k, v in data.items()}
+            return _json_design(text)
         except ExtractError:
             pass
     heads = list(_HEADING.finditer(text))
     if not heads:
         raise ImportError_("neither JSON inside [CONTENT] tags nor [Heading] blocks")
     out: dict[str, Any] = {}
+    before = _SEPARATOR.sub("", text[: heads[0].start()]).strip()
+    if before:
+        out[TEXT_BEFORE] = before
     for i, m in enumerate(heads):
         end = heads[i + 1].start() if i + 1 < len(heads) else len(text)
         body = _SEPARATOR.sub("", text[m.end(): end]).strip()
-        out[m.group(1).strip().lower()] = _rendered_value(body)
+        out[_unique_key(out, m.group(1).strip().lower())] = _rendered_value(body)
+    return out
+
+
+def _unique_key(design: dict[str, Any], key: str) -> str:
+    """A heading written twice keeps both sections: the later one as ``key (2)``."""
+    n, unique = 2, key
+    while unique in design:
+        unique, n = f"{key} ({n})", n + 1
+    return unique
+
+
+def _json_design(text: str) -> dict[str, Any]:
+    data = extract_json(text)
+    out: dict[str, Any] = {}
+    for k, v in data.items():
+        out[_unique_key(out, str(k).strip().lower())] = v
+    span = json_object_span(text)
+    if span is None:
+        return out
+    around = "\n".join(ln for ln in (text[: span[0]] + "\n" + text[span[1]:]).splitlines()
+                       if ln.strip() and not _WRAPPER.match(ln))
+    if around.strip():
+        out[TEXT_AROUND] = around.strip()
+    comments = json_comments(text[span[0]: span[1]])
+    if comments:
+        out[COMMENTS] = comments
     return out
 
 
@@ -95,8 +140,7 @@ def _as_list(value: Any) -> list[Any]:
         return value
     text = str(value).strip()
     # "1. first point 2. second point" (numbered items run together) or one per line
-    parts = re.split(r"(?:^|\s)\d+[.)]\s+", text)
-    parts = [p.strip() for p in parts if p.strip()]
+    parts = numbered_items(text)
     if len(parts) > 1:
         return parts
     return [ln.strip("-* ").strip() for ln in text.splitlines() if ln.strip("-* ").strip()]
@@ -182,6 +226,28 @@ def _reflow(text: str) -> str:
     return text
 
 
+# -- config.yaml: the YAML block, everything else as comments ----------------------------
+def yaml_with_prose(text: str) -> str:
+    """The first YAML block of a fenced answer, with every other line of the answer
+    (headings, sentences, further blocks) as a YAML comment where it stood: the file
+    stays valid YAML and says all the answer said."""
+    tagged: list[tuple[int | None, str]] = []  # (the block a line is in, or None; the line)
+    langs: list[str] = []
+    inside = False
+    for line in text.strip("\n").splitlines():
+        if line.strip().startswith("```"):  # a fence is structure: dropped
+            if not inside:
+                langs.append(line.strip()[3:].strip().lower())
+            inside = not inside
+            continue
+        tagged.append((len(langs) - 1 if inside else None, line))
+    yaml = [i for i, g in enumerate(langs) if g in ("yaml", "yml")] or [i for i, g in enumerate(langs) if not g]
+    if not yaml:
+        return text
+    out = [ln if block == yaml[0] else (f"# {ln}".rstrip() if ln.strip() else "") for block, ln in tagged]
+    return "\n".join(out).strip("\n") + "\n"
+
+
 # -- mapping onto our models -------------------------------------------------------------
 ARCH_FIELDS = ("implementation approach", "file list", "data structures and interfaces", "program call flow",
                "anything unclear")
@@ -232,7 +298,9 @@ def to_logic(design: dict[str, Any], arch: Architecture | None, notes: _Notes) -
     unmatched: list[Any] = []
     for item in _as_list(design.get("logic analysis")):
         if isinstance(item, list | tuple) and len(item) >= 2 and str(item[0]).strip() in tasks:
-            analyses[str(item[0]).strip()] = "\n".join(str(x) for x in item[1:])
+            # a file analysed twice keeps both texts, in the order written
+            f, text = str(item[0]).strip(), "\n".join(str(x) for x in item[1:])
+            analyses[f] = f"{analyses[f]}\n\n{text}" if f in analyses else text
         else:
             unmatched.append(item)
     if unmatched:
@@ -320,7 +388,7 @@ def import_papercoder(
     plan = read(plan_f)
     config = read(config_f)
     if config is not None:
-        config = extract_yaml(config) if "```" in config else config
+        config = yaml_with_prose(config) if "```" in config else config
         try:
             parse_config(config)
         except ValueError as e:
@@ -360,6 +428,7 @@ def import_papercoder(
     for f in files:
         code, _ = _find_code(output_dir, Path(repo) if repo else None, f)
         put(f"code:{f}", code, [], "")
+    report.notes += _stray_analyses(output_dir, files)
     _stamp_input_hashes(session)
     losses = import_losses(output_dir, session)
     report.notes.append(f"kept {losses.kept} of {losses.total} content lines of the run"
@@ -368,6 +437,15 @@ def import_papercoder(
     session.state.notes += report.notes
     session.save()
     return report
+
+
+def _stray_analyses(output_dir: Path, files: list[str]) -> list[str]:
+    """Analyses of files the task list does not hold: no artifact of the session can take
+    them, so the report names them (and the loss count counts them)."""
+    suffix = "_simple_analysis.txt"
+    stray = sorted(p.name for p in (output_dir / "analyzing_artifacts").glob(f"*{suffix}")
+                   if p.name[: -len(suffix)] not in files)
+    return [f"not imported (their files are not in the task list): analyzing_artifacts/{', '.join(stray)}"] if stray else []
 
 
 def _stamp_input_hashes(session: Session) -> None:

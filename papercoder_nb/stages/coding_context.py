@@ -25,6 +25,7 @@ from ..artifacts import Logic, topological_order
 from ..pyparse import parse_python
 
 
+@lru_cache(maxsize=256)  # a pure function of the text; every status scan outlines each earlier file again
 def outline(code: str) -> str:
     """Imports, class and function signatures with first docstring lines."""
     try:

@@ -1,8 +1,16 @@
-"""One entry point: every static check over a session's code, or over any repository."""
+"""One entry point: every static check over a session's code, or over any repository.
+
+A session's checks read only its code folder, config.yaml and logic.json, so the last
+result is reused while those are byte for byte the same: a run asks for the same findings
+several times per written file (its record, its auto-approval, the next file's inputs),
+and each full check parses every file again.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import threading
 from pathlib import Path
 
 from papercoder_nb.verify.checker import Finding, check_code, grade
@@ -13,10 +21,40 @@ from papercoder_nb.verify.entry_check import check_entry
 from papercoder_nb.verify.repo_model import load_repo
 from papercoder_nb.verify.requirements_check import check_requirements
 
+_last: dict[Path, tuple[str, list[Finding]]] = {}  # session folder -> (inputs digest, findings)
+_last_lock = threading.Lock()
+
+
+def _inputs_digest(session_dir: Path) -> str:
+    """Everything the checks read: the code folder's tree and files, config.yaml, logic.json."""
+    h = hashlib.sha256()
+    code = session_dir / "code"
+    paths = sorted(code.rglob("*")) if code.is_dir() else []
+    for p in [*paths, session_dir / "planning" / "config.yaml", session_dir / "planning" / "logic.json"]:
+        h.update(str(p.relative_to(session_dir)).encode() + b"\0")
+        if p.is_file():
+            h.update(hashlib.sha256(p.read_bytes()).digest())
+        else:
+            h.update(b"dir" if p.is_dir() else b"absent")
+    return h.hexdigest()
+
 
 def check_session(session_dir: Path) -> list[Finding]:
     """Signatures, imports, config keys and requirements of <session>/code."""
     session_dir = Path(session_dir)
+    key, digest = session_dir.resolve(), _inputs_digest(session_dir)
+    with _last_lock:
+        hit = _last.get(key)
+    if hit is not None and hit[0] == digest:
+        return list(hit[1])
+    findings = _check_session(session_dir)
+    if _inputs_digest(session_dir) == digest:  # kept only if nothing changed while checking
+        with _last_lock:
+            _last[key] = (digest, findings)
+    return list(findings)
+
+
+def _check_session(session_dir: Path) -> list[Finding]:
     code = session_dir / "code"
     repo = load_repo(code)
     findings = check_code(code, repo)

@@ -11,7 +11,7 @@ import yaml
 
 from papercoder_nb.verify.checker import Finding
 
-from ..pyparse import parse_python
+from ..pyparse import parse_shared
 
 CONFIG_NAMES = {"cfg", "config", "conf", "configs", "configuration", "hparams", "hyperparams"}
 # methods of dicts and config objects: an attribute with one of these names is not a key
@@ -127,7 +127,7 @@ def check_config_keys(code_dir: Path, config_path: Path) -> list[Finding]:
     for path in sorted(Path(code_dir).rglob("*.py")):
         rel = path.relative_to(code_dir).as_posix()
         try:
-            tree = parse_python(path.read_text(encoding="utf-8"))
+            tree = parse_shared(path.read_text(encoding="utf-8"))
         except SyntaxError:
             continue  # the signature checker reports it
         for read in _outermost(tree):
@@ -224,7 +224,7 @@ def unread_config_keys(code_dir: Path, config_path: Path) -> list[str]:
     trees = []
     for path in sorted(Path(code_dir).rglob("*.py")):
         try:
-            trees.append(parse_python(path.read_text(encoding="utf-8")))
+            trees.append(parse_shared(path.read_text(encoding="utf-8")))
         except SyntaxError:
             continue
     read, groups = _names_read(trees)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from papercoder_nb.verify.checker import Finding
 
-from ..pyparse import parse_python
+from ..pyparse import parse_shared
 
 
 def _option_strings(tree: ast.Module) -> set[str] | None:
@@ -33,7 +33,7 @@ def check_entry(code_dir: Path, entry: str, smoke_args: list[str]) -> list[Findi
         return [Finding(entry, 0, "the entry point does not exist",
                         f"did you mean {close[0]!r}?" if close else "a file in code/")]
     try:
-        tree = parse_python(path.read_text(encoding="utf-8"))
+        tree = parse_shared(path.read_text(encoding="utf-8"))
     except SyntaxError:
         return []  # the signature checker reports it
     options = _option_strings(tree)

@@ -13,7 +13,7 @@ import ast
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..pyparse import parse_python
+from ..pyparse import parse_shared
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 # folders of build output, installed copies and caches, not the repository's source
@@ -154,7 +154,7 @@ def load_repo(folder: Path) -> Repo:
     for path in paths:
         rel = path.relative_to(folder).as_posix()
         try:
-            tree = parse_python(path.read_text(encoding="utf-8", errors="replace"), filename=rel)
+            tree = parse_shared(path.read_text(encoding="utf-8", errors="replace"), filename=rel)
         except (SyntaxError, ValueError) as exc:
             line = getattr(exc, "lineno", 0) or 0
             repo.syntax_errors.append((rel, line, getattr(exc, "msg", str(exc))))
