@@ -266,3 +266,61 @@ def test_config_keys_through_aliases_self_and_defaults(tmp_path: Path) -> None:
     found = sorted((f.line, f.problem, f.severity) for f in check_config_keys(tmp_path, tmp_path / "config.yaml"))
     assert [(line, sev) for line, _, sev in found] == [(11, "error"), (17, "error"), (22, "error")], found
     assert "'train.lr_max'" in found[0][1] and "'model.depth'" in found[1][1] and "'trian'" in found[2][1]
+
+
+def test_requirements_are_read_from_the_repositorys_install_files(tmp_path: Path) -> None:
+    from papercoder_nb.verify.declared import declared_in
+
+    repo(tmp_path, {
+        "requirements.txt": "-r requirements/base.txt\ntorch>=2  # the model\n",
+        "requirements/base.txt": "numpy\ngit+https://example.org/x.git#egg=extra_pkg\n",
+        "pyproject.toml": "[project]\ndependencies = ['einops>=0.6']\n"
+                          "[project.optional-dependencies]\ndev = ['pytest']\n",
+        "setup.cfg": "[options]\ninstall_requires =\n    scipy\n",
+        "setup.py": "from setuptools import setup\nREQS = ['tqdm']\nsetup(install_requires=REQS)\n",
+        "environment.yml": "dependencies:\n  - python=3.11\n  - pandas=2.0\n  - pip:\n    - wandb\n"})
+    assert declared_in(tmp_path) == {"torch", "numpy", "extra-pkg", "einops", "pytest", "scipy", "tqdm",
+                                     "python", "pandas", "wandb"}
+    assert declared_in(tmp_path / "requirements") is None  # no install file of its own
+
+
+def test_console_scripts_name_functions_that_exist(tmp_path: Path) -> None:
+    repo(tmp_path, {"tool/__init__.py": "", "tool/cli.py": "def run():\n    pass\n",
+                    "setup.py": "from setuptools import setup\n"
+                                "setup(entry_points={'console_scripts': ['tool = tool.cli:main']})\n"})
+    found = [f for f in check_repository(tmp_path) if f.severity == "error"]
+    assert len(found) == 1 and found[0].file == "setup.py"
+    assert "tool.cli:main" in found[0].problem and "run" in found[0].expected
+
+
+def test_a_folder_put_on_sys_path_is_a_root(tmp_path: Path) -> None:
+    repo(tmp_path, {"pkg/__init__.py": "", "pkg/version.py": "__version__ = '1'\n",
+                    "setup.py": "import sys\nsys.path[0:0] = ['pkg']\nfrom version import __version__\n",
+                    "requirements.txt": "numpy\n"})
+    assert [f for f in check_repository(tmp_path) if f.severity == "error"] == []
+
+
+def test_model_to_device_keeps_the_model(tmp_path: Path) -> None:
+    repo(tmp_path, {"model.py": MODEL, "train.py": "from model import Encoder\n\n"
+                                                   "def run(device):\n    enc = Encoder(4).to(device)\n"
+                                                   "    return enc.encode_all(None)\n"})
+    [f] = errors(tmp_path)
+    assert "train.py:5:" in f and "'encode_all'" in f and "encode" in f
+
+
+def test_latent_mistakes_off_the_start_path_are_warnings(tmp_path: Path) -> None:
+    repo(tmp_path, {"requirements.txt": "numpy\n", "main.py": """
+        def used():
+            return np.zeros(3)
+
+
+        def never_called():
+            return undefined_helper(1)
+
+
+        if __name__ == "__main__":
+            used()
+    """})
+    found = {f.line: f for f in check_repository(tmp_path)}
+    assert found[3].severity == "error" and "'np'" in found[3].problem  # runs from the entry point
+    assert found[7].severity == "warning" and "never_called()" in found[7].problem

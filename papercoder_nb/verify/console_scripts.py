@@ -82,5 +82,6 @@ def check_console_scripts(repo: Repo, folder: Path) -> list[Finding]:
             first = attr.split(".")[0]
             if names is not None and first not in names:
                 out.append(Finding(name, line, f"command {command!r} runs {module_name}:{attr}, which "
-                                   f"{module.rel} does not define", suggest(first, names, "a function it defines")))
+                                   f"{module.rel} does not define",
+                                   suggest(first, names, "one of: " + ", ".join(sorted(n for n in names if not n.startswith("_"))[:8]))))
     return out
