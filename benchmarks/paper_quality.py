@@ -1,6 +1,6 @@
 """PDF ingestion quality against the papers' own LaTeX, beside poppler's pdftotext.
 
-For every paper in ../shared/papers with a LaTeX source: section-title recall and
+For every paper in ../shared/papers and benchmarks/papers with a LaTeX source: section-title recall and
 precision (PDF headings vs LaTeX \\section/\\subsection titles), body-text word F1 vs the
 LaTeX-derived text, display equations found vs in the LaTeX, table cells kept (the LaTeX
 tabular cells found in our PDF prompt text, in pdftotext's and in naive pdfplumber's text),
@@ -26,6 +26,7 @@ import pdfplumber
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 PAPERS = ROOT.parent / "shared" / "papers"
+BUILT = ROOT / "benchmarks" / "papers"  # papers re-set in more templates (papers/make_papers.py)
 
 from _equations import kept as equations_kept  # noqa: E402
 from _table_cells import kept as cells_kept  # noqa: E402
@@ -173,12 +174,20 @@ def pdftotext(pdf: Path) -> str | None:
 
 def papers(only: list[str]) -> list[tuple[str, Path, Path]]:
     rows = []
-    with (PAPERS / "MANIFEST.tsv").open(encoding="utf-8") as f:
+    for base in (PAPERS, BUILT):
+        if (base / "MANIFEST.tsv").exists():
+            rows += _manifest(base, only)
+    return rows
+
+
+def _manifest(base: Path, only: list[str]) -> list[tuple[str, Path, Path]]:
+    rows = []
+    with (base / "MANIFEST.tsv").open(encoding="utf-8") as f:
         for row in csv.DictReader(f, delimiter="\t"):
             slug = row["slug"]
             if row["latex_main_path"] in ("", "-") or (only and slug not in only):
                 continue
-            folder = PAPERS / slug
+            folder = base / slug
             pdf = folder / "paper.pdf"
             if not pdf.exists():
                 pdf = folder / Path(row["pdf_path"]).name
