@@ -164,11 +164,11 @@ def timed(pdf: Path, repeat: int) -> tuple[Paper, float, str, float]:
     return ours, t_ours, naive, t_plain
 
 
-def pdftotext(pdf: Path) -> str | None:
+def pdftotext(pdf: Path, *opts: str) -> str | None:
     exe = shutil.which("pdftotext")
     if not exe:
         return None
-    out = subprocess.run([exe, "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True, timeout=300)
+    out = subprocess.run([exe, "-enc", "UTF-8", *opts, str(pdf), "-"], capture_output=True, text=True, timeout=300)
     return out.stdout
 
 
@@ -216,6 +216,10 @@ def main(argv: list[str]) -> None:
         # the prose is not a heading), a PDF heading if it appears in the LaTeX source and
         # so does the start of its section's text
         pdf_heads = heading_keys(pt or naive)
+        # pdftotext's default order may interleave a heading's wrapped lines with the other
+        # column's; its content-stream order (-raw) keeps them together: a title on a line
+        # of its own in either is comparable
+        pdf_heads |= heading_keys(pdftotext(pdf, "-raw") or "")
         tex_flat = norm_title(" ".join([s.title + " " + s.text for s in ref.sections]) + " " + latex_source(tex))
         all_ref, all_ours = titles(ref), titles(ours)
         ref_titles = comparable(all_ref, pdf_heads)

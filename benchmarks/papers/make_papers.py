@@ -89,12 +89,16 @@ _AAAI = r"""\documentclass[letterpaper]{article}
 \setlength\textwidth{7.0in}\setlength\columnsep{0.375in}\setlength\headheight{0pt}\setlength\headsep{0pt}
 \pagestyle{empty}\twocolumn\sloppy
 \makeatletter
-% unnumbered centred sections, bold subsections, run-in bold subsubsections and paragraphs
+% unnumbered centred sections (12pt), bold subsections (11pt: body 10pt), run-in bold
+% subsubsections and paragraphs
 \def\section{\@startsection{section}{1}{\z@}{-2.0ex plus -0.5ex minus -.2ex}{3pt plus 2pt minus 1pt}{\Large\bf\centering}}
 \def\subsection{\@startsection{subsection}{2}{\z@}{-2.0ex plus -0.5ex minus -.2ex}{3pt plus 2pt minus 1pt}{\large\bf\raggedright}}
 \def\subsubsection{\@startsection{subparagraph}{3}{\z@}{-6pt plus -2pt minus -1pt}{-1em}{\normalsize\bf}}
 \renewcommand\paragraph{\@startsection{paragraph}{4}{\z@}{-6pt plus -2pt minus -1pt}{-1em}{\normalsize\bf}}
 \setcounter{secnumdepth}{0}
+\def\normalsize{\@setfontsize\normalsize\@xpt{11}}\def\small{\@setfontsize\small\@ixpt{10}}
+\def\large{\@setfontsize\large\@xipt{12}}\def\Large{\@setfontsize\Large\@xiipt{14}}
+\def\LARGE{\@setfontsize\LARGE\@xivpt{16}}
 \renewenvironment{abstract}{\centerline{\bf Abstract}\vspace{0.5ex}\begin{quote}\small}{\par\end{quote}\vskip 1ex}
 \makeatother
 """
@@ -144,6 +148,8 @@ def _math_ok(tex: str) -> bool:
         depth += (c == "{") - (c == "}")
         if depth < 0:
             return False
+    if re.search(r"\\(?:hat|tilde|bar|vec|widehat|widetilde)\s*\\", tex):
+        return False  # an accent over an unbraced command ('\\hat \\mathcal W') breaks
     if len(re.findall(r"\\left\b", tex)) != len(re.findall(r"\\right\b", tex)):
         return False
     return depth == 0 and all(c in _MATH_OK for c in cmds) and all(e in _ENVS_OK for e in envs)
@@ -157,9 +163,19 @@ def _escape(text: str) -> str:
     return text
 
 
+_CITE = re.compile(r"\[([A-Za-z][\w:.+-]*(?:,\s*[A-Za-z][\w:.+-]*)*)\]")
+_CITED: dict[str, int] = {}
+
+
+def _cite_number(m: re.Match[str]) -> str:
+    keys = [k.strip() for k in m.group(1).split(",")]
+    return "[" + ", ".join(str(_CITED.setdefault(k, len(_CITED) + 1)) for k in keys) + "]"
+
+
 def inline(text: str) -> str:
     """Prose with inline math: math kept when every command is standard, else a plain symbol."""
     text = unicodedata.normalize("NFC", text)
+    text = _CITE.sub(_cite_number, text)  # the source's '[key]' citations as a reader sees them: [3]
     text = "".join(c for c in text if ord(c) < 0x250 or c in "–—‘’“”…")  # what pdflatex can set
     text = re.sub(r"\(footnote: ([^()]*)\)", lambda m: "\x00" + m.group(1) + "\x01", text)
     out = []
