@@ -1,6 +1,6 @@
 """PDF ingestion quality against the papers' own LaTeX, beside poppler's pdftotext.
 
-For every paper in ../shared/papers with a LaTeX source: section-title recall and
+For every paper in ../shared/papers and benchmarks/papers with a LaTeX source: section-title recall and
 precision (PDF headings vs LaTeX \\section/\\subsection titles), body-text word F1 vs the
 LaTeX-derived text, display equations found vs in the LaTeX, table cells kept (the LaTeX
 tabular cells found in our PDF prompt text, in pdftotext's and in naive pdfplumber's text),
@@ -26,6 +26,7 @@ import pdfplumber
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 PAPERS = ROOT.parent / "shared" / "papers"
+BUILT = ROOT / "benchmarks" / "papers"  # papers re-set in more templates (papers/make_papers.py)
 
 from _equations import kept as equations_kept  # noqa: E402
 from _table_cells import kept as cells_kept  # noqa: E402
@@ -163,22 +164,30 @@ def timed(pdf: Path, repeat: int) -> tuple[Paper, float, str, float]:
     return ours, t_ours, naive, t_plain
 
 
-def pdftotext(pdf: Path) -> str | None:
+def pdftotext(pdf: Path, *opts: str) -> str | None:
     exe = shutil.which("pdftotext")
     if not exe:
         return None
-    out = subprocess.run([exe, "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True, timeout=300)
+    out = subprocess.run([exe, "-enc", "UTF-8", *opts, str(pdf), "-"], capture_output=True, text=True, timeout=300)
     return out.stdout
 
 
 def papers(only: list[str]) -> list[tuple[str, Path, Path]]:
     rows = []
-    with (PAPERS / "MANIFEST.tsv").open(encoding="utf-8") as f:
+    for base in (PAPERS, BUILT):
+        if (base / "MANIFEST.tsv").exists():
+            rows += _manifest(base, only)
+    return rows
+
+
+def _manifest(base: Path, only: list[str]) -> list[tuple[str, Path, Path]]:
+    rows = []
+    with (base / "MANIFEST.tsv").open(encoding="utf-8") as f:
         for row in csv.DictReader(f, delimiter="\t"):
             slug = row["slug"]
             if row["latex_main_path"] in ("", "-") or (only and slug not in only):
                 continue
-            folder = PAPERS / slug
+            folder = base / slug
             pdf = folder / "paper.pdf"
             if not pdf.exists():
                 pdf = folder / Path(row["pdf_path"]).name
@@ -207,6 +216,10 @@ def main(argv: list[str]) -> None:
         # the prose is not a heading), a PDF heading if it appears in the LaTeX source and
         # so does the start of its section's text
         pdf_heads = heading_keys(pt or naive)
+        # pdftotext's default order may interleave a heading's wrapped lines with the other
+        # column's; its content-stream order (-raw) keeps them together: a title on a line
+        # of its own in either is comparable
+        pdf_heads |= heading_keys(pdftotext(pdf, "-raw") or "")
         tex_flat = norm_title(" ".join([s.title + " " + s.text for s in ref.sections]) + " " + latex_source(tex))
         all_ref, all_ours = titles(ref), titles(ours)
         ref_titles = comparable(all_ref, pdf_heads)

@@ -33,7 +33,7 @@ from .pdf_outline import match_outline, read_outline
 from .pdf_structure import Structure, build
 from .pdf_tables import attach_rows
 
-PARSER_VERSION = "pdf-3"  # 2: small-caps, IEEE Roman and appendix headings; 3: outline
+PARSER_VERSION = "pdf-4"  # 2: small-caps, IEEE Roman and appendix headings; 3: outline; 4: page-1 unnumbered, wrapped and lettered headings
 DEFAULT_MAX_PAGES = 300
 ProgressFn = Callable[[str, int, int], None]
 

@@ -28,7 +28,7 @@ _KNOWN = {
     "감사의 글", "부록",
 }
 _CAPTION = re.compile(
-    r"^(?P<kind>Figure|Fig\.|FIGURE|Table|TABLE|Tab\.|그림|표)\s*(?P<num>[A-Z]?\d+(?:\.\d+)?|[IVX]+)\s*[:.|]\s*"
+    r"^(?P<kind>Figure|Fig\.|FIGURE|Table|TABLE|Tab\.|그림|표)\s*(?P<num>[A-Z]?\d+(?:\.\d+)?|[IVX]+)(?:\s*[:.|]\s*|$)"
 )
 _EQ_NUMBER = re.compile(r"^\((?:[A-Z]\.)?\d+(?:\.\d+)?[a-z]?\)$")
 _PROSE_WORD = re.compile(r"^[A-Za-z][a-z]{3,}[,.;:]?$")
@@ -95,6 +95,8 @@ class _Ctx:
         self.last_letter = 0
         self.last_roman = 0  # IEEE-style 'IV. TITLE' sections seen so far
         self.last_sub = 0  # lettered subsections under the current Roman section
+        self.roman_open = False  # the last top-level heading was a Roman-numbered one
+        self.heads = 0  # headings seen so far (after one, page 1 may hold unnumbered sections)
         self.in_appendix = False
         self.after_refs = False
         outline = outline or OutlineMatch()
@@ -170,6 +172,12 @@ def _outline_heading(ln: Line, hit: Hit, ctx: _Ctx) -> HeadingT:
     return num, title, level, hit.rest
 
 
+# what an unnumbered title does not hold: a bare number (table cells), '=' or ';', an end stop
+_NOT_TITLE = re.compile(r"[=;]|[.,:]$|(?:^|\s)[\d.,%]+(?:\s|$)")
+# a title may open with a digit when letters follow in its first word ('2D-Aware Models')
+_DIGIT_WORD = re.compile(r"^\d+[-]?[^\W\d_]")
+
+
 def _layout_heading(ln: Line, ctx: _Ctx) -> HeadingT | None:
     """(number, title, level, run-in rest) if the line's face and numbering open a section."""
     text = ln.text.strip()
@@ -194,20 +202,13 @@ def _layout_heading(ln: Line, ctx: _Ctx) -> HeadingT | None:
         cand, rest = prefix, text[len(prefix):].strip()
     m = _NUMBERED.match(cand) or _ROMAN.match(cand)
     if not m:
-        # unnumbered (\section*) headings: larger and bold, short, no sentence punctuation
-        big = ln.size >= ctx.body * 1.15 and (ln.bold >= 0.8 or ln.size >= ctx.body * 1.3) and ln.nwords <= 8
-        big = big or (ln.size >= ctx.body * 1.08 and ln.bold >= 0.9 and ln.nwords <= 4)
-        big = big and (ln.page > 0 or ctx.last_top > 0)  # page-1 names and titles are not sections
-        first = text[:1]
-        if big and (first.isupper() or (first.isalpha() and not first.isascii())) and not re.search(r"[\d.,;=]", text):
-            return None, text, 1, ""
-        return None
+        return (None, text, 1, "") if _unnumbered(ln, text, ctx) else None
     num, title = m.group("num"), m.group("title").strip()
     title = re.sub(r"(?<=[a-z])\d$|[∗*†‡]+$", "", title)  # footnote mark: 'Experiments2'
     if rest == "" and ln.nwords > 16:
         return None
     first = title[:1]
-    if not (first.isupper() or (first.isalpha() and not first.isascii())):
+    if not (first.isupper() or (first.isalpha() and not first.isascii()) or _DIGIT_WORD.match(title)):
         return None
     if not re.search(r"[^\W\d_]{2,}", title) or title.endswith(","):
         return None
@@ -235,8 +236,19 @@ def _layout_heading(ln: Line, ctx: _Ctx) -> HeadingT | None:
     return num, title.rstrip(":").strip(), len(parts), rest
 
 
+def _unnumbered(ln: Line, text: str, ctx: _Ctx) -> bool:
+    """Unnumbered (\\section*) headings: larger and bold, short, no sentence punctuation."""
+    big = ln.size >= ctx.body * 1.15 and (ln.bold >= 0.8 or ln.size >= ctx.body * 1.3) and ln.nwords <= 8
+    # a whole bold line a little larger than the body (AAAI's 11pt subsections on 10pt)
+    big = big or (ln.size >= ctx.body * 1.08 and ln.bold >= 0.9 and ln.nwords <= 10)
+    # page-1 names and titles are not sections, unless a heading ('Abstract') came first
+    big = big and (ln.page > 0 or ctx.heads > 0)
+    first = text[:1]
+    return big and (first.isupper() or (first.isalpha() and not first.isascii())) and not _NOT_TITLE.search(text)
+
+
 _ROMAN_HEAD = re.compile(r"^(?P<num>[IVXL]{1,6})\.\s+(?P<title>[A-Z][^a-z]*)$")
-_LETTER_HEAD = re.compile(r"^(?P<num>[A-Z])\.\s+(?P<title>[A-Z].*)$")
+_LETTER_HEAD = re.compile(r"^(?P<num>[A-Z])\.\s+(?P<title>(?:[A-Z]|\d+-?[A-Za-z]).*)$")
 _ROMAN_VAL = {"I": 1, "V": 5, "X": 10, "L": 50}
 
 
@@ -273,10 +285,11 @@ def _styled_heading(ln: Line, text: str, ctx: _Ctx) -> tuple[str | None, str, in
         ctx.last_roman, ctx.last_sub = val, 0
         return m.group("num"), m.group("title").strip().rstrip("."), 1, ""
     m = _LETTER_HEAD.match(text)
-    if m and ctx.last_roman and not ctx.in_appendix:
+    if m and ctx.last_roman and (ctx.roman_open or not ctx.in_appendix):
         letter = ord(m.group("num")) - 64
         face = all(w.get("italic") or w["bold"] for w in ln.words)
-        if face and letter == ctx.last_sub + 1 and not text.endswith((".", ",")) and ln.nwords <= 10:
+        # next letter, or the one after (one subsection missed must not lose the rest)
+        if face and ctx.last_sub < letter <= ctx.last_sub + 2 and not text.endswith((".", ",")) and ln.nwords <= 10:
             ctx.last_sub = letter
             roman = _roman(ctx.last_roman)
             return f"{roman}.{m.group('num')}", m.group("title").strip(), 2, ""
@@ -325,6 +338,9 @@ def _blocks(lines: list[Line], ctx: _Ctx) -> list[Block]:
 
 def _note_heading(ctx: _Ctx, num: str | None, title: str, level: int) -> None:
     """What a heading tells about the document: the last section number, references, appendix."""
+    ctx.heads += 1
+    if level == 1:
+        ctx.roman_open = bool(num and roman_value(num))
     if num and num[0].isdigit():
         ctx.last_top = int(num.split(".")[0])
     elif num and len(num.split(".")[0]) == 1 and num[0].isalpha() and level == 1 and not roman_value(num.split(".")[0]):
@@ -350,7 +366,7 @@ class _BlockWalk:
         ctx = self.ctx
         if id(ln) in ctx.outline_cont and self.blocks and self.blocks[-1].kind == "heading":
             self.blocks[-1].lines.append(ln)  # its text is already in the heading's title
-        elif ln.size < ctx.body * 0.7 and ln.math < 0.5 and id(ln) not in ctx.outline:
+        elif _cap_size(ln) < ctx.body * 0.7 and ln.math < 0.5 and id(ln) not in ctx.outline:
             return  # text inside figures (axis ticks, labels)
         elif not (self._heading(ln) or self._heading_wrapped(ln) or self._caption(ln) or self._equation(ln)):
             self._prose(ln)
@@ -364,7 +380,8 @@ class _BlockWalk:
         # a heading wrapped onto a second line: same face, directly below
         last, prev = (self.blocks[-1] if self.blocks else None), self.prev
         if (not rest and last is not None and last.kind == "heading" and prev is last.lines[-1]
-                and num is None and (last.number is not None or last.level > 1) and abs(prev.size - ln.size) < 0.3
+                and num is None and (last.number is not None or last.level > 1 or last.title.lower() not in _KNOWN)
+                and abs(prev.size - ln.size) < 0.3
                 and 0 <= ln.top - prev.bottom < 0.6 * ln.size and prev.page == ln.page):
             last.title += " " + title
             last.lines.append(ln)
@@ -383,10 +400,14 @@ class _BlockWalk:
         if not (self.blocks and self.blocks[-1].kind == "heading" and prev is not None and self.cur is None):
             return False
         hb = self.blocks[-1]
-        if (abs(prev.size - ln.size) < 0.3 and ln.bold >= 0.8 and hb.lines[0].bold >= 0.8
+        bold = ln.bold >= 0.8 and hb.lines[0].bold >= 0.8
+        # an italic title (IEEE subsections) wraps only from a line that filled the column
+        italic = _italic(ln) and _italic(prev) and prev.x1 > self.ctx.col(prev)[1] - 2 * self.ctx.body
+        if (abs(prev.size - ln.size) < 0.3 and (bold or italic)
                 and 0 <= ln.top - prev.bottom < 0.6 * ln.size and ln.page == prev.page
                 and ln.nwords <= 8 and not hb.title.endswith(".")):
-            hb.title += " " + ln.text.strip()
+            hb.title = dehyphen_join(hb.title, ln.text.strip())
+            hb.lines.append(ln)
             return True
         return False
 
@@ -413,6 +434,8 @@ class _BlockWalk:
 
     def _prose(self, ln: Line) -> None:
         text, cur, prev = ln.text.strip(), self.cur, self.prev
+        if _ABSTRACT_RUNIN.match(text):
+            cur = None  # 'Abstract—…' opens its own block (not the author line's, above it)
         if cur is not None and prev is not None and _continues(cur, prev, ln, self.ctx):
             cur.lines.append(ln)
             cur.text = dehyphen_join(cur.text, text)
@@ -424,6 +447,16 @@ class _BlockWalk:
         else:
             self.cur = Block("para", [ln], text=text)
             self.blocks.append(self.cur)
+
+
+def _cap_size(ln: Line) -> float:
+    """The line's capitals' size: small capitals (IEEE table captions) set their
+    lower-case letters smaller, so the dominant size understates the face."""
+    return max((w.get("size_max", w["size"]) for w in ln.words), default=ln.size)
+
+
+def _italic(ln: Line) -> bool:
+    return bool(ln.words) and all(w.get("italic") for w in ln.words)
 
 
 def _near(a: Line, b: Line, ctx: _Ctx, factor: float) -> bool:
@@ -440,7 +473,7 @@ def _continues(cur: Block, prev: Line, ln: Line, ctx: _Ctx) -> bool:
     if gap > 0.9 * ctx.body or gap < -0.5 * ctx.body:
         return False
     if cur.kind == "caption":
-        return abs(ln.size - cur.lines[0].size) < 0.6
+        return abs(_cap_size(ln) - _cap_size(cur.lines[0])) < 0.6
     left, right = ctx.col(ln)
     indent = ln.x0 - left
     if 0.6 * ctx.body < ln.x0 - prev.x0 < 3 * ctx.body and prev.x1 > right - 2 * ctx.body:
