@@ -1,10 +1,12 @@
 """Build the benchmark's extra test papers: real paper text (from ../shared/papers' LaTeX)
 re-set in other venues' templates, so heading styles the shared papers lack are measured.
 
-Each paper is written to ``benchmarks/papers/<slug>/latex/main.tex``, built with pdflatex
+The shared papers' text stays in ../shared (it is not ours to ship), so the papers are built
+on demand into the cache folder ``OUT`` (``~/.cache/papercoder-nb/built-papers``), never
+committed. Each paper is written to ``<OUT>/<slug>/latex/main.tex``, built with pdflatex
 (TeX Live: IEEEtran, llncs, acmart; the ICML/NeurIPS/ICLR/ACL/JMLR styles are copied from
 the shared papers into a temporary build folder) and its PDF kept as ``paper.pdf``; the
-rows go to ``benchmarks/papers/MANIFEST.tsv`` (same columns as the shared one). The AAAI
+rows go to ``<OUT>/MANIFEST.tsv`` (same columns as the shared one). The AAAI
 look is set in the preamble (unnumbered centred sections, run-in bold subsubsections).
 Usage: python benchmarks/papers/make_papers.py [slug…]   (needs pdflatex)
 """
@@ -20,8 +22,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path.home() / ".cache" / "papercoder-nb" / "built-papers"  # OUT: where the built papers go
 SHARED = ROOT.parent / "shared" / "papers"
 sys.path.insert(0, str(ROOT))
 
