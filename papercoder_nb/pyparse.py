@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import ast
 import threading
+from collections.abc import Callable
 from functools import lru_cache
 from types import CodeType
+from typing import TypeVar
 
 _LOCK = threading.Lock()
+T = TypeVar("T")
 
 
 def parse_python(source: str | bytes, filename: str = "<unknown>") -> ast.Module:
@@ -33,3 +36,28 @@ def compile_python(tree: ast.Module, filename: str) -> CodeType:
     """Byte-compile a parsed module (nothing runs)."""
     with _LOCK:
         return compile(tree, filename, "exec", dont_inherit=True)
+
+
+_DERIVED: dict[tuple[str, int], tuple[ast.Module, object]] = {}
+_DERIVED_LOCK = threading.Lock()
+
+
+def derived(kind: str, tree: ast.Module, compute: Callable[[ast.Module], T]) -> T:
+    """``compute(tree)``, kept while ``tree`` is the shared parse of unchanged text.
+
+    The static checks run after every written file over every file of the session; what a
+    file alone determines (its undefined names, the config keys it reads) is computed once
+    per version of the file. Keyed by the tree object itself, so a changed file (a new
+    tree) is computed afresh.
+    """
+    key = (kind, id(tree))
+    with _DERIVED_LOCK:
+        hit = _DERIVED.get(key)
+    if hit is not None and hit[0] is tree:
+        return hit[1]  # type: ignore[return-value]
+    value = compute(tree)
+    with _DERIVED_LOCK:
+        if len(_DERIVED) > 2048:
+            _DERIVED.clear()
+        _DERIVED[key] = (tree, value)
+    return value

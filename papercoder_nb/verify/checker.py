@@ -18,6 +18,7 @@ import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..pyparse import derived
 from .infer import ClassRef, External, Instance, ModuleRef, Resolver, Scope, Value
 from .known_bases import known_base
 from .repo_model import ClassInfo, Module, Repo, load_repo
@@ -93,14 +94,20 @@ def _loose_attributes(repo: Repo) -> set[str]:
     """Attribute names set from outside a class or probed by name: never reported missing."""
     out: set[str] = set()
     for module in repo.files.values():
-        for node in ast.walk(module.tree):
-            if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store | ast.Del) \
-                    and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls")):
-                out.add(node.attr)  # set on an object from outside its class
-            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
-                    and node.func.id in ("hasattr", "getattr", "setattr", "delattr") and len(node.args) >= 2 \
-                    and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str):
-                out.add(node.args[1].value)
+        out |= derived("loose_attributes", module.tree, _loose_in)
+    return out
+
+
+def _loose_in(tree: ast.Module) -> set[str]:
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store | ast.Del) \
+                and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls")):
+            out.add(node.attr)  # set on an object from outside its class
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                and node.func.id in ("hasattr", "getattr", "setattr", "delattr") and len(node.args) >= 2 \
+                and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str):
+            out.add(node.args[1].value)
     return out
 
 

@@ -11,7 +11,7 @@ import yaml
 
 from papercoder_nb.verify.checker import Finding
 
-from ..pyparse import parse_shared
+from ..pyparse import derived, parse_shared
 
 CONFIG_NAMES = {"cfg", "config", "conf", "configs", "configuration", "hparams", "hyperparams"}
 # methods of dicts and config objects: an attribute with one of these names is not a key
@@ -130,7 +130,7 @@ def check_config_keys(code_dir: Path, config_path: Path) -> list[Finding]:
             tree = parse_shared(path.read_text(encoding="utf-8"))
         except SyntaxError:
             continue  # the signature checker reports it
-        for read in _outermost(tree):
+        for read in derived("config_reads", tree, _outermost):
             found = _missing(config, flat, read)
             if found:
                 out.append(Finding(rel, read.line, *found))

@@ -89,11 +89,12 @@ def providers(import_name: str) -> list[str]:
     return found + [normal(import_name)]
 
 
-def _requires(dist: str) -> list[str]:
+@functools.lru_cache(maxsize=1024)
+def _requires(dist: str) -> tuple[str, ...]:
     try:
         reqs = metadata.requires(dist) or []
     except metadata.PackageNotFoundError:
-        return list(IMPLIES.get(dist, ()))
+        return IMPLIES.get(dist, ())
     out = []
     for line in reqs:
         if "extra ==" in line:
@@ -101,7 +102,7 @@ def _requires(dist: str) -> list[str]:
         m = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", line)
         if m:
             out.append(normal(m.group(1)))
-    return out + list(IMPLIES.get(dist, ()))
+    return (*out, *IMPLIES.get(dist, ()))
 
 
 def with_dependencies(declared: set[str]) -> set[str]:

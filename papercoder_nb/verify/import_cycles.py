@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 
+from ..pyparse import derived
 from .checker import Finding
 from .repo_model import Module, Repo, bound_names, top_level
 
@@ -95,8 +96,14 @@ def entry_modules(repo: Repo) -> set[str]:
                 found = repo.resolve(name, module)
                 if found is not None and found is not module:
                     imported.add(found.rel)
-    mains = {rel for rel, m in repo.files.items() if "__main__" in ast.unparse(m.tree) and "__name__" in ast.unparse(m.tree)}
+    mains = {rel for rel, m in repo.files.items() if derived("main_guard", m.tree, _has_main_guard)}
     return mains | (set(repo.files) - imported)
+
+
+def _has_main_guard(tree: ast.Module) -> bool:
+    """``if __name__ == "__main__":`` at the top level: a script a program starts from."""
+    return any(isinstance(s, ast.If) and isinstance(s.test, ast.Compare) and "__main__" in ast.unparse(s.test)
+               for s in tree.body)
 
 
 def check_cycles(repo: Repo) -> list[Finding]:

@@ -144,6 +144,7 @@ class Resolver:
         self._module_names: dict[tuple[int, str], Value | None] = {}
         self._busy: set[object] = set()
         self._index: dict[str, dict] = {}
+        self._scopes: dict[tuple[int, int, int], Scope] = {}
 
     # -- names -----------------------------------------------------------------------------
 
@@ -322,7 +323,12 @@ class Resolver:
         return first if first is not None and all(same(first, v) for v in values[1:]) else None
 
     def scope_for(self, node: FunctionNode, module: Module, cls: ClassInfo | None) -> Scope:
-        return Scope(module, node, cls)
+        """One Scope per function (and class), built once: collecting a scope walks its body."""
+        key = (id(node), id(cls), id(module))
+        found = self._scopes.get(key)
+        if found is None:
+            found = self._scopes[key] = Scope(module, node, cls)
+        return found
 
     # -- members ---------------------------------------------------------------------------
 
@@ -372,7 +378,7 @@ class Resolver:
             return None
         self._busy.add(key)
         try:
-            values = [self.infer(expr, Scope(cls.home, method, cls), depth + 1)  # type: ignore[arg-type]
+            values = [self.infer(expr, self.scope_for(method, cls.home, cls), depth + 1)  # type: ignore[arg-type]
                       for expr, method, cls in assigned]
         finally:
             self._busy.discard(key)

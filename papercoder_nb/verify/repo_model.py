@@ -13,7 +13,7 @@ import ast
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..pyparse import parse_shared
+from ..pyparse import derived, parse_shared
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 # folders of build output, installed copies and caches, not the repository's source
@@ -177,25 +177,31 @@ def _path_roots(repo: Repo, folder: Path) -> None:
     """Folders a module puts on ``sys.path`` itself (``sys.path.insert(0, "src")``) are roots too."""
     added = []
     for module in repo.files.values():
-        for node in ast.walk(module.tree):
-            target = node.func.value if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-                and node.func.attr in ("insert", "append", "extend") else \
-                node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None
-            if isinstance(target, ast.Subscript):
-                target = target.value
-            if target is None or ast.unparse(target) != "sys.path":
-                continue
-            for text in (c.value for c in ast.walk(node) if isinstance(c, ast.Constant) and isinstance(c.value, str)):
-                for base in (folder, (folder / module.rel).parent):
-                    d = (base / text).resolve()
-                    if d.is_dir() and d.is_relative_to(folder.resolve()) and d not in repo.roots and d not in added:
-                        added.append(d)
+        for text in derived("sys_path", module.tree, _sys_path_texts):
+            for base in (folder, (folder / module.rel).parent):
+                d = (base / text).resolve()
+                if d.is_dir() and d.is_relative_to(folder.resolve()) and d not in repo.roots and d not in added:
+                    added.append(d)
     for root in added:
         repo.roots.append(root)
         for module in repo.files.values():
             path = (folder / module.rel).resolve()
             if path.is_relative_to(root):
                 repo.by_root.setdefault(root, {})[_dotted(root, path)] = module
+
+
+def _sys_path_texts(tree: ast.Module) -> list[str]:
+    """String literals a module adds to ``sys.path`` (insert/append/extend or a slice)."""
+    out = []
+    for node in ast.walk(tree):
+        target = node.func.value if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+            and node.func.attr in ("insert", "append", "extend") else \
+            node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None
+        if isinstance(target, ast.Subscript):
+            target = target.value
+        if target is not None and isinstance(target, ast.Attribute) and ast.unparse(target) == "sys.path":
+            out += [c.value for c in ast.walk(node) if isinstance(c, ast.Constant) and isinstance(c.value, str)]
+    return out
 
 
 def _mapped_packages(repo: Repo, folder: Path) -> None:
@@ -229,7 +235,7 @@ def _own_root(path: Path, roots: list[Path]) -> Path:
 
 
 def _index(module: Module) -> None:
-    module.optional = optional_imports(module.tree)
+    module.optional = derived("optional_imports", module.tree, optional_imports)
     for stmt in top_level(module.tree.body):
         for name in bound_names(stmt):
             module.bindings.setdefault(name, []).append(stmt)
@@ -278,10 +284,7 @@ def bound_names(stmt: ast.stmt) -> list[str]:
         targets = [i.optional_vars for i in stmt.items if i.optional_vars is not None]
     elif isinstance(stmt, ast.Try | ast.TryStar):
         return [h.name for h in stmt.handlers if h.name]
-    names = [n for t in targets for n in target_names(t)]
-    names += [n.target.id for n in ast.walk(stmt) if isinstance(n, ast.NamedExpr)
-              and isinstance(n.target, ast.Name)]
-    return names
+    return [n for t in targets for n in target_names(t)]  # (walrus targets: the scope collects them)
 
 
 def target_names(target: ast.expr) -> list[str]:

@@ -13,6 +13,7 @@ import ast
 from pyflakes import checker as pyflakes_checker
 from pyflakes import messages
 
+from ..pyparse import derived
 from .checker import Finding
 from .repo_model import Module
 
@@ -23,14 +24,15 @@ _ALIASES = {"np": "import numpy as np", "pd": "import pandas as pd", "plt": "imp
 def check_undefined(module: Module) -> list[Finding]:
     if "*" in module.bindings or _defines_dynamically(module):
         return []  # names may come from a star import or exec(): pyflakes cannot know either
-    found = pyflakes_checker.Checker(module.tree, filename=module.rel)
-    out = []
-    for m in found.messages:
-        if isinstance(m, messages.UndefinedName | messages.UndefinedLocal):
-            name = m.message_args[0]
-            out.append(Finding(module.rel, m.lineno, f"name {name!r} is not defined",
-                               _ALIASES.get(name, f"an import or definition of {name!r} before it is used")))
-    return out
+    return [Finding(module.rel, line, f"name {name!r} is not defined",
+                    _ALIASES.get(name, f"an import or definition of {name!r} before it is used"))
+            for line, name in derived("undefined", module.tree, _undefined)]
+
+
+def _undefined(tree: ast.Module) -> list[tuple[int, str]]:
+    found = pyflakes_checker.Checker(tree)
+    return [(m.lineno, m.message_args[0]) for m in found.messages
+            if isinstance(m, messages.UndefinedName | messages.UndefinedLocal)]
 
 
 def _defines_dynamically(module: Module) -> bool:
