@@ -111,24 +111,37 @@ def _loose_in(tree: ast.Module) -> set[str]:
     return out
 
 
-def _scopes(module: Module) -> list[tuple[Scope, ast.AST]]:
-    """Every scope of a module with the node whose own children belong to it."""
-    top = Scope(module)
-    out: list[tuple[Scope, ast.AST]] = [(top, module.tree)]
+_Structure = tuple[list[tuple[ast.AST, int, ast.ClassDef | None]], list[tuple[int, ast.AST]]]
 
-    def visit(node: ast.AST, parent: Scope, cls: ClassInfo | None) -> None:
+
+def _structure(tree: ast.Module) -> _Structure:
+    """A file's scopes (node, enclosing scope's index, class a method is defined in) and the
+    calls and attribute reads each scope holds; derived once per version of the file."""
+    scopes: list[tuple[ast.AST, int, ast.ClassDef | None]] = [(tree, -1, None)]
+
+    def visit(node: ast.AST, parent: int, cls: ast.ClassDef | None) -> None:
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
-                scope = Scope(module, child, cls, parent if parent.node is not None else None)
-                out.append((scope, child))
-                visit(child, scope, None)
-            elif isinstance(child, ast.ClassDef):
-                info = module.classes.get(child.name)
-                visit(child, parent, info if info is not None and info.node is child else None)
+                scopes.append((child, parent, cls))
+                visit(child, len(scopes) - 1, None)
             else:
-                visit(child, parent, cls)
+                visit(child, parent, child if isinstance(child, ast.ClassDef) else cls)
 
-    visit(module.tree, top, None)
+    visit(tree, 0, None)
+    uses = [(i, sub) for i, (node, _, _) in enumerate(scopes) for sub in _own(node)
+            if isinstance(sub, ast.Call) or isinstance(sub, ast.Attribute) and isinstance(sub.ctx, ast.Load)]
+    return scopes, uses
+
+
+def _scopes(module: Module, structure: _Structure) -> list[Scope]:
+    out: list[Scope] = []
+    for node, parent, cls_node in structure[0]:
+        if not out:
+            out.append(Scope(module))
+            continue
+        info = module.classes.get(cls_node.name) if cls_node is not None else None
+        cls = info if info is not None and info.node is cls_node else None
+        out.append(Scope(module, node, cls, out[parent] if parent > 0 else None))  # type: ignore[arg-type]
     return out
 
 
@@ -146,15 +159,17 @@ def _own(node: ast.AST):
 
 def _check_uses(resolver: Resolver, module: Module, loose: set[str]) -> list[Finding]:
     out: list[Finding] = []
-    for scope, node in _scopes(module):
-        for sub in _own(node):
-            if isinstance(sub, ast.Call):
-                out += _check_call(resolver, scope, sub, module)
-            elif isinstance(sub, ast.Attribute) and isinstance(sub.ctx, ast.Load) and sub.attr not in loose:
-                base = resolver.infer(sub.value, scope)
-                problem = _missing_member(resolver, base, sub.attr) if base is not None else None
-                if problem:
-                    out.append(Finding(module.rel, sub.lineno, problem[0], problem[1]))
+    structure = derived("structure", module.tree, _structure)
+    scopes = _scopes(module, structure)
+    for i, sub in structure[1]:
+        scope = scopes[i]
+        if isinstance(sub, ast.Call):
+            out += _check_call(resolver, scope, sub, module)
+        elif isinstance(sub, ast.Attribute) and sub.attr not in loose:
+            base = resolver.infer(sub.value, scope)
+            problem = _missing_member(resolver, base, sub.attr) if base is not None else None
+            if problem:
+                out.append(Finding(module.rel, sub.lineno, problem[0], problem[1]))
     return out
 
 

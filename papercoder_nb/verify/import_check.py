@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import ast
 
+from ..pyparse import derived
 from .checker import Finding, suggest
-from .repo_model import Module, Repo
+from .repo_model import Module, Repo, optional_imports
 
 
 def exported(repo: Repo, module: Module, seen: set[int] | None = None) -> set[str] | None:
@@ -47,12 +48,14 @@ def _no_module(repo: Repo, module: Module, line: int, dotted: str) -> Finding:
                    suggest(dotted, names, "a module file the repository has"))
 
 
+def _import_nodes(tree: ast.Module) -> list[ast.Import | ast.ImportFrom]:
+    skip = optional_imports(tree)
+    return [n for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom) and id(n) not in skip]
+
+
 def check_imports(repo: Repo, module: Module) -> list[Finding]:
     out: list[Finding] = []
-    skip = module.optional
-    for node in ast.walk(module.tree):
-        if id(node) in skip:
-            continue
+    for node in derived("import_nodes", module.tree, _import_nodes):
         if isinstance(node, ast.Import):
             for a in node.names:
                 if _is_local(repo, a.name, 0):

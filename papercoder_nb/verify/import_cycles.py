@@ -83,15 +83,21 @@ class _Replay:
                        "shared code into a module both import")
 
 
+def _imports(tree: ast.Module) -> list[tuple[str | None, int, list[str], bool]]:
+    """(module, level, names, is_from) of every import in a file."""
+    return [(None, 0, [a.name for a in n.names], False) if isinstance(n, ast.Import)
+            else (n.module, n.level, [a.name for a in n.names], True)
+            for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom)]
+
+
 def entry_modules(repo: Repo) -> set[str]:
     """Modules a program starts from: scripts with a main guard, and modules nothing imports."""
     imported: set[str] = set()
     for module in repo.files.values():
-        for node in ast.walk(module.tree):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
-            if isinstance(node, ast.ImportFrom):
-                target = repo.absolute(module, node.module, node.level)
-                names = [target, *(f"{target}.{a.name}" for a in node.names)] if target else []
+        for target_module, level, names, is_from in derived("imports_all", module.tree, _imports):
+            if is_from:
+                target = repo.absolute(module, target_module, level)
+                names = [target, *(f"{target}.{n}" for n in names)] if target else []
             for name in names:
                 found = repo.resolve(name, module)
                 if found is not None and found is not module:

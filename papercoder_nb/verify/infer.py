@@ -13,6 +13,7 @@ import ast
 import builtins
 from dataclasses import dataclass
 
+from ..pyparse import derived
 from .repo_model import ClassInfo, FunctionNode, Module, Repo, bound_names, target_names
 
 MAX_DEPTH = 12
@@ -74,33 +75,56 @@ class Scope:
         self.module, self.node, self.cls, self.parent = module, node, cls, parent
         self.sources: dict[str, list[ast.AST | str]] = {}
         if node is not None:
-            self._collect(node)
+            kind = _method_kind(node) if cls is not None and isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) \
+                else None
+            self.sources = _scope_sources(node, kind)
 
-    def _collect(self, node: FunctionNode | ast.Lambda) -> None:
-        args = node.args
-        params = args.posonlyargs + args.args
-        first = params[0].arg if params else None
-        kind = _method_kind(node) if self.cls is not None and isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) \
-            else None
-        for a in params + args.kwonlyargs + [x for x in (args.vararg, args.kwarg) if x]:
-            src: ast.AST | str = a.annotation if a.annotation is not None and a not in (args.vararg, args.kwarg) \
-                else "unknown"
-            if a.arg == first and kind in ("method", "classmethod"):
-                src = "self" if kind == "method" else "cls"
-            self.sources.setdefault(a.arg, []).append(src)
-        for stmt in _own_statements(node):
-            for name in bound_names(stmt):
-                self.sources.setdefault(name, []).append(_source(stmt, name))
-            if isinstance(stmt, ast.Global | ast.Nonlocal):
-                for name in stmt.names:
-                    self.sources.setdefault(name, []).append("unknown")
-        for sub in _own_nodes(node):
-            if isinstance(sub, ast.comprehension | ast.NamedExpr | ast.ExceptHandler):
-                target = getattr(sub, "target", None)
-                names = [sub.name] if isinstance(sub, ast.ExceptHandler) and sub.name else \
-                    target_names(target) if target is not None else []
-                for name in names:
-                    self.sources.setdefault(name, []).append("unknown")
+
+_SOURCES: dict[tuple[int, str | None], tuple[ast.AST, dict[str, list[ast.AST | str]]]] = {}
+
+
+def _scope_sources(node: FunctionNode | ast.Lambda, kind: str | None) -> dict[str, list[ast.AST | str]]:
+    """What a function's names are bound to, collected once per function of a parsed file.
+
+    Parsed trees are shared while a file is unchanged (``parse_shared``), so the same node
+    comes back on every check; the stored node is compared, not only its id.
+    """
+    key = (id(node), kind)
+    hit = _SOURCES.get(key)
+    if hit is not None and hit[0] is node:
+        return hit[1]
+    found = _collect(node, kind)
+    if len(_SOURCES) > 50_000:
+        _SOURCES.clear()
+    _SOURCES[key] = (node, found)
+    return found
+
+
+def _collect(node: FunctionNode | ast.Lambda, kind: str | None) -> dict[str, list[ast.AST | str]]:
+    sources: dict[str, list[ast.AST | str]] = {}
+    args = node.args
+    params = args.posonlyargs + args.args
+    first = params[0].arg if params else None
+    for a in params + args.kwonlyargs + [x for x in (args.vararg, args.kwarg) if x]:
+        src: ast.AST | str = a.annotation if a.annotation is not None and a not in (args.vararg, args.kwarg) \
+            else "unknown"
+        if a.arg == first and kind in ("method", "classmethod"):
+            src = "self" if kind == "method" else "cls"
+        sources.setdefault(a.arg, []).append(src)
+    for sub in _own_nodes(node) if not isinstance(node, ast.Lambda) else []:
+        if isinstance(sub, ast.stmt):
+            for name in bound_names(sub):
+                sources.setdefault(name, []).append(_source(sub, name))
+            if isinstance(sub, ast.Global | ast.Nonlocal):
+                for name in sub.names:
+                    sources.setdefault(name, []).append("unknown")
+        elif isinstance(sub, ast.comprehension | ast.NamedExpr | ast.ExceptHandler):
+            target = getattr(sub, "target", None)
+            names = [sub.name] if isinstance(sub, ast.ExceptHandler) and sub.name else \
+                target_names(target) if target is not None else []
+            for name in names:
+                sources.setdefault(name, []).append("unknown")
+    return sources
 
 
 def _method_kind(node: FunctionNode) -> str:
@@ -128,12 +152,6 @@ def _own_nodes(node: ast.AST):
         yield sub
         if not isinstance(sub, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
             stack.extend(ast.iter_child_nodes(sub))
-
-
-def _own_statements(node: FunctionNode | ast.Lambda) -> list[ast.stmt]:
-    if isinstance(node, ast.Lambda):
-        return []
-    return [s for s in _own_nodes(node) if isinstance(s, ast.stmt)]
 
 
 class Resolver:
@@ -459,10 +477,8 @@ def _all_classes(module: Module) -> list[ClassInfo]:
     """The module's classes, top-level and nested (as the scopes see them)."""
     out = list(module.classes.values())
     top = {id(c.node) for c in out}
-    for node in ast.walk(module.tree):
-        if isinstance(node, ast.ClassDef) and id(node) not in top:
-            out.append(_class_of(node, module))
-    return out
+    nodes = derived("class_nodes", module.tree, lambda t: [n for n in ast.walk(t) if isinstance(n, ast.ClassDef)])
+    return out + [_class_of(n, module) for n in nodes if id(n) not in top]
 
 
 def _module_stub(cls: ClassInfo) -> Module:

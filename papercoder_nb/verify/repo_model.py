@@ -298,7 +298,22 @@ def target_names(target: ast.expr) -> list[str]:
     return []
 
 
+_CLASSES: dict[int, tuple[ast.ClassDef, ClassInfo]] = {}
+
+
 def class_info(node: ast.ClassDef, module: str) -> ClassInfo:
+    """What a class defines and sets; read once per class of a parsed (shared) tree, and
+    returned as a fresh object (``home`` differs per check), its tables shared read-only."""
+    hit = _CLASSES.get(id(node))
+    if hit is None or hit[0] is not node:
+        if len(_CLASSES) > 20_000:
+            _CLASSES.clear()
+        hit = _CLASSES[id(node)] = (node, _read_class(node, module))
+    raw = hit[1]
+    return ClassInfo(raw.name, module, node, raw.bases, raw.methods, raw.attributes, raw.assigned, raw.dynamic)
+
+
+def _read_class(node: ast.ClassDef, module: str) -> ClassInfo:
     info = ClassInfo(node.name, module, node, list(node.bases))
     for item in node.body:
         if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):

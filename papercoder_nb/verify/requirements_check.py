@@ -16,9 +16,10 @@ import importlib.util
 import sys
 from pathlib import Path
 
+from ..pyparse import derived
 from .checker import Finding
 from .distributions import PROVIDERS, providers, with_dependencies
-from .repo_model import Repo, load_repo
+from .repo_model import Repo, load_repo, optional_imports
 
 _TOOLING = {"setuptools", "pkg_resources", "distutils", "pip", "wheel", "pytest", "_pytest", "__future__"}
 
@@ -46,22 +47,26 @@ def third_party_imports(repo: Repo, support: bool = False) -> dict[str, list[tup
     for rel, module in sorted(repo.files.items()):
         if _is_support_file(rel) and not support:
             continue
-        skip = module.optional
-        for node in ast.walk(module.tree):
-            if id(node) in skip:
+        for dotted, line in derived("imports", module.tree, _absolute_imports):
+            top = dotted.split(".")[0]
+            if top in sys.stdlib_module_names or top in local or top in _TOOLING:
                 continue
-            if isinstance(node, ast.Import):
-                tops = [a.name for a in node.names]
-            elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
-                tops = [node.module]
-            else:
-                continue
-            for dotted in tops:
-                top = dotted.split(".")[0]
-                if top in sys.stdlib_module_names or top in local or top in _TOOLING:
-                    continue
-                key = "google.protobuf" if dotted.startswith("google.protobuf") else top
-                out.setdefault(key, []).append((rel, node.lineno))
+            key = "google.protobuf" if dotted.startswith("google.protobuf") else top
+            out.setdefault(key, []).append((rel, line))
+    return out
+
+
+def _absolute_imports(tree: ast.Module) -> list[tuple[str, int]]:
+    """(dotted name, line) of every absolute import not guarded by ``except ImportError``."""
+    skip = optional_imports(tree)
+    out = []
+    for node in ast.walk(tree):
+        if id(node) in skip:
+            continue
+        if isinstance(node, ast.Import):
+            out += [(a.name, node.lineno) for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            out.append((node.module, node.lineno))
     return out
 
 

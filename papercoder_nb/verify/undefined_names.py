@@ -22,7 +22,7 @@ _ALIASES = {"np": "import numpy as np", "pd": "import pandas as pd", "plt": "imp
 
 
 def check_undefined(module: Module) -> list[Finding]:
-    if "*" in module.bindings or _defines_dynamically(module):
+    if "*" in module.bindings or derived("dynamic_names", module.tree, _defines_dynamically):
         return []  # names may come from a star import or exec(): pyflakes cannot know either
     return [Finding(module.rel, line, f"name {name!r} is not defined",
                     _ALIASES.get(name, f"an import or definition of {name!r} before it is used"))
@@ -35,9 +35,9 @@ def _undefined(tree: ast.Module) -> list[tuple[int, str]]:
             if isinstance(m, messages.UndefinedName | messages.UndefinedLocal)]
 
 
-def _defines_dynamically(module: Module) -> bool:
+def _defines_dynamically(tree: ast.Module) -> bool:
     """``exec(open("version.py").read())``, ``globals().update(...)``: names made at run time."""
-    for node in ast.walk(module.tree):
+    for node in ast.walk(tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("exec", "execfile"):
             return True
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "update" \
