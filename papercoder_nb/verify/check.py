@@ -29,13 +29,16 @@ def _inputs_digest(session_dir: Path) -> str:
     """Everything the checks read: the code folder's tree and files, config.yaml, logic.json."""
     h = hashlib.sha256()
     code = session_dir / "code"
-    paths = sorted(code.rglob("*")) if code.is_dir() else []
+    # dot files are writes in progress (written whole, then renamed) and come and go
+    paths = sorted(p for p in code.rglob("*") if not p.name.startswith(".")) if code.is_dir() else []
     for p in [*paths, session_dir / "planning" / "config.yaml", session_dir / "planning" / "logic.json"]:
         h.update(str(p.relative_to(session_dir)).encode() + b"\0")
-        if p.is_file():
+        try:
             h.update(hashlib.sha256(p.read_bytes()).digest())
-        else:
-            h.update(b"dir" if p.is_dir() else b"absent")
+        except IsADirectoryError:
+            h.update(b"dir")
+        except FileNotFoundError:  # gone since it was listed: the digest will differ next time
+            h.update(b"absent")
     return h.hexdigest()
 
 

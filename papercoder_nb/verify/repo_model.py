@@ -154,7 +154,11 @@ def load_repo(folder: Path) -> Repo:
     for path in paths:
         rel = path.relative_to(folder).as_posix()
         try:
-            tree = parse_shared(path.read_text(encoding="utf-8", errors="replace"), filename=rel)
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:  # removed or unreadable since it was listed: not part of this check
+            continue
+        try:
+            tree = parse_shared(text, filename=rel)
         except (SyntaxError, ValueError) as exc:
             line = getattr(exc, "lineno", 0) or 0
             repo.syntax_errors.append((rel, line, getattr(exc, "msg", str(exc))))
