@@ -324,3 +324,26 @@ def test_latent_mistakes_off_the_start_path_are_warnings(tmp_path: Path) -> None
     found = {f.line: f for f in check_repository(tmp_path)}
     assert found[3].severity == "error" and "'np'" in found[3].problem  # runs from the entry point
     assert found[7].severity == "warning" and "never_called()" in found[7].problem
+
+
+def test_hydra_entry_points_are_checked_against_their_default_composition(tmp_path: Path) -> None:
+    repo(tmp_path, {
+        "requirements.txt": "hydra-core\n",
+        "conf/train.yaml": "defaults:\n  - _self_\n  - model: small\n  - trainer: cpu\nseed: 1\n",
+        "conf/model/small.yaml": "dim: 8\noptimizer:\n  lr: 0.1\n",
+        "conf/trainer/cpu.yaml": "# @package _global_\ndevices: 1\n",
+        "train.py": """
+            import hydra
+
+
+            @hydra.main(version_base=None, config_path="conf", config_name="train")
+            def main(cfg):
+                return cfg.model.dim, cfg.model.optimizer.lr, cfg.devices, cfg.seed, cfg.model.depth
+
+
+            if __name__ == "__main__":
+                main()
+        """})
+    [f] = check_repository(tmp_path)
+    assert f.file == "train.py" and "'model.depth'" in f.problem and "conf/train.yaml" in f.problem
+    assert f.severity == "warning"  # a run may add keys from the command line

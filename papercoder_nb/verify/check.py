@@ -14,10 +14,15 @@ import threading
 from pathlib import Path
 
 from papercoder_nb.verify.checker import Finding, check_code, grade
-from papercoder_nb.verify.config_keys import check_config_keys, unread_config_keys
+from papercoder_nb.verify.config_keys import (
+    check_config_keys,
+    check_config_mapping,
+    unread_config_keys,
+)
 from papercoder_nb.verify.console_scripts import check_console_scripts
 from papercoder_nb.verify.declared import declared_in
 from papercoder_nb.verify.entry_check import check_entry
+from papercoder_nb.verify.hydra_config import compose, hydra_entries
 from papercoder_nb.verify.repo_model import load_repo
 from papercoder_nb.verify.requirements_check import check_requirements
 
@@ -83,6 +88,10 @@ def check_repository(folder: Path) -> list[Finding]:
     findings += check_console_scripts(repo, folder)
     for config in _configs(folder):
         findings += check_config_keys(folder, config)
+    for config_folder, name in hydra_entries(repo):
+        composed = compose(config_folder, name)
+        label = f"the default Hydra config ({config_folder.relative_to(folder)}/{name}.yaml and its defaults)"
+        findings += check_config_mapping(folder, composed, label, softer=True)
     return grade(findings, repo)
 
 

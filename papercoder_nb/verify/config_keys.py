@@ -13,7 +13,7 @@ from papercoder_nb.verify.checker import Finding
 
 from ..pyparse import derived, parse_shared
 
-CONFIG_NAMES = {"cfg", "config", "conf", "configs", "configuration", "hparams", "hyperparams"}
+CONFIG_NAMES = {"cfg", "config", "conf", "configs", "configuration"}  # not hparams: Lightning's own
 # methods of dicts and config objects: an attribute with one of these names is not a key
 _METHODS = {"get", "items", "keys", "values", "update", "copy", "pop", "setdefault", "to_dict",
             "to_container", "to_yaml", "select", "merge", "__dict__"}
@@ -120,24 +120,31 @@ def _outermost(tree: ast.Module) -> list[KeyRead]:
 
 def check_config_keys(code_dir: Path, config_path: Path) -> list[Finding]:
     config = yaml.safe_load(Path(config_path).read_text(encoding="utf-8")) or {}
-    if not isinstance(config, dict):
-        return []
+    return check_config_mapping(code_dir, config, "config.yaml") if isinstance(config, dict) else []
+
+
+def check_config_mapping(code_dir: Path, config: dict, label: str, softer: bool = False) -> list[Finding]:
+    """Keys code reads against one config mapping, named ``label`` in the findings.
+
+    ``softer``: the mapping is a default composition (Hydra's), which a run may extend from
+    the command line or an experiment file, so a missing key is a warning there.
+    """
     flat = _all_keys(config)
     out: list[Finding] = []
     for path in sorted(Path(code_dir).rglob("*.py")):
         rel = path.relative_to(code_dir).as_posix()
         try:
             tree = parse_shared(path.read_text(encoding="utf-8"))
-        except SyntaxError:
+        except (SyntaxError, ValueError, OSError):
             continue  # the signature checker reports it
         for read in derived("config_reads", tree, _outermost):
-            found = _missing(config, flat, read)
+            found = _missing(config, flat, read, label)
             if found:
-                out.append(Finding(rel, read.line, *found))
+                out.append(Finding(rel, read.line, found[0], found[1], "warning" if softer else found[2]))
     return out
 
 
-def _missing(config: dict, flat: set[str], read: KeyRead) -> tuple[str, str, str] | None:
+def _missing(config: dict, flat: set[str], read: KeyRead, label: str) -> tuple[str, str, str] | None:
     node: object = config
     for depth, (key, how) in enumerate(zip(read.keys, read.hows, strict=True)):
         if not isinstance(node, dict):
@@ -147,8 +154,8 @@ def _missing(config: dict, flat: set[str], read: KeyRead) -> tuple[str, str, str
                 return None
             where = ".".join(read.keys[: depth + 1])
             close = difflib.get_close_matches(key, [str(k) for k in node], n=1)
-            return (f"config key {where!r} is not in config.yaml",
-                    f"did you mean {close[0]!r}?" if close else "a key config.yaml defines",
+            return (f"config key {where!r} is not in {label}",
+                    f"did you mean {close[0]!r}?" if close else f"a key {label} defines",
                     "warning" if how == "get" else "error")
         node = node.get(key, _find(config, key))
     return None
