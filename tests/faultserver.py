@@ -104,6 +104,11 @@ class FaultServer:
         self.gets_open = threading.Event()  # cleared, GETs wait for it (a test holds an answer back)
         self.gets_open.set()
         self.lock = threading.Lock()
+        # A server with few turns (a class's shared llama.cpp/vLLM): past ``capacity`` answers
+        # in progress, a call is refused with 429 and ``Retry-After: retry_after``.
+        self.capacity: int | None = None
+        self.retry_after = "0"
+        self.active = self.max_active = self.refused = 0
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
@@ -173,6 +178,22 @@ class FaultServer:
 
             def do_POST(self) -> None:  # noqa: N802
                 body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))) or b"{}")
+                with server.lock:
+                    full = server.capacity is not None and server.active >= server.capacity
+                    server.refused += full
+                    server.active += not full
+                    server.max_active = max(server.max_active, server.active)
+                if full:
+                    self._json(429, {"error": {"message": "server busy", "type": "rate_limit"}},
+                               {"Retry-After": server.retry_after})
+                    return
+                try:
+                    self._post(body)
+                finally:
+                    with server.lock:
+                        server.active -= 1
+
+            def _post(self, body: dict[str, Any]) -> None:
                 artifact, text = server.content(body)
                 fault = server.next_fault(artifact)
                 with server.lock:

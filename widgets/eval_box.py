@@ -94,9 +94,9 @@ class EvalBox:
     def _judge(self, spec: str) -> Backend:
         if not spec:
             return self.host.get_backend()
-        from papercoder_nb.llm.registry import get_backend
+        from papercoder_nb.session_backend import build_backend
 
-        return get_backend(spec)
+        return build_backend(spec).backend
 
     def _done(self, item: Finished) -> None:
         if item.error is not None:

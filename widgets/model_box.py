@@ -13,6 +13,7 @@ import ipywidgets as W
 
 from papercoder_nb.llm.registry import DEFAULT_MODELS as PROVIDER_DEFAULTS
 
+from .class_note import allowed_note, budget_note, class_settings, locked_note
 from .palette import MUTED
 from .ui import box, html
 from .views import esc
@@ -77,17 +78,25 @@ class ModelBox:
         self.estimate = html("pc-estimate")
         self._shown: tuple[Session | None, int] | None = None  # what the estimate was last drawn for
         self.windows = WindowLookup(self._redraw)  # a served model's window, asked off the main thread
-        self.set_spec(spec or fixed_backend_spec or _default_spec())
+        self.settings, settings_error = class_settings()
+        self.lock_note = html("pc-locked-note")
+        self.asked = spec
+        self.set_spec(spec or fixed_backend_spec or self.settings.model or _default_spec())
         self.provider.observe(self._provider_changed, names="value")
-        if fixed_backend_spec:
+        if fixed_backend_spec or self.settings.is_locked("model"):
             self.provider.disabled = True
             self.model.disabled = True
+        if fixed_backend_spec or self.settings.is_locked("reasoning"):
             self.reasoning.disabled = True
-        self.widget = box([box([self.provider, self.model, self.reasoning], vertical=False), self.keys, self.estimate,
-                           self.windows.ticker], "pc-model-box")
+        self.settings_error = settings_error
+        self.widget = box([box([self.provider, self.model, self.reasoning], vertical=False), self.lock_note,
+                           self.keys, self.estimate, self.windows.ticker], "pc-model-box")
+        self.update_class_note()
         self.update_keys()
 
     def set_spec(self, spec: str) -> None:
+        if self.settings.is_locked("model") and self.settings.model and not self.fixed:
+            spec = self.settings.model  # the engine would refuse anything else
         provider, _, model = spec.partition(":")
         options = [v for _, v in self.provider.options]
         if provider not in options:
@@ -102,6 +111,14 @@ class ModelBox:
             return self.fixed
         model = self.model.value.strip()
         return f"{self.provider.value}:{model}" if model else str(self.provider.value)
+
+    def update_class_note(self) -> None:
+        """The instructor's locks, allowed models and the day's budget (empty outside a class)."""
+        if self.settings_error:
+            self.lock_note.value = f"<p class='pc-locked-text' style='color:var(--pc-bad, #a40000)'>{esc(self.settings_error)}</p>"
+            return
+        self.lock_note.value = (locked_note(self.settings, self.asked) + allowed_note(self.settings)
+                                + budget_note(self.settings))
 
     def backend_options(self) -> dict[str, str]:
         """Options for ``get_backend`` besides the spec (recorded with every call)."""

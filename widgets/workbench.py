@@ -291,16 +291,13 @@ class Workbench:
         if self.backend is not None:
             return self.backend
         spec, options = self.model_box.spec, dict(self.model_box.backend_options())
-        if self.session is not None:  # the server the session talked to, for the same provider
-            from papercoder_nb.llm.endpoint import session_base_url
-
-            url = session_base_url(self.session.state.base_url, self.session.state.model, spec)
-            options.update({"base_url": url} if url else {})
-        key = f"{spec}|{options.get('reasoning', '')}|{options.get('base_url', '')}"
+        recorded = (self.session.state.base_url, self.session.state.model) if self.session else None
+        key = f"{spec}|{options.get('reasoning', '')}|{recorded}"
         if key not in self._backends:
-            from papercoder_nb.llm.registry import get_backend
+            from papercoder_nb.session_backend import build_backend
 
-            self._backends[key] = get_backend(spec, **options)
+            # the class's rules apply here too; the server the session talked to, for the same provider
+            self._backends[key] = build_backend(spec, options, session=self.session).backend
         return self._backends[key]
 
     get_backend = _get_backend  # public names for the step boxes (smoke_box, eval_box)
@@ -514,6 +511,7 @@ class Workbench:
         self._render_statuses()
         self._update_meter()
         self._estimate()
+        self.model_box.update_class_note()  # the day's budget after what the run spent
         self.select_step(self.step)
 
     def _summary(self) -> str:

@@ -16,7 +16,6 @@ from ..errors import CliError
 from ..failures import all_replay_misses, group_failures
 from ..llm.base import CancelledError, CancelToken
 from ..llm.endpoint import session_base_url
-from ..llm.registry import get_backend
 from ..model_options import (
     add_budget_options,
     add_model_options,
@@ -26,6 +25,7 @@ from ..model_options import (
 )
 from ..paper import load_paper
 from ..runner import STAGES, Runner, RunResult
+from ..session_backend import build_backend
 from ..store import Session
 from .interrupt import until_interrupted
 from .progress import Progress, paper_progress
@@ -65,15 +65,15 @@ def _backend(a: argparse.Namespace, session: Session | None = None) -> Any:
     spec = getattr(a, "model", None) or (session.state.model if session else None) or None
     opts: dict[str, Any] = backend_options(a)
     recorded = session.state.base_url if session else ""
-    url = session_base_url(recorded, session.state.model, spec, getattr(a, "base_url", None)) if session else \
-        getattr(a, "base_url", None)
-    if url:
-        opts["base_url"] = url
+    opts["base_url"] = getattr(a, "base_url", None)
     if recorded and getattr(a, "base_url", None) and a.base_url != recorded:
         err.print(escape(f"note: this session talked to {recorded}; now using {a.base_url} (recorded for later runs)"))
     if getattr(a, "timeout", None):
         opts["timeout"] = a.timeout
-    return configure_backend(get_backend(spec, **opts), a)
+    built = build_backend(spec, opts, session=session)
+    for note in built.notes:
+        err.print(escape(f"note: {note}"))
+    return configure_backend(built.backend, a)
 
 
 def _run(session: Session, a: argparse.Namespace, only: list[str] | None = None) -> int:

@@ -15,6 +15,7 @@ import sys
 from rich.console import Console
 from rich.markup import escape
 
+from ..classroom.cli import add_commands as add_class_commands
 from ..errors import CliError
 from ..evaluate.cli import add_commands as add_eval_commands
 from ..export.repo import ExportError
@@ -40,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_check_commands(sub)
     review.add_commands(sub)
     add_eval_commands(sub)
+    add_class_commands(sub)
     return parser
 
 

@@ -20,12 +20,9 @@ out = Console(highlight=False, soft_wrap=True)
 def _judge_backend(a: argparse.Namespace, session: Any = None) -> Any:
     """The judge: ``--model`` (default: the configured model) at ``--base-url``, else at
     the server the session recorded when the judge is of the session's provider."""
-    from ..llm.endpoint import session_base_url
-    from ..llm.registry import get_backend
+    from ..session_backend import build_backend
 
-    given = getattr(a, "base_url", None)
-    url = session_base_url(session.state.base_url, session.state.model, a.model, given) if session else given
-    return get_backend(a.model or None, **({"base_url": url} if url else {}))
+    return build_backend(a.model or None, {"base_url": getattr(a, "base_url", None)}, session=session).backend
 
 
 def cmd_eval(a: argparse.Namespace) -> int:
@@ -99,13 +96,13 @@ def _batch_backends(a: argparse.Namespace) -> Any:
     if not (a.base_url or a.timeout):
         return None
     from ..llm.endpoint import provider
-    from ..llm.registry import get_backend
+    from ..session_backend import build_backend
 
     def make(spec: str | None) -> Any:
         opts: dict[str, Any] = {"timeout": a.timeout} if a.timeout else {}
         if a.base_url and spec and provider(spec) == provider(a.model):
             opts["base_url"] = a.base_url
-        return get_backend(spec, **opts)
+        return build_backend(spec, opts).backend
 
     return make
 

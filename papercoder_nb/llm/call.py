@@ -34,35 +34,82 @@ CANCELLED = "cancelled"  # recorded as the call's finish, not as an error
 
 
 class Throttle:
-    """Shared by the calls of one run: a rate limit met by one call pauses them all.
+    """Shared by the calls of one run: a rate limit met by one call slows them all.
 
     Without it, every parallel call would hit the limit on its own and burn its
-    attempts; with it, a rate-limit storm slows the whole pool down instead.
+    attempts. With it, a 429 pauses the pool and halves how many calls it keeps in
+    flight (the server said it has fewer turns than we took); each answer then allows
+    one more, up to no limit again. The calls resume spread over the pause's length,
+    not all at its last instant, so a class of kernels told "retry after 2 s" by the
+    same server does not come back as one herd.
     """
 
     def __init__(self) -> None:
         self._until = 0.0
-        self._lock = threading.Lock()
+        self._spread = 0.0
+        self._cond = threading.Condition()
         self.pauses = 0
+        self.in_flight = 0
+        self.limit: int | None = None  # calls allowed in flight; None until the server pushes back
 
     def backoff(self, seconds: float) -> None:
-        with self._lock:
+        """The server refused a call for load: pause everyone, and take fewer turns."""
+        with self._cond:
             until = time.monotonic() + seconds
             if until > self._until:
                 self._until = until
+                self._spread = max(seconds, 0.05)
                 self.pauses += 1
+            self.limit = max(1, min(self.limit or self.in_flight, self.in_flight) // 2)
 
     def resume_at(self) -> float:
-        with self._lock:
+        with self._cond:
             return self._until
 
     def wait(self, cancel: CancelToken | None = None) -> None:
+        """Until the pause is over, plus a random share of it when there was one."""
+        paused = False
         while (delay := self.resume_at() - time.monotonic()) > 0:
+            paused = True
+            _sleep(delay, cancel)
+        if paused and self._spread > 0:
+            _sleep(random.uniform(0, self._spread), cancel)
+
+    def acquire(self, cancel: CancelToken | None = None) -> None:
+        """Wait for the pause and for a turn under the learned limit, then take it."""
+        while True:
+            self.wait(cancel)
+            with self._cond:
+                if (self.limit is None or self.in_flight < self.limit) and time.monotonic() >= self._until:
+                    self.in_flight += 1
+                    return
+                self._cond.wait(0.2)
             if cancel is not None:
-                if cancel.wait(delay):
-                    raise CancelledError("cancelled by the user")
-            else:
-                time.sleep(delay)
+                cancel.raise_if_cancelled()
+
+    def release(self, answered: bool) -> None:
+        with self._cond:
+            self.in_flight -= 1
+            if answered and self.limit is not None:
+                self.limit += 1  # additive increase: one more turn per answer
+                if self.limit > 64:
+                    self.limit = None
+            self._cond.notify_all()
+
+
+def _sleep(seconds: float, cancel: CancelToken | None) -> None:
+    if cancel is not None:
+        if cancel.wait(seconds):
+            raise CancelledError("cancelled by the user")
+    else:
+        time.sleep(seconds)
+
+
+def retry_delay(attempt: int, retry_after: float | None, base_delay: float, max_delay: float) -> float:
+    """The pause before the next attempt: what the server asked, else exponential. Each
+    waiting call then adds its own random share of it (``Throttle.wait``)."""
+    floor = retry_after if retry_after is not None else base_delay * 2 ** (attempt - 1)
+    return min(max_delay, max(0.0, floor))
 
 
 def _notice_after(backend: Backend) -> float:
@@ -148,11 +195,13 @@ def call_model(
         attempt += 1
         if cancel is not None:
             cancel.raise_if_cancelled()
-        throttle.wait(cancel)
+        throttle.acquire(cancel)
         start = time.perf_counter()
         quiet = QuietNotice(on_wait, _notice_after(backend), on_token)
+        answered = False
         try:
             completion = backend.execute(request, on_token=quiet.on_token, cancel=cancel, **extra)
+            answered = True
         except CancelledError:
             _record(record, backend, request, None, time.perf_counter() - start, attempt, CANCELLED)
             raise
@@ -160,8 +209,7 @@ def call_model(
             _record(record, backend, request, None, time.perf_counter() - start, attempt, str(e))
             if attempt >= max_attempts:
                 raise BackendError(f"{request.artifact or 'model call'}: gave up after {attempt} attempts: {e}") from e
-            delay = e.retry_after if e.retry_after is not None else min(max_delay, base_delay * 2 ** (attempt - 1))
-            delay = min(max_delay, delay) * (1 + random.uniform(0, 0.1))  # jitter spreads a storm
+            delay = retry_delay(attempt, e.retry_after, base_delay, max_delay)
             if on_retry:
                 on_retry(str(e), delay)
             throttle.backoff(delay)  # the wait happens at the top of the loop, for every call
@@ -171,6 +219,7 @@ def call_model(
             raise
         finally:
             quiet.stop()
+            throttle.release(answered)
         if not completion.latency_s:
             completion.latency_s = round(time.perf_counter() - start, 4)
         reported = _check_usage(backend, request, completion)

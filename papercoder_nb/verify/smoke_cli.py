@@ -229,15 +229,12 @@ def cmd_repair(a: argparse.Namespace) -> int:
         )
     if a.attempts < 1:
         raise CliError("--attempts must be at least 1")
-    from ..llm.endpoint import session_base_url
-    from ..llm.registry import get_backend
+    from ..session_backend import build_backend
 
     session = Session.open(a.dir)
     files = _needed_code(session, a.dir)
     spec = _backend_spec(a, session)
-    url = session_base_url(session.state.base_url, session.state.model, spec, a.base_url)
-    opts: dict[str, Any] = {"base_url": url} if url else {}
-    backend = get_backend(spec, **opts)  # fails early on a missing key
+    backend = build_backend(spec, {"base_url": a.base_url}, session=session).backend  # fails early on a missing key
     print_safety(files)
     print_isolation(a.network)
     report = repair_loop(
