@@ -109,6 +109,7 @@ class FaultServer:
         self.capacity: int | None = None
         self.retry_after = "0"
         self.active = self.max_active = self.refused = 0
+        self.arrivals: list[float] = []  # monotonic time of every POST (how herd-like retries come back)
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
@@ -179,6 +180,7 @@ class FaultServer:
             def do_POST(self) -> None:  # noqa: N802
                 body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))) or b"{}")
                 with server.lock:
+                    server.arrivals.append(time.monotonic())
                     full = server.capacity is not None and server.active >= server.capacity
                     server.refused += full
                     server.active += not full
