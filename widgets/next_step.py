@@ -12,22 +12,16 @@ from typing import TYPE_CHECKING, Protocol
 
 from papercoder_nb.artifacts import PLANNING
 
+from .steps import AnalysisStep, CodeStep, step_for_artifact
+
 if TYPE_CHECKING:
     import ipywidgets as W
 
     from papercoder_nb.store import Session
 
+    from .steps import Step
     from .unsaved import AskBar
 
-# Without auto-approve the runner stops at every approval gate, so each planning step's
-# Run simply continues planning from wherever the session is.
-RUN_UNTIL: dict[str, str | None] = {
-    "Paper": "planning", "Plan": "planning", "Architecture": "planning", "Logic": "planning",
-    "Config": "planning", "Analysis": "analysis", "Code": "coding", "Smoke": None, "Export": None, "Evaluate": None,
-}
-RUN_LABEL = {step: f"Run {until}" if until else "Run everything" for step, until in RUN_UNTIL.items()}
-RUN_LABEL["Code"] = "Run code"
-PLANNING_STEP = {"plan": "Plan", "architecture": "Architecture", "logic": "Logic", "config": "Config"}
 TODO = ("missing", "stale")  # the engine's states that a run regenerates
 WAITING = ("generated", "edited")  # the engine's states that wait for a reviewer
 
@@ -48,11 +42,12 @@ def next_action(statuses: dict[str, str], files: list[str], smoke_ok: bool | Non
     """The next useful action for the whole session, from the engine's statuses."""
     for aid in PLANNING:
         st = statuses.get(aid, "missing")
+        step = step_for_artifact(aid) or ""  # every planning artifact has its step
         if st in TODO:
-            return Action(f"Run the {aid}", PLANNING_STEP[aid], "planning", True)
+            return Action(f"Run the {aid}", step, "planning", True)
         if st != "approved":
-            return Action(f"Review the {aid}", PLANNING_STEP[aid])
-    for kind, step, scope in (("analysis", "Analysis", "analysis"), ("code", "Code", "coding")):
+            return Action(f"Review the {aid}", step)
+    for kind, step, scope in ((s.kind, s.name, s.run_until) for s in (AnalysisStep, CodeStep)):
         states = [statuses.get(f"{kind}:{f}", "missing") for f in files]
         todo = sum(s in TODO for s in states)
         if todo:
@@ -96,6 +91,9 @@ class Host(Protocol):
     @property
     def busy(self) -> bool: ...
 
+    @property
+    def current_step(self) -> Step: ...
+
     def select_step(self, name: str) -> None: ...
 
     def select_artifact(self, aid: str) -> None: ...
@@ -116,17 +114,18 @@ class Navigator:
     def update_primary(self) -> None:
         """Run's label names what it will do; with nothing to run here, the session's next step."""
         self.wb.run_button.disabled = self.wb.busy or self.wb.session is None
-        if self.wb.session is None or scope_has_work(self.wb.statuses, RUN_UNTIL[self.wb.step]):
-            self.wb.run_button.description = RUN_LABEL[self.wb.step]
+        here = self.wb.current_step
+        if self.wb.session is None or scope_has_work(self.wb.statuses, here.run_until):
+            self.wb.run_button.description = here.run_label
             return
         action = next_action(self.wb.statuses, self.wb.files, self.smoke_ok())
-        here = action.step == self.wb.step and not action.run
+        stay = action.step == self.wb.step and not action.run
         waiting = "Waiting for your review here" if action.label.startswith("Review") else "Up to date: nothing to run"
-        self.wb.run_button.description = waiting if here else action.label
-        self.wb.run_button.disabled |= here
+        self.wb.run_button.description = waiting if stay else action.label
+        self.wb.run_button.disabled |= stay
 
     def primary(self) -> None:
-        if self.wb.session is None or scope_has_work(self.wb.statuses, RUN_UNTIL[self.wb.step]):
+        if self.wb.session is None or scope_has_work(self.wb.statuses, self.wb.current_step.run_until):
             self.wb.run()
         else:
             self.perform_next()
