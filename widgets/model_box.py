@@ -19,6 +19,7 @@ from .views import esc
 from .window_lookup import WindowLookup
 
 if TYPE_CHECKING:
+    from papercoder_nb.llm.base import Backend
     from papercoder_nb.store import Session
 
 DEFAULT_MODELS = {"local": "", **PROVIDER_DEFAULTS, "replay": ""}  # the CLI's defaults, from the engine
@@ -76,6 +77,7 @@ class ModelBox:
         self.keys = html("pc-keys")
         self.estimate = html("pc-estimate")
         self._shown: tuple[Session | None, int] | None = None  # what the estimate was last drawn for
+        self._backends: dict[str, Backend] = {}  # built once per model, reasoning effort and server
         self.windows = WindowLookup(self._redraw)  # a served model's window, asked off the main thread
         self.set_spec(spec or fixed_backend_spec or _default_spec())
         self.provider.observe(self._provider_changed, names="value")
@@ -106,6 +108,21 @@ class ModelBox:
     def backend_options(self) -> dict[str, str]:
         """Options for ``get_backend`` besides the spec (recorded with every call)."""
         return {"reasoning": self.reasoning.value} if self.reasoning.value else {}
+
+    def backend_for(self, session: Session | None) -> Backend:
+        """The backend for the picked model; with a session, on the server it talked to."""
+        spec, options = self.spec, dict(self.backend_options())
+        if session is not None:  # the server the session talked to, for the same provider
+            from papercoder_nb.llm.endpoint import session_base_url
+
+            url = session_base_url(session.state.base_url, session.state.model, spec)
+            options.update({"base_url": url} if url else {})
+        key = f"{spec}|{options.get('reasoning', '')}|{options.get('base_url', '')}"
+        if key not in self._backends:
+            from papercoder_nb.llm.registry import get_backend
+
+            self._backends[key] = get_backend(spec, **options)
+        return self._backends[key]
 
     def _provider_changed(self, change: dict) -> None:
         self.model.value = DEFAULT_MODELS.get(change["new"], "")

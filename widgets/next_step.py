@@ -80,6 +80,20 @@ def next_waiting_file(statuses: dict[str, str], files: list[str], kind: str, aft
     return None
 
 
+def planned_calls(statuses: dict[str, str], files: list[str], scope: str | None, auto: bool) -> int:
+    """How many model calls a run of ``scope`` plans: the progress bar's length."""
+    todo = [a for a, s in statuses.items() if s in TODO]
+    if not auto and scope in (*PLANNING, "planning"):
+        return 1  # the runner stops at the first approval gate
+    if scope in PLANNING:
+        return max(1, PLANNING.index(scope) + 1 - sum(1 for a in PLANNING if statuses.get(a) not in TODO))
+    if scope == "planning":
+        return max(1, sum(1 for a in todo if a in PLANNING))
+    if scope == "analysis":
+        return max(1, sum(1 for a in todo if not a.startswith("code:")))
+    return max(1, len(todo) + (2 * 8 if not files else 0))  # no task list yet: a guess at its size
+
+
 class Host(Protocol):
     session: Session | None
     statuses: dict[str, str]

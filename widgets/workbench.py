@@ -9,7 +9,6 @@ swapped — no Tab or Accordion, which misbehave under Colab's widget manager.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -22,33 +21,28 @@ from papercoder_nb.artifacts import PLANNING
 from papercoder_nb.graph import statuses, task_files
 from papercoder_nb.llm.base import Backend, CancelToken
 from papercoder_nb.llm.pricing import format_cost
-from papercoder_nb.reopen import latest_session
 from papercoder_nb.runner import Event, Runner, RunResult
 from papercoder_nb.store import Session
 from papercoder_nb.writer_lock import busy_by
 
 from . import compat
 from .artifact_view import ArtifactView
-from .errors import advice, describe, group_failures
+from .errors import describe
 from .header import Header
 from .model_box import ModelBox
-from .next_step import Navigator
+from .next_step import Navigator, planned_calls
 from .paper_box import save_upload
-from .progress_line import ProgressLine
 from .questions import QuestionsBox
+from .runbar import RunBar
 from .steps import FilesStep, FileTree, Step, Steps
 from .steps.evaluate import EvaluateStep
 from .steps.export import ExportStep
-from .steps.paper import PaperStep
+from .steps.paper import PaperStep, create_session
 from .steps.smoke import SmokeStep
-from .ui import STYLE, box, button, html, set_class, show
+from .ui import STYLE, box, html, set_class, show
 from .unsaved import AskBar, drafts_note
 from .views import esc, stream_html
 from .worker import Emit, Finished, Worker
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40] or "paper"
 
 
 class Workbench:
@@ -71,7 +65,6 @@ class Workbench:
         self.workdir = Path(workdir) if workdir else Path.cwd() / "papercoder-sessions"
         self.session: Session | None = None
         self.backend = backend
-        self._backends: dict[str, Backend] = {}
         self.worker = Worker()
         self._job_active = False
         self._on_finish: Callable[[Finished], None] | None = None
@@ -117,27 +110,13 @@ class Workbench:
         self.select_step(self.step)
 
     def _make_runbar(self, auto_approve: bool) -> W.Box:
-        """Run (named for the next step), Cancel, auto-approve, progress, the live line and stream."""
-        self.run_button = button("Run planning", "pc-run", style="primary", icon="play", width="auto")
+        """The run bar's widgets under the panel's public names (tests and scripts use them)."""
         self.nav = Navigator(self)
-        self.run_button.on_click(lambda _b: self.nav.primary())
-        self.auto_approve = W.Checkbox(value=auto_approve, description="auto-approve (batch: no stops for review)", indent=False)
-        self.auto_approve.layout.width = "auto"
-        self.auto_approve.add_class("pc-auto-approve")
-        self.cancel_button = button("Cancel", "pc-cancel", style="danger", icon="stop", )
-        self.cancel_button.disabled = True
-        self.cancel_button.on_click(lambda _b: self.cancel())
-        self.progress = W.IntProgress(value=0, min=0, max=1)
-        self.progress.add_class("pc-progress")
-        self.meter = html("pc-meter")
-        self.run_status = html("pc-run-status")
-        self.progress_line = ProgressLine()  # phase · elapsed · tokens · tokens/s · ETA
-        self.stream = html("pc-stream")
-        self.error = html("pc-error")
-        return box([
-            box([self.run_button, self.cancel_button, self.auto_approve, self.progress, self.meter], vertical=False),
-            self.run_status, self.progress_line.widget, self.stream, self.error,
-        ], "pc-runbar")
+        bar = self.bar = RunBar(self.nav.primary, self.cancel, auto_approve)
+        self.run_button, self.cancel_button, self.auto_approve = bar.run_button, bar.cancel_button, bar.auto_approve
+        self.progress, self.meter, self.run_status = bar.progress, bar.meter, bar.run_status
+        self.progress_line, self.stream, self.error = bar.progress_line, bar.stream, bar.error
+        return bar.widget
 
     def _name_step_widgets(self) -> None:
         """The steps' widgets under the panel's public names (tests and scripts use them)."""
@@ -220,23 +199,9 @@ class Workbench:
             self.show_error(describe(e))
 
     def _create_session(self, source: str, emit: Emit) -> Session:
-        from papercoder_nb.paper import load_paper
-
-        def progress(what: str, done: int, total: int) -> None:
-            emit(Event("info", "paper", f"{what} {done}/{total}"))
-
-        paper = load_paper(source, progress=progress)
-        if not self.new_session:  # same paper, same work folder: reopen the work, don't restart it
-            found = latest_session(self.workdir, paper)
-            if found is not None:
-                return Session.open(found)
-        self.new_session = False
-        base = self.workdir / _slug(paper.title or Path(source).stem)
-        root, n = base, 1
-        while root.exists():
-            n += 1
-            root = base.with_name(f"{base.name}-{n}")
-        return Session.create(root, paper, source)
+        session = create_session(self.workdir, source, emit, new=self.new_session)
+        self.new_session = False  # a "New session" choice is used up once a paper loaded
+        return session
 
     def _loaded(self, item: Finished) -> None:
         if item.error is not None:
@@ -268,18 +233,7 @@ class Workbench:
     def _get_backend(self) -> Backend:
         if self.backend is not None:
             return self.backend
-        spec, options = self.model_box.spec, dict(self.model_box.backend_options())
-        if self.session is not None:  # the server the session talked to, for the same provider
-            from papercoder_nb.llm.endpoint import session_base_url
-
-            url = session_base_url(self.session.state.base_url, self.session.state.model, spec)
-            options.update({"base_url": url} if url else {})
-        key = f"{spec}|{options.get('reasoning', '')}|{options.get('base_url', '')}"
-        if key not in self._backends:
-            from papercoder_nb.llm.registry import get_backend
-
-            self._backends[key] = get_backend(spec, **options)
-        return self._backends[key]
+        return self.model_box.backend_for(self.session)
 
     get_backend = _get_backend  # public names for the step boxes (smoke_box, eval_box)
 
@@ -295,7 +249,7 @@ class Workbench:
             backend = self._get_backend()
             return Runner(session, backend, auto_approve=auto, on_event=emit, cancel=token).run(until=scope, only=only)
 
-        return self._start("run", job, self._run_finished, planned=self._planned(scope, auto))
+        return self._start("run", job, self._run_finished, planned=planned_calls(self.statuses, self.files, scope, auto))
 
     def regenerate(self, aid: str, feedback: str = "") -> bool:
         if self.session is None:
@@ -313,18 +267,6 @@ class Workbench:
             self.worker.cancel()
             self.run_status.value = "Cancelling… (the model stops within a second; nothing partial is kept)"
 
-    def _planned(self, scope: str | None, auto: bool) -> int:
-        todo = [a for a, s in self.statuses.items() if s in ("missing", "stale")]
-        if not auto and scope in (*PLANNING, "planning"):
-            return 1
-        if scope in PLANNING:
-            return max(1, PLANNING.index(scope) + 1 - sum(1 for a in PLANNING if self.statuses.get(a) not in ("missing", "stale")))
-        if scope == "planning":
-            return max(1, sum(1 for a in todo if a in PLANNING))
-        if scope == "analysis":
-            return max(1, sum(1 for a in todo if not a.startswith("code:")))
-        return max(1, len(todo) + (2 * 8 if not self.files else 0))
-
     def _start(self, label: str, fn: Callable[[CancelToken, Emit], Any], on_finish: Callable[[Finished], None], planned: int) -> bool:
         if self.busy:
             self.show_error(f"Already running ({self.worker.label}): wait for it, or press Cancel.")
@@ -334,13 +276,10 @@ class Workbench:
             self.show_error(f"This session is busy: {holder} is writing it. The panel is read-only until it "
                             "finishes; then press again.")
             return False
-        self.clear_error()
+        self.bar.start(planned)
         self.stream_text = ""
         self.started = self.done = 0
         self.failed.clear()
-        self.progress.max = max(1, planned)
-        self.progress.value = 0
-        self.progress.bar_style = "info"
         self._on_finish = on_finish
         self._job_active = True
         self.worker.start(label, fn)
@@ -435,19 +374,7 @@ class Workbench:
             return
         r: RunResult = item.result
         self.last_result = r
-        parts = []
-        if r.generated:
-            parts.append(f"generated {', '.join(r.generated)}")
-        if r.cancelled:
-            parts.append("cancelled — nothing partial was stored; Run continues from here")
-        if r.waiting_for_approval:
-            parts.append(f"waiting for your approval of {', '.join(r.waiting_for_approval)}")
-        if r.failed:
-            self.show_error("<br>".join(esc(m) for m in group_failures(r.failed)), raw=True,
-                            hint=advice(" ".join(r.failed.values())))
-        if not parts and not r.failed:
-            parts.append("nothing to do: everything in scope is up to date and approved")
-        self.run_status.value = esc("; ".join(parts))
+        self.bar.report(r)
         target = (r.waiting_for_approval or [None])[0] or (r.generated[-1] if r.generated else None)
         if target and not r.cancelled:
             self.select_artifact(target)
@@ -559,15 +486,7 @@ class Workbench:
 
     # -- errors --------------------------------------------------------------------------------
     def show_error(self, message: str, *, raw: bool = False, hint: str | None = None) -> None:
-        body = message if raw else esc(message)
-        self.error.value = (
-            f"<div class='pc-error-box' style='border:1px solid var(--pc-error-border, #f5c2c7);background:var(--pc-error-bg, #fff5f5);padding:6px 10px;"
-            f"border-radius:4px;color:var(--pc-bad, #a40e26)'><b>Problem:</b> {body}<br><b>What to do next:</b> "
-            f"<span style='color:var(--jp-ui-font-color1, #24292f)'>{hint or advice(message)}</span></div>"
-        )
-        set_class(self.error, "pc-has-error", "yes")
-        show(self.runbar, True)
+        self.bar.show_error(message, raw=raw, hint=hint)
 
     def clear_error(self) -> None:
-        self.error.value = ""
-        set_class(self.error, "pc-has-error", "no")
+        self.bar.clear_error()

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import TYPE_CHECKING
+
+from papercoder_nb.runner import Event
+from papercoder_nb.store import Session
 
 from ..paper_box import PaperBox
 from ..ui import button, show
@@ -10,6 +15,34 @@ from .base import Step, StepHost
 
 if TYPE_CHECKING:
     import ipywidgets as W
+
+    from ..worker import Emit
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40] or "paper"
+
+
+def create_session(workdir: Path, source: str, emit: Emit, *, new: bool) -> Session:
+    """Parse ``source`` (in the worker) and reopen its latest session in ``workdir``, or
+    start one in a new folder named after the paper when there is none or ``new``."""
+    from papercoder_nb.paper import load_paper
+    from papercoder_nb.reopen import latest_session
+
+    def progress(what: str, done: int, total: int) -> None:
+        emit(Event("info", "paper", f"{what} {done}/{total}"))
+
+    paper = load_paper(source, progress=progress)
+    if not new:  # same paper, same work folder: reopen the work, don't restart it
+        found = latest_session(workdir, paper)
+        if found is not None:
+            return Session.open(found)
+    base = workdir / _slug(paper.title or Path(source).stem)
+    root, n = base, 1
+    while root.exists():
+        n += 1
+        root = base.with_name(f"{base.name}-{n}")
+    return Session.create(root, paper, source)
 
 
 class PaperStep(Step):
