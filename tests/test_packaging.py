@@ -27,6 +27,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_wheel_contains_widgets_and_prompts(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "papercoder_nb/widgets/__init__.py" in names
+    assert "papercoder_nb/widgets/steps/registry.py" in names  # a subpackage: listed in pyproject
     prompts = {n for n in names if n.startswith("papercoder_nb/prompts/") and n.endswith(".md")}
     shipped = {f"papercoder_nb/prompts/{p.name}" for p in (ROOT / "prompts").glob("*.md")}
     assert shipped and shipped <= prompts

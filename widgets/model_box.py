@@ -20,6 +20,7 @@ from .views import esc
 from .window_lookup import WindowLookup
 
 if TYPE_CHECKING:
+    from papercoder_nb.llm.base import Backend
     from papercoder_nb.store import Session
 
 DEFAULT_MODELS = {"local": "", **PROVIDER_DEFAULTS, "replay": ""}  # the CLI's defaults, from the engine
@@ -77,6 +78,7 @@ class ModelBox:
         self.keys = html("pc-keys")
         self.estimate = html("pc-estimate")
         self._shown: tuple[Session | None, int] | None = None  # what the estimate was last drawn for
+        self._backends: dict[str, Backend] = {}  # built once per model, reasoning effort and server
         self.windows = WindowLookup(self._redraw)  # a served model's window, asked off the main thread
         self.settings, settings_error = class_settings()
         self.lock_note = html("pc-locked-note")
@@ -123,6 +125,18 @@ class ModelBox:
     def backend_options(self) -> dict[str, str]:
         """Options for ``get_backend`` besides the spec (recorded with every call)."""
         return {"reasoning": self.reasoning.value} if self.reasoning.value else {}
+
+    def backend_for(self, session: Session | None) -> Backend:
+        """The backend for the picked model; with a session, on the server it talked to."""
+        spec, options = self.spec, dict(self.backend_options())
+        recorded = (session.state.base_url, session.state.model) if session is not None else None
+        key = f"{spec}|{options.get('reasoning', '')}|{recorded}"
+        if key not in self._backends:
+            from papercoder_nb.session_backend import build_backend
+
+            # the class's rules apply here too; the server the session talked to, for the same provider
+            self._backends[key] = build_backend(spec, options, session=session).backend
+        return self._backends[key]
 
     def _provider_changed(self, change: dict) -> None:
         self.model.value = DEFAULT_MODELS.get(change["new"], "")

@@ -12,22 +12,16 @@ from typing import TYPE_CHECKING, Protocol
 
 from papercoder_nb.artifacts import PLANNING
 
+from .steps import AnalysisStep, CodeStep, step_for_artifact
+
 if TYPE_CHECKING:
     import ipywidgets as W
 
     from papercoder_nb.store import Session
 
+    from .steps import Step
     from .unsaved import AskBar
 
-# Without auto-approve the runner stops at every approval gate, so each planning step's
-# Run simply continues planning from wherever the session is.
-RUN_UNTIL: dict[str, str | None] = {
-    "Paper": "planning", "Plan": "planning", "Architecture": "planning", "Logic": "planning",
-    "Config": "planning", "Analysis": "analysis", "Code": "coding", "Smoke": None, "Export": None, "Evaluate": None,
-}
-RUN_LABEL = {step: f"Run {until}" if until else "Run everything" for step, until in RUN_UNTIL.items()}
-RUN_LABEL["Code"] = "Run code"
-PLANNING_STEP = {"plan": "Plan", "architecture": "Architecture", "logic": "Logic", "config": "Config"}
 TODO = ("missing", "stale")  # the engine's states that a run regenerates
 WAITING = ("generated", "edited")  # the engine's states that wait for a reviewer
 
@@ -48,11 +42,12 @@ def next_action(statuses: dict[str, str], files: list[str], smoke_ok: bool | Non
     """The next useful action for the whole session, from the engine's statuses."""
     for aid in PLANNING:
         st = statuses.get(aid, "missing")
+        step = step_for_artifact(aid) or ""  # every planning artifact has its step
         if st in TODO:
-            return Action(f"Run the {aid}", PLANNING_STEP[aid], "planning", True)
+            return Action(f"Run the {aid}", step, "planning", True)
         if st != "approved":
-            return Action(f"Review the {aid}", PLANNING_STEP[aid])
-    for kind, step, scope in (("analysis", "Analysis", "analysis"), ("code", "Code", "coding")):
+            return Action(f"Review the {aid}", step)
+    for kind, step, scope in ((s.kind, s.name, s.run_until) for s in (AnalysisStep, CodeStep)):
         states = [statuses.get(f"{kind}:{f}", "missing") for f in files]
         todo = sum(s in TODO for s in states)
         if todo:
@@ -85,6 +80,20 @@ def next_waiting_file(statuses: dict[str, str], files: list[str], kind: str, aft
     return None
 
 
+def planned_calls(statuses: dict[str, str], files: list[str], scope: str | None, auto: bool) -> int:
+    """How many model calls a run of ``scope`` plans: the progress bar's length."""
+    todo = [a for a, s in statuses.items() if s in TODO]
+    if not auto and scope in (*PLANNING, "planning"):
+        return 1  # the runner stops at the first approval gate
+    if scope in PLANNING:
+        return max(1, PLANNING.index(scope) + 1 - sum(1 for a in PLANNING if statuses.get(a) not in TODO))
+    if scope == "planning":
+        return max(1, sum(1 for a in todo if a in PLANNING))
+    if scope == "analysis":
+        return max(1, sum(1 for a in todo if not a.startswith("code:")))
+    return max(1, len(todo) + (2 * 8 if not files else 0))  # no task list yet: a guess at its size
+
+
 class Host(Protocol):
     session: Session | None
     statuses: dict[str, str]
@@ -95,6 +104,9 @@ class Host(Protocol):
 
     @property
     def busy(self) -> bool: ...
+
+    @property
+    def current_step(self) -> Step: ...
 
     def select_step(self, name: str) -> None: ...
 
@@ -116,17 +128,18 @@ class Navigator:
     def update_primary(self) -> None:
         """Run's label names what it will do; with nothing to run here, the session's next step."""
         self.wb.run_button.disabled = self.wb.busy or self.wb.session is None
-        if self.wb.session is None or scope_has_work(self.wb.statuses, RUN_UNTIL[self.wb.step]):
-            self.wb.run_button.description = RUN_LABEL[self.wb.step]
+        here = self.wb.current_step
+        if self.wb.session is None or scope_has_work(self.wb.statuses, here.run_until):
+            self.wb.run_button.description = here.run_label
             return
         action = next_action(self.wb.statuses, self.wb.files, self.smoke_ok())
-        here = action.step == self.wb.step and not action.run
+        stay = action.step == self.wb.step and not action.run
         waiting = "Waiting for your review here" if action.label.startswith("Review") else "Up to date: nothing to run"
-        self.wb.run_button.description = waiting if here else action.label
-        self.wb.run_button.disabled |= here
+        self.wb.run_button.description = waiting if stay else action.label
+        self.wb.run_button.disabled |= stay
 
     def primary(self) -> None:
-        if self.wb.session is None or scope_has_work(self.wb.statuses, RUN_UNTIL[self.wb.step]):
+        if self.wb.session is None or scope_has_work(self.wb.statuses, self.wb.current_step.run_until):
             self.wb.run()
         else:
             self.perform_next()

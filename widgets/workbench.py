@@ -9,7 +9,6 @@ swapped — no Tab or Accordion, which misbehave under Colab's widget manager.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -22,51 +21,28 @@ from papercoder_nb.artifacts import PLANNING
 from papercoder_nb.graph import statuses, task_files
 from papercoder_nb.llm.base import Backend, CancelToken
 from papercoder_nb.llm.pricing import format_cost
-from papercoder_nb.reopen import latest_session
 from papercoder_nb.runner import Event, Runner, RunResult
 from papercoder_nb.store import Session
 from papercoder_nb.writer_lock import busy_by
 
 from . import compat
 from .artifact_view import ArtifactView
-from .errors import advice, describe, group_failures
-from .eval_box import EvalBox
-from .export_box import ExportBox
-from .export_box import step_state as export_step_state
-from .findings_view import CodeFindings
-from .header import Header, group_state
+from .errors import describe
+from .header import Header
 from .model_box import ModelBox
-from .next_step import RUN_UNTIL, Navigator
-from .palette import BAD, BAD_BG, WARN, WARN_BG
-from .paper_box import PaperBox, save_upload
-from .progress_line import ProgressLine
+from .next_step import Navigator, planned_calls
+from .paper_box import save_upload
 from .questions import QuestionsBox
-from .smoke_box import SmokeBox
-from .ui import STYLE, box, button, html, set_class, show
+from .runbar import RunBar
+from .steps import FilesStep, FileTree, Step, Steps
+from .steps.evaluate import EvaluateStep
+from .steps.export import ExportStep
+from .steps.paper import PaperStep, create_session
+from .steps.smoke import SmokeStep
+from .ui import STYLE, box, html, set_class, show
 from .unsaved import AskBar, drafts_note
 from .views import esc, stream_html
 from .worker import Emit, Finished, Worker
-
-STEPS = ["Paper", "Plan", "Architecture", "Logic", "Config", "Analysis", "Code", "Smoke", "Export", "Evaluate"]
-STEP_ARTIFACT = {"Plan": "plan", "Architecture": "architecture", "Logic": "logic", "Config": "config"}
-STATE_STYLE = {"approved": "success", "stale": "warning", "running": "info", "failed": "danger", "failing": "danger"}
-STATE_ICON = {"approved": "check", "stale": "exclamation-triangle", "running": "spinner", "edited": "pencil",
-              "generated": "circle", "failed": "times", "failing": "times-circle"}
-
-
-def file_tree_style(owner: int, states: list[str]) -> str:
-    """CSS that colours the file tree's entries by state (an <option> takes no markup):
-    red for failing files, the warning colour for stale ones. Scoped to one panel."""
-    colour = {"failing": (BAD, BAD_BG), "failed": (BAD, BAD_BG), "stale": (WARN, WARN_BG)}
-    rules = [f".pc-files-of-{owner} option:nth-child({n}) {{ color: {colour[s][0]}; font-weight: bold; }} "
-             # the selected entry gets a tint of its state: the browser's grey highlight is too dark for it
-             f".pc-files-of-{owner} option:nth-child({n}):checked {{ background-color: {colour[s][1]}; }}"
-             for n, s in enumerate(states, 1) if s in colour]
-    return f"<style>{' '.join(rules)}</style>" if rules else ""
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40] or "paper"
 
 
 class Workbench:
@@ -89,7 +65,6 @@ class Workbench:
         self.workdir = Path(workdir) if workdir else Path.cwd() / "papercoder-sessions"
         self.session: Session | None = None
         self.backend = backend
-        self._backends: dict[str, Backend] = {}
         self.worker = Worker()
         self._job_active = False
         self._on_finish: Callable[[Finished], None] | None = None
@@ -105,27 +80,23 @@ class Workbench:
         self.new_session = False  # set by the "New session" choice: the next load starts afresh
 
         self.ticker = compat.make_ticker(self.pump, tick_ms)
-        self.paper_box = PaperBox(self.load, self.load_uploaded, self.set_dropped_sections)
         self.model_box = ModelBox(model, backend.spec if backend is not None else None)
         self.model_box.provider.observe(lambda _c: self._estimate(), names="value")
         self.model_box.model.observe(lambda _c: self._estimate(), names="value")
         self.view = ArtifactView(self)
-        self.new_session_button = button("New session for this paper", "pc-new-session", icon="plus",
-                                         tooltip="start again in a new folder; the current session stays as it is")
-        self.new_session_button.on_click(lambda _b: self.start_new_session())
         self.ask = AskBar(self.view.do_save, self.view.do_revert)
         self.questions = QuestionsBox(self.after_change)
-        self.export_box = ExportBox(on_export=self._render_statuses)
-        self.smoke_box = SmokeBox(self)
-        self.eval_box = EvalBox(self)
+        self.file_tree = FileTree(self)  # shared by the Analysis and Code steps
+        self.steps = Steps(self)  # each step builds its own box here
+        self._name_step_widgets()
 
-        self.header = Header(STEPS, self.select_step)
+        self.header = Header(self.steps.names, self.select_step)
         self.step_buttons = self.header.step_buttons
 
         self.runbar = self._make_runbar(auto_approve)
-        self.file_box = self._make_file_tree()
 
         self.content = box([], "pc-content")
+        self.need_paper = html("pc-need-paper", "<p><i>Load a paper first (Paper step).</i></p>")
         self.widget = box([
             html("pc-style", STYLE),
             html("pc-title", "<h2 style='margin:4px 0'>papercoder · paper → plan → code</h2>"),
@@ -139,43 +110,24 @@ class Workbench:
         self.select_step(self.step)
 
     def _make_runbar(self, auto_approve: bool) -> W.Box:
-        """Run (named for the next step), Cancel, auto-approve, progress, the live line and stream."""
-        self.run_button = button("Run planning", "pc-run", style="primary", icon="play", width="auto")
+        """The run bar's widgets under the panel's public names (tests and scripts use them)."""
         self.nav = Navigator(self)
-        self.run_button.on_click(lambda _b: self.nav.primary())
-        self.auto_approve = W.Checkbox(value=auto_approve, description="auto-approve (batch: no stops for review)", indent=False)
-        self.auto_approve.layout.width = "auto"
-        self.auto_approve.add_class("pc-auto-approve")
-        self.cancel_button = button("Cancel", "pc-cancel", style="danger", icon="stop", )
-        self.cancel_button.disabled = True
-        self.cancel_button.on_click(lambda _b: self.cancel())
-        self.progress = W.IntProgress(value=0, min=0, max=1)
-        self.progress.add_class("pc-progress")
-        self.meter = html("pc-meter")
-        self.run_status = html("pc-run-status")
-        self.progress_line = ProgressLine()  # phase · elapsed · tokens · tokens/s · ETA
-        self.stream = html("pc-stream")
-        self.error = html("pc-error")
-        return box([
-            box([self.run_button, self.cancel_button, self.auto_approve, self.progress, self.meter], vertical=False),
-            self.run_status, self.progress_line.widget, self.stream, self.error,
-        ], "pc-runbar")
+        bar = self.bar = RunBar(self.nav.primary, self.cancel, auto_approve)
+        self.run_button, self.cancel_button, self.auto_approve = bar.run_button, bar.cancel_button, bar.auto_approve
+        self.progress, self.meter, self.run_status = bar.progress, bar.meter, bar.run_status
+        self.progress_line, self.stream, self.error = bar.progress_line, bar.stream, bar.error
+        return bar.widget
 
-    def _make_file_tree(self) -> W.Box:
-        """The analysis / code file list (task order) with its batch approvals."""
-        self.file_select = W.Select(options=[], rows=8)
-        self.file_select.layout.width = "100%"
-        self.file_select.add_class("pc-files")
-        self.file_select.observe(self._file_chosen, names="value")
-        self.code_findings = CodeFindings(self)  # red above the editor: the file's failing checks
-        self._filling_files = False
-        self.approve_all = button("Approve all generated files", "pc-approve-all", style="success", icon="check", width="auto")
-        self.approve_all.on_click(lambda _b: self.approve_files())
-        self.approve_all_next = button("Approve all and continue", "pc-approve-all-next", style="success", icon="forward")
-        self.approve_all_next.on_click(lambda _b: self.approve_files() or self.nav.perform_next())
-        self.files_style = html("pc-files-style")  # colours the failing / stale entries of the file tree
-        return box([html("pc-files-help", "<b>Files</b> (task order)"), self.files_style, self.file_select,
-                             box([self.approve_all, self.approve_all_next], vertical=False)], "pc-file-tree")
+    def _name_step_widgets(self) -> None:
+        """The steps' widgets under the panel's public names (tests and scripts use them)."""
+        paper = self.steps.of(PaperStep)
+        self.paper_box, self.new_session_button = paper.paper_box, paper.new_session_button
+        self.smoke_box = self.steps.of(SmokeStep).box
+        self.eval_box = self.steps.of(EvaluateStep).box
+        self.export_box = self.steps.of(ExportStep).box
+        tree = self.file_tree
+        self.file_box, self.file_select, self.code_findings = tree.widget, tree.file_select, tree.code_findings
+        self.approve_all, self.approve_all_next, self.files_style = tree.approve_all, tree.approve_all_next, tree.files_style
 
     # -- display ---------------------------------------------------------------------
     def _ipython_display_(self, **_kw: Any) -> None:
@@ -186,6 +138,10 @@ class Workbench:
     @property
     def busy(self) -> bool:
         return self._job_active
+
+    @property
+    def current_step(self) -> Step:
+        return self.steps[self.step]
 
     # -- loading -----------------------------------------------------------------------
     def load(self, source: str, background: bool = True) -> None:
@@ -243,23 +199,9 @@ class Workbench:
             self.show_error(describe(e))
 
     def _create_session(self, source: str, emit: Emit) -> Session:
-        from papercoder_nb.paper import load_paper
-
-        def progress(what: str, done: int, total: int) -> None:
-            emit(Event("info", "paper", f"{what} {done}/{total}"))
-
-        paper = load_paper(source, progress=progress)
-        if not self.new_session:  # same paper, same work folder: reopen the work, don't restart it
-            found = latest_session(self.workdir, paper)
-            if found is not None:
-                return Session.open(found)
-        self.new_session = False
-        base = self.workdir / _slug(paper.title or Path(source).stem)
-        root, n = base, 1
-        while root.exists():
-            n += 1
-            root = base.with_name(f"{base.name}-{n}")
-        return Session.create(root, paper, source)
+        session = create_session(self.workdir, source, emit, new=self.new_session)
+        self.new_session = False  # a "New session" choice is used up once a paper loaded
+        return session
 
     def _loaded(self, item: Finished) -> None:
         if item.error is not None:
@@ -270,7 +212,8 @@ class Workbench:
     def open_session(self, session: Session) -> None:
         self.session = session
         self.questions.session = session
-        self.export_box.session = session
+        for step in self.steps:
+            step.opened(session)
         if session.state.model and not self.backend and not session.state.model.startswith("scripted"):
             self.model_box.set_spec(session.state.model)
         self.paper_box.path.value = str(session.root)
@@ -290,15 +233,7 @@ class Workbench:
     def _get_backend(self) -> Backend:
         if self.backend is not None:
             return self.backend
-        spec, options = self.model_box.spec, dict(self.model_box.backend_options())
-        recorded = (self.session.state.base_url, self.session.state.model) if self.session else None
-        key = f"{spec}|{options.get('reasoning', '')}|{recorded}"
-        if key not in self._backends:
-            from papercoder_nb.session_backend import build_backend
-
-            # the class's rules apply here too; the server the session talked to, for the same provider
-            self._backends[key] = build_backend(spec, options, session=self.session).backend
-        return self._backends[key]
+        return self.model_box.backend_for(self.session)
 
     get_backend = _get_backend  # public names for the step boxes (smoke_box, eval_box)
 
@@ -307,14 +242,14 @@ class Workbench:
         if self.session is None:
             self.show_error("Load a paper first (Paper step).")
             return False
-        scope = RUN_UNTIL[self.step] if until is ... else until
+        scope = self.current_step.run_until if until is ... else until
         session, auto = self.session, self.auto_approve.value
 
         def job(token: CancelToken, emit: Emit) -> RunResult:
             backend = self._get_backend()
             return Runner(session, backend, auto_approve=auto, on_event=emit, cancel=token).run(until=scope, only=only)
 
-        return self._start("run", job, self._run_finished, planned=self._planned(scope, auto))
+        return self._start("run", job, self._run_finished, planned=planned_calls(self.statuses, self.files, scope, auto))
 
     def regenerate(self, aid: str, feedback: str = "") -> bool:
         if self.session is None:
@@ -332,18 +267,6 @@ class Workbench:
             self.worker.cancel()
             self.run_status.value = "Cancelling… (the model stops within a second; nothing partial is kept)"
 
-    def _planned(self, scope: str | None, auto: bool) -> int:
-        todo = [a for a, s in self.statuses.items() if s in ("missing", "stale")]
-        if not auto and scope in (*PLANNING, "planning"):
-            return 1
-        if scope in PLANNING:
-            return max(1, PLANNING.index(scope) + 1 - sum(1 for a in PLANNING if self.statuses.get(a) not in ("missing", "stale")))
-        if scope == "planning":
-            return max(1, sum(1 for a in todo if a in PLANNING))
-        if scope == "analysis":
-            return max(1, sum(1 for a in todo if not a.startswith("code:")))
-        return max(1, len(todo) + (2 * 8 if not self.files else 0))
-
     def _start(self, label: str, fn: Callable[[CancelToken, Emit], Any], on_finish: Callable[[Finished], None], planned: int) -> bool:
         if self.busy:
             self.show_error(f"Already running ({self.worker.label}): wait for it, or press Cancel.")
@@ -353,13 +276,10 @@ class Workbench:
             self.show_error(f"This session is busy: {holder} is writing it. The panel is read-only until it "
                             "finishes; then press again.")
             return False
-        self.clear_error()
+        self.bar.start(planned)
         self.stream_text = ""
         self.started = self.done = 0
         self.failed.clear()
-        self.progress.max = max(1, planned)
-        self.progress.value = 0
-        self.progress.bar_style = "info"
         self._on_finish = on_finish
         self._job_active = True
         self.worker.start(label, fn)
@@ -378,12 +298,9 @@ class Workbench:
 
     def _set_busy(self, busy: bool) -> None:
         self.run_button.disabled = busy
-        if busy:  # the boxes re-enable their own buttons when they refresh
-            for b in (self.smoke_box.run_smoke, self.smoke_box.repair, self.eval_box.go):
-                b.disabled = True
+        for step in self.steps:
+            step.set_busy(busy)
         self.cancel_button.disabled = not busy
-        self.paper_box.load.disabled = busy
-        self.approve_all.disabled = busy
         set_class(self.widget, "pc-busy", "yes" if busy else "no")
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
@@ -457,19 +374,7 @@ class Workbench:
             return
         r: RunResult = item.result
         self.last_result = r
-        parts = []
-        if r.generated:
-            parts.append(f"generated {', '.join(r.generated)}")
-        if r.cancelled:
-            parts.append("cancelled — nothing partial was stored; Run continues from here")
-        if r.waiting_for_approval:
-            parts.append(f"waiting for your approval of {', '.join(r.waiting_for_approval)}")
-        if r.failed:
-            self.show_error("<br>".join(esc(m) for m in group_failures(r.failed)), raw=True,
-                            hint=advice(" ".join(r.failed.values())))
-        if not parts and not r.failed:
-            parts.append("nothing to do: everything in scope is up to date and approved")
-        self.run_status.value = esc("; ".join(parts))
+        self.bar.report(r)
         target = (r.waiting_for_approval or [None])[0] or (r.generated[-1] if r.generated else None)
         if target and not r.cancelled:
             self.select_artifact(target)
@@ -522,23 +427,9 @@ class Workbench:
 
     def _render_statuses(self) -> None:
         ids = list(self.statuses) if self.statuses else (list(PLANNING) if self.session else [])
-        self.header.render(self.status_of, ids, self.files, self._step_state, self.step)
+        self.header.render(self.status_of, ids, self.files, lambda name: self.steps[name].state(), self.step)
 
-    def _step_state(self, name: str) -> str:
-        if name == "Paper":
-            return "approved" if self.session else "missing"
-        if name in STEP_ARTIFACT:
-            return self.status_of(STEP_ARTIFACT[name])
-        if name == "Export":
-            return export_step_state(self.session)
-        if name == "Smoke":
-            smoke = self.session.state.smoke if self.session else None
-            return "missing" if not smoke else "approved" if smoke.get("ok") else "failed"
-        if name == "Evaluate":
-            return "generated" if self.session and (self.session.root / "eval").is_dir() else "missing"
-        kind = "analysis" if name == "Analysis" else "code"
-        return group_state([self.status_of(f"{kind}:{f}") for f in self.files])
-
+    render_statuses = _render_statuses  # public name for the steps (Export re-colours itself)
     def _update_meter(self) -> None:
         if self.session is None:
             self.meter.value = ""
@@ -564,111 +455,39 @@ class Workbench:
         self.ask.ask(self.view.aid, what, proceed, stay)
         return True
 
+    asked = _asked  # public name for the steps (the file tree asks before opening a file)
+
     def select_step(self, name: str) -> None:
+        """Show step ``name``; an unknown name raises ``UnknownStep`` (a KeyError) naming the steps."""
+        step = self.steps[name]
         if name != self.step and self._asked(f"go to {name}", lambda: self.select_step(name)):
             return
         self.step = name
         self.nav.update_primary()
         show(self.runbar, self.session is not None)
-        if name == "Paper":
-            show(self.new_session_button, self.session is not None)
-            children: list[W.Widget] = [self.paper_box.widget, self.new_session_button, self.model_box.widget]
-        elif self.session is None:
-            children = [html("pc-need-paper", "<p><i>Load a paper first (Paper step).</i></p>")]
-        elif name in STEP_ARTIFACT:
-            self.view.show(STEP_ARTIFACT[name])
-            self.questions.refresh(self.session)
-            children = [self.view.widget, self.questions.widget]
-            if name == "Config":
-                children = [self.view.widget]
-        elif name in ("Analysis", "Code"):
-            children = [self.file_box, *([self.code_findings.update()] if name == "Code" else []), self.view.widget]
-            self._fill_files("analysis" if name == "Analysis" else "code")
-        elif name == "Smoke":
-            self.smoke_box.refresh()
-            children = [self.smoke_box.widget]
-        elif name == "Evaluate":
-            self.eval_box.refresh()
-            children = [self.eval_box.widget]
-        else:
-            self.export_box.refresh()
-            children = [self.export_box.widget]
+        children = step.view() if self.session is not None or not step.needs_session else [self.need_paper]
         if tuple(children) != tuple(self.content.children):
             self.content.children = tuple(children)
-        set_class(self.content, "pc-showing", name.lower())
+        set_class(self.content, "pc-showing", step.css)
         self._render_statuses()
 
     def select_artifact(self, aid: str) -> None:
-        kind, _, name = aid.partition(":")
-        if aid in PLANNING:
-            self.select_step({v: k for k, v in STEP_ARTIFACT.items()}[aid])
-        elif kind in ("analysis", "code"):
-            self.select_step("Analysis" if kind == "analysis" else "Code")
-            if self.ask.asking:  # unsaved text: the user answers first
-                return
-            if name and any(v == aid for _, v in self.file_select.options):
-                self.file_select.value = aid
-
-    def _fill_files(self, kind: str) -> None:
-        options = [(f"{f}  ·  {self.status_of(f'{kind}:{f}')}", f"{kind}:{f}") for f in self.files]
-        current = self.file_select.value if self.file_select.value in [v for _, v in options] else None
-        self._filling_files = True
-        try:
-            if list(self.file_select.options) != options:
-                self.file_select.options = options
-            self.file_select.value = current or (options[0][1] if options else None)
-        finally:
-            self._filling_files = False
-        self.files_style.value = file_tree_style(id(self), [self.status_of(v) for _, v in options])
-        set_class(self.file_select, "pc-files-of", str(id(self)))
-        show(self.view.widget, bool(options))
-        if not options:
-            self.file_box.children[0].value = "<p><i>The file list comes from the logic design: run and approve planning first.</i></p>"
-        else:
-            self.file_box.children[0].value = f"<b>Files</b> in task order ({len(options)})"
-        if self.file_select.value:
-            self.view.show(self.file_select.value)
-        self.approve_all.disabled = self.approve_all_next.disabled = self.busy or not any(
-            self.statuses.get(v) in ("generated", "edited") for _, v in options
-        )
-
-    def _file_chosen(self, change: dict) -> None:
-        new = change["new"]
-        if self._filling_files or not new:
+        step = self.steps.for_artifact(aid)
+        if step is None:  # an artifact no step lists (the paper itself): nothing to show
             return
-        if new != self.view.aid and self._asked(f"open {new}", lambda: self.view.show(new), lambda: self._reselect(self.view.aid)):
-            return
-        self.view.show(new)
-
-    def _reselect(self, aid: str) -> None:
-        self._filling_files = True
-        try:
-            self.file_select.value = aid
-        finally:
-            self._filling_files = False
+        self.select_step(step.name)
+        step.focus(aid)
 
     def approve_files(self) -> None:
-        if self.session is None or self.step not in ("Analysis", "Code"):
+        """The file tree's "Approve all": this step's files that pass their checks."""
+        step = self.current_step
+        if self.session is None or not isinstance(step, FilesStep):
             return
-        kind = "analysis" if self.step == "Analysis" else "code"
-        ready = set(review.approvable(self.session))  # failing or stale files stay unapproved
-        ids = [f"{kind}:{f}" for f in self.files if f"{kind}:{f}" in ready]
-        review.approve(self.session, ids)
-        left = [f for f in self.files if self.status_of(f"{kind}:{f}") == "failing"]
-        note = f"; left for your review (failing their checks): {', '.join(left)}" if left else ""
-        self.after_change(f"approved {len(ids)} {kind} file(s){note}")
+        self.file_tree.approve(step.kind)
 
     # -- errors --------------------------------------------------------------------------------
     def show_error(self, message: str, *, raw: bool = False, hint: str | None = None) -> None:
-        body = message if raw else esc(message)
-        self.error.value = (
-            f"<div class='pc-error-box' style='border:1px solid var(--pc-error-border, #f5c2c7);background:var(--pc-error-bg, #fff5f5);padding:6px 10px;"
-            f"border-radius:4px;color:var(--pc-bad, #a40e26)'><b>Problem:</b> {body}<br><b>What to do next:</b> "
-            f"<span style='color:var(--jp-ui-font-color1, #24292f)'>{hint or advice(message)}</span></div>"
-        )
-        set_class(self.error, "pc-has-error", "yes")
-        show(self.runbar, True)
+        self.bar.show_error(message, raw=raw, hint=hint)
 
     def clear_error(self) -> None:
-        self.error.value = ""
-        set_class(self.error, "pc-has-error", "no")
+        self.bar.clear_error()
