@@ -72,8 +72,10 @@ def selected_text(page, css: str) -> str:
                          " return s && s.selectedOptions.length ? s.selectedOptions[0].textContent : ''; }", css)
 
 
-def student(hub: Hub, user: str, ready: threading.Barrier, times: dict[str, float]) -> None:
-    """One student's session, in a Playwright and a chromium of their own (this thread's)."""
+def student(hub: Hub, user: str, ready: threading.Barrier, times: dict[str, float], at: dict[str, str]) -> None:
+    """One student's session, in a Playwright and a chromium of their own (this thread's).
+
+    ``at[user]`` names the step under way, so a failure says where it happened."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -87,6 +89,7 @@ def student(hub: Hub, user: str, ready: threading.Barrier, times: dict[str, floa
         ui = Panel(page, f"hub-{user}-")
         try:
             started = time.monotonic()
+            at[user] = "log in, spawn, pull, open the notebook"
             # The hub's real login form; then the nbgitpuller link: spawn, clone, open the notebook
             page.goto(hub.login_url(hub.pull_link()))
             page.fill("#username_input", user)
@@ -97,6 +100,7 @@ def student(hub: Hub, user: str, ready: threading.Barrier, times: dict[str, floa
             run_opened_notebook(page, "lab")
             times[f"{user} open"] = time.monotonic() - started
 
+            at[user] = "the panel's locked note (.pc-locked-note) and the disabled provider"
             ui.wait_text(".pc-locked-note", "Locked by your instructor")
             note = ui.el(".pc-locked-note").inner_text()
             assert REASON in note, note
@@ -105,14 +109,17 @@ def student(hub: Hub, user: str, ready: threading.Barrier, times: dict[str, floa
             ui.shot("locked-by-instructor")
             ui.click(".pc-status-details")  # the per-artifact badges live behind "Details"
 
+            at[user] = "waiting for the other student"
             ready.wait()  # both panels are up: the two students replay the workshop side by side
             t0 = time.monotonic()
+            at[user] = "Run planning"
             ui.click(".pc-run")  # Run planning: a paid call to the class server
             ui.wait(".pc-status-plan.pc-state-generated", timeout=90_000)
             ui.wait(".pc-content.pc-showing-plan .pc-rendered h2")
             assert ui.el(".pc-error").inner_text().strip() == ""
             ui.shot("plan-from-class-server")
 
+            at[user] = "the rest of the run, until 'Daily budget reached' in .pc-error"
             ui.click(".pc-auto-approve input")  # the rest in one batch, until the day's budget stops it
             ui.step("code")
             ui.click(".pc-run")
@@ -143,10 +150,11 @@ def test_two_students_on_a_hub(tmp_path: Path) -> None:
             ready = threading.Barrier(len(USERS), timeout=240)
             times: dict[str, float] = {}
             errors: dict[str, BaseException] = {}
+            at: dict[str, str] = {}
 
             def run(user: str) -> None:
                 try:
-                    student(hub, user, ready, times)
+                    student(hub, user, ready, times, at)
                 except BaseException as e:  # noqa: BLE001 - reported below, per student
                     errors[user] = e
 
@@ -157,7 +165,7 @@ def test_two_students_on_a_hub(tmp_path: Path) -> None:
                 t.join(420)
             assert not any(t.is_alive() for t in threads), "a student's browser still runs after 7 minutes"
             if errors:
-                pytest.fail("\n\n".join(f"{u}: {type(e).__name__}: {e}" for u, e in errors.items()))
+                pytest.fail("\n\n".join(f"{u}, at {at.get(u)}: {type(e).__name__}: {e}" for u, e in errors.items()))
             for user in USERS:  # the class material came through the nbgitpuller link
                 assert (hub.home(user) / REPO_NAME / "notebooks" / "workshop.ipynb").is_file()
         assert not hub.strays, f"processes left after the hub stopped: {hub.strays}"
