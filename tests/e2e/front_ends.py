@@ -149,6 +149,11 @@ def open_notebook(page, base: str, token: str, path: str, app: str = "lab",
                   ready: str = ".pc-panel .pc-paper-summary") -> None:
     """Open the notebook at ``path`` (relative to the server's root), run all its cells, wait for ``ready``."""
     page.goto(base + APPS[app][2].format(path=path, token=token))
+    run_opened_notebook(page, app, ready)
+
+
+def run_opened_notebook(page, app: str = "lab", ready: str = ".pc-panel .pc-paper-summary") -> None:
+    """The page shows (or is loading) a notebook: wait for its kernel, run all its cells, wait for ``ready``."""
     if app == "nb6":
         page.wait_for_function(CLASSIC_READY, timeout=60_000)
     else:
