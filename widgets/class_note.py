@@ -36,7 +36,7 @@ def locked_note(settings: ClassSettings, asked: str | None = None) -> str:
     swapped = ""
     if asked and settings.model and settings.is_locked("model") and asked != settings.model:
         swapped = f" (the notebook asked for <code>{esc(asked)}</code>)"
-    return (f"<p class='pc-locked-text'>🔒 Locked by your instructor: {', '.join(locked)}{swapped} — "
+    return (f"<p class='pc-locked-text'><b>Locked by your instructor</b>: {', '.join(locked)}{swapped} — "
             f"{esc(settings.reason)}. <span title='{esc(settings.where())}'>(settings: "
             f"<code>{esc(settings.where())}</code>)</span></p>")
 

@@ -100,7 +100,7 @@ class ClassroomBackend:
         user = self.ledger.user if self.ledger else "you"
         raise DailyBudgetReached(
             f"Daily budget reached: {user} has used {used} today and this call needs {adds} more "
-            f"(limit set by your instructor: {self.settings.reason}; {self.settings.where()}). "
+            f"(the class's limit, {self.settings.where()}: {self.settings.reason}). "
             "It resets at 00:00 UTC; ask your instructor to raise it, or replay a recorded session meanwhile.")
 
     def _record(self, request: Request, completion: Completion) -> None:
