@@ -16,10 +16,10 @@ from typing import Literal
 from pydantic import ValidationError
 
 from .artifacts import PLANNING, Logic
-from .fsutil import sha256_text
 from .stages.coding_context import DependencyGraph, dependency_graph, outline
 from .store import Session
-from .templates import prompt_hash
+from .util.fsutil import sha256_text
+from .util.templates import prompt_hash
 
 Status = Literal["missing", "generated", "edited", "approved", "stale"]
 

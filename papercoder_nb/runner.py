@@ -22,7 +22,6 @@ from . import review
 from .artifact_calls import ArtifactCalls
 from .artifacts import PLANNING
 from .budget import Budget, BudgetExceeded, StageError  # the errors live beside the budget
-from .fsutil import sha256_file
 from .graph import logic_problem, nodes, statuses
 from .llm.base import (
     Backend,
@@ -44,7 +43,8 @@ from .stages import spec_for
 from .stages.context import build_request
 from .stages.specs import ArtifactSpec, Parsed, code_needs_repair
 from .store import ArtifactRecord, Session
-from .templates import load_prompt, render
+from .util.fsutil import sha256_file
+from .util.templates import load_prompt, render
 from .verify.hooks import record_check_findings
 from .writer_lock import session_writer
 
@@ -298,8 +298,8 @@ class Runner:
         return input_hash(self.session, graph[artifact_id], graph, self.prompt_dir)
 
     def _save_rejected(self, artifact_id: str, text: str) -> str:
-        from .fsutil import atomic_write_text
         from .store import now
+        from .util.fsutil import atomic_write_text
 
         p = self.session.root / "history" / "rejected" / f"{artifact_id.replace('/', '_').replace(':', '_')}-{now().replace(':', '')}.txt"
         atomic_write_text(p, text)

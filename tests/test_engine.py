@@ -238,7 +238,7 @@ def test_looping_output_is_cut(tmp_path: Path) -> None:
 
 
 def test_repetition_inside_an_answer_is_content_not_a_loop() -> None:
-    from papercoder_nb.extract import trim_repetition
+    from papercoder_nb.util.extract import trim_repetition
 
     code = "# " + "=" * 78 + "\nROWS = [\n" + "    [0, 0, 0],\n" * 6 + "]\n# " + "-" * 78 + "\nx = 1\n"
     assert trim_repetition(code) == (code, False)  # a separator and identical table rows are content

@@ -12,8 +12,6 @@ from rich.console import Console
 from rich.markup import escape
 
 from ..budget import Budget
-from ..errors import CliError
-from ..failures import all_replay_misses, group_failures
 from ..llm.base import CancelledError, CancelToken
 from ..llm.endpoint import session_base_url
 from ..llm.registry import get_backend
@@ -27,6 +25,8 @@ from ..model_options import (
 from ..paper import load_paper
 from ..runner import STAGES, Runner, RunResult
 from ..store import Session
+from ..util.errors import CliError
+from ..util.failures import all_replay_misses, group_failures
 from .interrupt import until_interrupted
 from .progress import Progress, paper_progress
 from .session import export_session

@@ -11,10 +11,10 @@ from rich.console import Console
 from rich.markup import escape
 
 from ..credits import credit
-from ..errors import CliError
 from ..graph import statuses
 from ..session_export import artifact_credits
 from ..store import Session
+from ..util.errors import CliError
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)

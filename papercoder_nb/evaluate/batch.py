@@ -31,9 +31,9 @@ from typing import Any
 
 import yaml
 
-from ..fsutil import atomic_write_json, atomic_write_text
 from ..llm.base import Backend, CancelToken
 from ..store import Session, now
+from ..util.fsutil import atomic_write_json, atomic_write_text
 
 BackendFactory = Callable[[str | None], Backend]
 EventFn = Callable[[str, str], None]  # (paper id, message)

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..extract import ExtractError, extract_json
 from ..llm.base import (
     Backend,
     BackendError,
@@ -28,6 +27,7 @@ from ..llm.base import (
 )
 from ..llm.call import call_model, cost_of
 from ..store import Session, now
+from ..util.extract import ExtractError, extract_json
 from .codebase import (
     CodeFile,
     Coverage,

@@ -30,15 +30,15 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..artifacts import Architecture, FileLogic, FileNameError, Logic, check_file_name, parse_config
-from ..extract import (
+from ..paper import Paper, PaperMeta, load_paper
+from ..store import Session, now
+from ..util.extract import (
     ExtractError,
     extract_code,
     extract_json,
     json_comments,
     json_object_span,
 )
-from ..paper import Paper, PaperMeta, load_paper
-from ..store import Session, now
 from .import_losses import import_losses
 from .papercoder_text import numbered_items
 

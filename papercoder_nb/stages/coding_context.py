@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..artifacts import Logic, topological_order
-from ..pyparse import parse_python
+from ..util.pyparse import parse_python
 
 
 @lru_cache(maxsize=256)  # a pure function of the text; every status scan outlines each earlier file again

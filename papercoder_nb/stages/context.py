@@ -30,7 +30,7 @@ from ..llm.base import Message, Part, Request
 from ..llm.limits import ModelLimits
 from ..paper.tokens import estimate_tokens
 from ..store import Session
-from ..templates import load_prompt, render
+from ..util.templates import load_prompt, render
 from ..verify.hooks import findings_block
 from .coding_context import outline
 from .specs import ArtifactSpec

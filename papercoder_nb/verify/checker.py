@@ -18,7 +18,7 @@ import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..pyparse import derived
+from ..util.pyparse import derived
 from .infer import ClassRef, External, Instance, ModuleRef, Resolver, Scope, Value
 from .known_bases import known_base
 from .repo_model import ClassInfo, Module, Repo, load_repo

@@ -11,7 +11,7 @@ import yaml
 
 from papercoder_nb.verify.checker import Finding
 
-from ..pyparse import derived, parse_shared
+from ..util.pyparse import derived, parse_shared
 
 CONFIG_NAMES = {"cfg", "config", "conf", "configs", "configuration"}  # not hparams: Lightning's own
 # methods of dicts and config objects: an attribute with one of these names is not a key

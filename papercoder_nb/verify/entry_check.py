@@ -8,7 +8,7 @@ from pathlib import Path
 
 from papercoder_nb.verify.checker import Finding
 
-from ..pyparse import parse_shared
+from ..util.pyparse import parse_shared
 
 
 def _option_strings(tree: ast.Module) -> set[str] | None:

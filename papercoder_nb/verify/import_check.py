@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 
-from ..pyparse import derived
+from ..util.pyparse import derived
 from .checker import Finding, suggest
 from .repo_model import Module, Repo, optional_imports
 

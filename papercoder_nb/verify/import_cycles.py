@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import ast
 
-from ..pyparse import derived
+from ..util.pyparse import derived
 from .checker import Finding
 from .repo_model import Module, Repo, bound_names, top_level
 

@@ -13,7 +13,7 @@ import ast
 import builtins
 from dataclasses import dataclass
 
-from ..pyparse import derived
+from ..util.pyparse import derived
 from .repo_model import ClassInfo, FunctionNode, Module, Repo, bound_names, target_names
 
 MAX_DEPTH = 12

@@ -29,16 +29,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import PurePosixPath
 from typing import Any, Literal
 
-from ..extract import fenced_blocks
 from ..graph import load_logic, statuses, task_files
 from ..llm.base import Backend, CancelledError, CancelToken, Request, Usage
 from ..llm.call import call_model, cost_of
 from ..llm.limits import ModelLimits, limits_of
 from ..paper.tokens import estimate_tokens
-from ..pyparse import parse_python
 from ..stages.context import FULL, PLANNING_TITLES, Prompt, RepoFiles, answers_for, fit_request
 from ..store import Session, SessionError, now
-from ..templates import load_prompt, render
+from ..util.extract import fenced_blocks
+from ..util.pyparse import parse_python
+from ..util.templates import load_prompt, render
 from .environment import EnvProblem, environment_problems
 from .hooks import findings_block, refresh_check_findings
 from .sandbox import SmokeResult

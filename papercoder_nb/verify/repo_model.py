@@ -13,7 +13,7 @@ import ast
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..pyparse import derived, parse_shared
+from ..util.pyparse import derived, parse_shared
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 # folders of build output, installed copies and caches, not the repository's source

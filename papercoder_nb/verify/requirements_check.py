@@ -16,7 +16,7 @@ import importlib.util
 import sys
 from pathlib import Path
 
-from ..pyparse import derived
+from ..util.pyparse import derived
 from .checker import Finding
 from .distributions import PROVIDERS, providers, with_dependencies
 from .repo_model import Repo, load_repo, optional_imports

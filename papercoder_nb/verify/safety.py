@@ -12,7 +12,7 @@ import ast
 import re
 from dataclasses import asdict, dataclass
 
-from ..pyparse import parse_python
+from ..util.pyparse import parse_python
 
 CATEGORIES = ("network", "process", "filesystem", "secrets", "home", "dynamic-code")
 

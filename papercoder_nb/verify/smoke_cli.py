@@ -15,8 +15,8 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from ..errors import CliError
 from ..store import Session
+from ..util.errors import CliError
 from .repair import RepairEvent, environment_of, repair_loop, settle_environment, smoke_session
 from .safety import SafetyFlag, scan_code
 from .sandbox import SmokeResult, bwrap_status

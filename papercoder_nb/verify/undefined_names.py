@@ -13,7 +13,7 @@ import ast
 from pyflakes import checker as pyflakes_checker
 from pyflakes import messages
 
-from ..pyparse import derived
+from ..util.pyparse import derived
 from .checker import Finding
 from .repo_model import Module
 
