@@ -38,7 +38,7 @@ def check_failures(session: Session) -> dict[str, list[str]]:
 
     Computed from the files as they are now, so a fix (by hand or regenerated) clears it.
     """
-    from .verify.check import check_session
+    from .checks.check import check_session
 
     out: dict[str, list[str]] = {}
     for aid in PARSED_ARTIFACTS:

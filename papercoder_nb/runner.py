@@ -22,6 +22,7 @@ from . import review
 from .artifact_calls import ArtifactCalls
 from .artifacts import PLANNING
 from .budget import Budget, BudgetExceeded, StageError  # the errors live beside the budget
+from .checks.hooks import record_check_findings
 from .graph import logic_problem, nodes, statuses
 from .llm.base import (
     Backend,
@@ -45,7 +46,6 @@ from .stages.specs import ArtifactSpec, Parsed, code_needs_repair
 from .store import ArtifactRecord, Session
 from .util.fsutil import sha256_file
 from .util.templates import load_prompt, render
-from .verify.hooks import record_check_findings
 from .writer_lock import session_writer
 
 __all__ = ["BudgetExceeded", "Event", "RunResult", "Runner", "StageError"]

@@ -84,6 +84,6 @@ def bundle_from_session(session: Session) -> ExportBundle:
 
 def _check_findings(session: Session) -> dict[str, list[str]]:
     """The static checker's findings per code file, as the export README lists them."""
-    from .verify.hooks import findings_by_artifact
+    from .checks.hooks import findings_by_artifact
 
     return {aid.split(":", 1)[1]: [str(f) for f in fs] for aid, fs in findings_by_artifact(session).items()}

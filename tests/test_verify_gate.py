@@ -5,16 +5,16 @@ from pathlib import Path
 
 import pytest
 
+from papercoder_nb.checks.gate import unsandboxed_refusal
 from papercoder_nb.cli import main
 from papercoder_nb.verify import smoke, smoke_cli
-from papercoder_nb.verify.gate import unsandboxed_refusal
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples/neural-audio-style-transfer/session"
 RISKY = 'import os\nopen(os.path.expanduser("~/.ssh/id_rsa")).read()\n'
 
 
 def test_gate_rules():
-    from papercoder_nb.verify.safety import scan_code
+    from papercoder_nb.checks.safety import scan_code
     flags = scan_code({"x.py": RISKY})
     assert any(f.severity == "high" for f in flags)
     assert "--allow-unsandboxed" in unsandboxed_refusal(flags, isolated=False, allow=False)

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Protocol
 import ipywidgets as W
 
 from papercoder_nb import review
+from papercoder_nb.checks.hooks import PREFIX as CHECK_PREFIX
 from papercoder_nb.credits import credit
 from papercoder_nb.llm.pricing import format_cost
 from papercoder_nb.store import artifact_path
-from papercoder_nb.verify.hooks import PREFIX as CHECK_PREFIX
 
 from . import compat
 from .history_box import HistoryBox

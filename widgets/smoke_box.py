@@ -118,7 +118,7 @@ class SmokeBox:
         files = code_files(session)
         digest = hashlib.sha256("\0".join(f"{p}\0{t}" for p, t in sorted(files.items())).encode()).hexdigest()
         if self._scanned != (self._root, digest):
-            from papercoder_nb.verify.safety import scan_code
+            from papercoder_nb.checks.safety import scan_code
 
             self.flags = [f.to_dict() for f in scan_code(files)]
             self._scanned = (self._root, digest)

@@ -21,7 +21,7 @@ out = Console(highlight=False, soft_wrap=True)
 
 
 def _status_rows(session: Session, st: dict[str, str]) -> list[dict[str, Any]]:
-    from ..verify.hooks import findings_by_artifact
+    from ..checks.hooks import findings_by_artifact
 
     checks = findings_by_artifact(session)  # live: a hand edit shows at once
     rows = []
@@ -50,7 +50,7 @@ def cmd_status(a: argparse.Namespace) -> int:
     session = Session.open(a.dir)
     st = statuses(session)
     rows = _status_rows(session, st)
-    from ..verify.safety import scan_code
+    from ..checks.safety import scan_code
 
     code = {aid.split(":", 1)[1]: session.read(aid) or "" for aid in st if aid.startswith("code:") and st[aid] != "missing"}
     flags = scan_code(code)

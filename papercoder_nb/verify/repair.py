@@ -29,6 +29,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import PurePosixPath
 from typing import Any, Literal
 
+from ..checks.hooks import findings_block, refresh_check_findings
+from ..checks.tracebacks import deepest_repo_frame, frame_paths
 from ..graph import load_logic, statuses, task_files
 from ..llm.base import Backend, CancelledError, CancelToken, Request, Usage
 from ..llm.call import call_model, cost_of
@@ -40,11 +42,9 @@ from ..util.extract import fenced_blocks
 from ..util.pyparse import parse_python
 from ..util.templates import load_prompt, render
 from .environment import EnvProblem, environment_problems
-from .hooks import findings_block, refresh_check_findings
 from .sandbox import SmokeResult
 from .session_env import InstallResult, existing_env_python
 from .smoke import SmokeRefused, smoke_bundle
-from .tracebacks import deepest_repo_frame, frame_paths
 
 REPAIRS_LOG = "smoke/repairs.jsonl"
 TRACEBACK_CHARS = 6000  # the tail of a traceback is where the error is

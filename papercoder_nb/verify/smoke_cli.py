@@ -15,10 +15,10 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
+from ..checks.safety import SafetyFlag, scan_code
 from ..store import Session
 from ..util.errors import CliError
 from .repair import RepairEvent, environment_of, repair_loop, settle_environment, smoke_session
-from .safety import SafetyFlag, scan_code
 from .sandbox import SmokeResult, bwrap_status
 
 out = Console(highlight=False, soft_wrap=True)

@@ -6,7 +6,7 @@ import ast
 import difflib
 from pathlib import Path
 
-from papercoder_nb.verify.checker import Finding
+from papercoder_nb.checks.checker import Finding
 
 from ..util.pyparse import parse_shared
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from papercoder_nb.verify.check import check_session
-from papercoder_nb.verify.checker import Finding
+from papercoder_nb.checks.check import check_session
+from papercoder_nb.checks.checker import Finding
 
 PREFIX = "check: "  # older sessions kept findings as warnings with this prefix
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from papercoder_nb.verify.checker import Finding
+from papercoder_nb.checks.checker import Finding
 
 from ..util.pyparse import derived, parse_shared
 

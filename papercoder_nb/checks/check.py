@@ -13,18 +13,18 @@ import json
 import threading
 from pathlib import Path
 
-from papercoder_nb.verify.checker import Finding, check_code, grade
-from papercoder_nb.verify.config_keys import (
+from papercoder_nb.checks.checker import Finding, check_code, grade
+from papercoder_nb.checks.config_keys import (
     check_config_keys,
     check_config_mapping,
     unread_config_keys,
 )
-from papercoder_nb.verify.console_scripts import check_console_scripts
-from papercoder_nb.verify.declared import declared_in
-from papercoder_nb.verify.entry_check import check_entry
-from papercoder_nb.verify.hydra_config import compose, hydra_entries
-from papercoder_nb.verify.repo_model import load_repo
-from papercoder_nb.verify.requirements_check import check_requirements
+from papercoder_nb.checks.console_scripts import check_console_scripts
+from papercoder_nb.checks.declared import declared_in
+from papercoder_nb.checks.entry_check import check_entry
+from papercoder_nb.checks.hydra_config import compose, hydra_entries
+from papercoder_nb.checks.repo_model import load_repo
+from papercoder_nb.checks.requirements_check import check_requirements
 
 _last: dict[Path, tuple[str, list[Finding]]] = {}  # session folder -> (inputs digest, findings)
 _last_lock = threading.Lock()
