@@ -14,41 +14,21 @@ by what fixes them, not repeated per line.
 from __future__ import annotations
 
 import ast
-import difflib
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..util.pyparse import derived
-from .infer import ClassRef, External, Instance, ModuleRef, Resolver, Scope, Value
-from .known_bases import known_base
-from .repo_model import ClassInfo, Module, Repo, load_repo
-from .signatures import TRANSPARENT, bind_problem, missing_call_method, signature_of
-
-
-@dataclass(frozen=True)
-class Finding:
-    file: str
-    line: int
-    problem: str
-    expected: str
-    severity: str = "error"  # error: fails when the line runs; warning: may be intended
-
-    def __str__(self) -> str:
-        grade = "warning: " if self.severity == "warning" else ""
-        return f"{self.file}:{self.line}: {grade}{self.problem} (expected: {self.expected})"
-
-
-def suggest(name: str, candidates: list[str] | set[str], what: str) -> str:
-    close = difflib.get_close_matches(name, sorted(candidates), n=1)
-    return f"did you mean {close[0]!r}?" if close else what
+from .findings import Finding, suggest
+from .import_check import check_imports, exported
+from .import_cycles import check_cycles
+from .infer import ClassRef, Instance, ModuleRef, Resolver, Scope, Value
+from .reach import Reach, enclosing_functions, function_at
+from .repo_model import Module, Repo, load_repo
+from .signatures import bind_problem, members, missing_call_method, signature_of
+from .undefined_names import check_undefined
 
 
 def check_code(code_dir: Path, repo: Repo | None = None) -> list[Finding]:
     """Check every .py file under code_dir against the others."""
-    from .import_check import check_imports
-    from .import_cycles import check_cycles
-    from .undefined_names import check_undefined
-
     repo = repo or load_repo(Path(code_dir))
     findings = [Finding(rel, line, f"syntax error: {msg}", "valid Python") for rel, line, msg in repo.syntax_errors]
     resolver = Resolver(repo)
@@ -64,8 +44,6 @@ def check_code(code_dir: Path, repo: Repo | None = None) -> list[Finding]:
 
 def grade(findings: list[Finding], repo: Repo) -> list[Finding]:
     """Errors in functions that nothing on the import or start path runs become warnings."""
-    from .reach import Reach, enclosing_functions, function_at
-
     if not any(f.severity == "error" for f in findings):
         return findings
     reached = Reach(Resolver(repo)).run()
@@ -189,44 +167,8 @@ def _check_call(resolver: Resolver, scope: Scope, call: ast.Call, module: Module
                     f"signature ({ast.unparse(sig)})")]
 
 
-def members(resolver: Resolver, cls: ClassInfo, exact: bool = True) -> set[str] | None:
-    """Every attribute instances of ``cls`` can have; None when the class is open.
-
-    Not exact (``self``, an annotated parameter): the object may be of any subclass, so
-    their attributes count too (a base class may use what its subclasses define).
-    """
-    out: set[str] = set()
-    for sub in ([] if exact else resolver.subclasses(cls)):
-        more = members(resolver, sub)
-        if more is None:
-            return None
-        out |= more
-    for c in resolver.mro(cls):
-        if c.dynamic or any(_decorator_name(d) not in ("dataclass", *TRANSPARENT) for d in c.node.decorator_list):
-            return None
-        if any(k.arg == "metaclass" for k in c.node.keywords):
-            return None
-        out |= c.attributes
-        for base in resolver.bases(c):
-            if isinstance(base, ClassRef):
-                continue
-            known = known_base(base.qualified) if isinstance(base, External) else None
-            if known is None:
-                return None
-            out |= known.members
-    return out | set(known_base("object").members)  # type: ignore[union-attr]
-
-
-def _decorator_name(d: ast.expr) -> str:
-    from .infer import _last
-
-    return _last(d)
-
-
 def _missing_member(resolver: Resolver, base: Value, attr: str) -> tuple[str, str] | None:
     if isinstance(base, ModuleRef) and base.module is not None:
-        from .import_check import exported
-
         m = base.module
         names = exported(resolver.repo, m)
         if names is None or attr in names or attr.startswith("__"):

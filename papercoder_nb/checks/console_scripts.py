@@ -12,8 +12,8 @@ import configparser
 import re
 from pathlib import Path
 
-from .checker import Finding, suggest
 from .declared import read_toml
+from .findings import Finding, suggest
 from .import_check import exported
 from .repo_model import Repo
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 
 from ..util.pyparse import derived
-from .checker import Finding, suggest
+from .findings import Finding, suggest
 from .repo_model import Module, Repo, optional_imports
 
 

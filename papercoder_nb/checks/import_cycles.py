@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 
 from ..util.pyparse import derived
-from .checker import Finding
+from .findings import Finding
 from .repo_model import Module, Repo, bound_names, top_level
 
 

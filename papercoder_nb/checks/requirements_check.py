@@ -17,8 +17,8 @@ import sys
 from pathlib import Path
 
 from ..util.pyparse import derived
-from .checker import Finding
 from .distributions import PROVIDERS, providers, with_dependencies
+from .findings import Finding
 from .repo_model import Repo, load_repo, optional_imports
 
 _TOOLING = {"setuptools", "pkg_resources", "distutils", "pip", "wheel", "pytest", "_pytest", "__future__"}

@@ -66,8 +66,6 @@ def signature_of(value: Value | None, resolver: Resolver) -> ast.arguments | Non
 
 
 def _open(cls: ClassInfo, resolver: Resolver) -> bool:
-    from .checker import members
-
     return members(resolver, cls) is None
 
 
@@ -186,3 +184,35 @@ def bind_problem(sig: ast.arguments, call: ast.Call) -> str | None:
     missing = [p for p in positional[:n_required] if p not in bound]
     missing += [a.arg for a, d in zip(sig.kwonlyargs, sig.kw_defaults, strict=True) if d is None and a.arg not in bound]
     return f"missing argument(s) {', '.join(missing)}" if missing else None
+
+
+def members(resolver: Resolver, cls: ClassInfo, exact: bool = True) -> set[str] | None:
+    """Every attribute instances of ``cls`` can have; None when the class is open.
+
+    Not exact (``self``, an annotated parameter): the object may be of any subclass, so
+    their attributes count too (a base class may use what its subclasses define).
+    """
+    out: set[str] = set()
+    for sub in ([] if exact else resolver.subclasses(cls)):
+        more = members(resolver, sub)
+        if more is None:
+            return None
+        out |= more
+    for c in resolver.mro(cls):
+        if c.dynamic or any(_decorator_name(d) not in ("dataclass", *TRANSPARENT) for d in c.node.decorator_list):
+            return None
+        if any(k.arg == "metaclass" for k in c.node.keywords):
+            return None
+        out |= c.attributes
+        for base in resolver.bases(c):
+            if isinstance(base, ClassRef):
+                continue
+            known = known_base(base.qualified) if isinstance(base, External) else None
+            if known is None:
+                return None
+            out |= known.members
+    return out | set(known_base("object").members)  # type: ignore[union-attr]
+
+
+def _decorator_name(d: ast.expr) -> str:
+    return _last(d)

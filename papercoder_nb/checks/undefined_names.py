@@ -14,7 +14,7 @@ from pyflakes import checker as pyflakes_checker
 from pyflakes import messages
 
 from ..util.pyparse import derived
-from .checker import Finding
+from .findings import Finding
 from .repo_model import Module
 
 _ALIASES = {"np": "import numpy as np", "pd": "import pandas as pd", "plt": "import matplotlib.pyplot as plt",
