@@ -70,7 +70,7 @@ def hand_written_backend(texts: dict[str, str]):
 
 
 def build(out: Path, source: Path = SOURCE) -> Path:
-    from papercoder_nb import store
+    from papercoder_nb.session import store
     from papercoder_nb.paper import Paper
     from papercoder_nb.runner import Runner
 

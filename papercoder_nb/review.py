@@ -5,9 +5,9 @@ Kept in the engine so the panel can never approve what `papercoder approve` refu
 
 from __future__ import annotations
 
-from .graph import statuses
+from .session.graph import statuses
+from .session.store import Session
 from .stages import spec_for
-from .store import Session
 
 # Later stages parse these artifacts, so an unparsable one must not be approved.
 PARSED_ARTIFACTS = ("architecture", "logic", "config")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from .artifacts import unclear_points
-from .credits import credit, true_models
 from .export.bundle import ExportBundle, FileEntry
-from .graph import load_logic, statuses, task_files
-from .store import Session
+from .session.artifacts import unclear_points
+from .session.credits import credit, true_models
+from .session.graph import load_logic, statuses, task_files
+from .session.store import Session
 
 
 def artifact_credits(session: Session) -> dict[str, list[str]]:
@@ -48,7 +48,7 @@ def bundle_from_session(session: Session) -> ExportBundle:
             )
         )
     plan = session.read("plan") or ""
-    from .artifacts import Architecture
+    from .session.artifacts import Architecture
 
     arch = None
     try:

@@ -107,7 +107,7 @@ def test_cli_check(tmp_path, capsys):
 
 def _example_session(tmp_path):
     """A copy of the example session; its code artifact ids by file name."""
-    from papercoder_nb.store import Session
+    from papercoder_nb.session.store import Session
     root = tmp_path / "s"
     shutil.copytree(EXAMPLE.parent, root)
     session = Session.open(root)
@@ -116,7 +116,7 @@ def _example_session(tmp_path):
 
 def test_hook_marks_code_record(tmp_path):
     from papercoder_nb.checks.hooks import findings_by_artifact, record_check_findings
-    from papercoder_nb.store import Session
+    from papercoder_nb.session.store import Session
     session, ids = _example_session(tmp_path)
     root = session.root
     aid = ids["network.py"]
@@ -135,7 +135,7 @@ def test_hook_marks_code_record(tmp_path):
 def test_a_callee_change_marks_the_caller(tmp_path):
     """Renaming in audio.py breaks network.py: the caller's record fails its checks."""
     from papercoder_nb.checks.hooks import record_check_findings
-    from papercoder_nb.store import Session
+    from papercoder_nb.session.store import Session
     session, ids = _example_session(tmp_path)
     root = session.root
     audio = ids["audio.py"]

@@ -17,10 +17,10 @@ from conftest import (
 )
 
 from papercoder_nb import Runner, Session, load_paper
-from papercoder_nb.graph import statuses, task_files
 from papercoder_nb.llm.base import BackendError
 from papercoder_nb.llm.registry import get_backend
 from papercoder_nb.llm.scripted import ScriptedBackend
+from papercoder_nb.session.graph import statuses, task_files
 
 
 def new_session(tmp_path: Path, name: str = "s") -> Session:
@@ -335,7 +335,7 @@ def test_small_context_window_condenses_instead_of_failing(tmp_path: Path) -> No
 
 
 def test_config_is_rendered_from_entries_and_plain_yaml_is_accepted(tmp_path: Path) -> None:
-    from papercoder_nb.artifacts import parse_config
+    from papercoder_nb.session.artifacts import parse_config
     from papercoder_nb.stages import spec_for
 
     session, _ = full_run(tmp_path)

@@ -9,9 +9,9 @@ import pytest
 from conftest import TRANSFORMER_JSON
 from faultserver import FaultServer
 
-from papercoder_nb.artifacts import Logic, check_file_name
 from papercoder_nb.cli import main
-from papercoder_nb.store import Session, SessionError
+from papercoder_nb.session.artifacts import Logic, check_file_name
+from papercoder_nb.session.store import Session, SessionError
 
 
 @pytest.fixture(autouse=True)

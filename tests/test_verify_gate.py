@@ -64,7 +64,7 @@ def test_every_caller_goes_through_the_gate(risky_session, monkeypatch):
     """Batch's smoke stage and the evaluation's import check use the one engine path."""
     from papercoder_nb.evaluate.batch import _stage_smoke
     from papercoder_nb.evaluate.static import session_static_facts
-    from papercoder_nb.store import Session
+    from papercoder_nb.session.store import Session
 
     monkeypatch.setattr(smoke, "smoke_run", _no_run)
     session = Session.open(risky_session)

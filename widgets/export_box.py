@@ -19,7 +19,7 @@ from .ui import box, button, html, set_class
 from .views import esc
 
 if TYPE_CHECKING:
-    from papercoder_nb.store import Session
+    from papercoder_nb.session.store import Session
 
 
 def link(path: Path, label: str) -> str:

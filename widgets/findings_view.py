@@ -18,7 +18,7 @@ from .ui import html, set_class
 from .views import esc
 
 if TYPE_CHECKING:
-    from papercoder_nb.store import Session
+    from papercoder_nb.session.store import Session
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ _memo: dict[str, tuple[str, list[Problem]]] = {}  # session root -> (inputs dige
 
 
 def _inputs_digest(session: Session) -> str:
-    from papercoder_nb.graph import code_files
+    from papercoder_nb.session.graph import code_files
 
     parts = [f"{p}\0{t}" for p, t in sorted(code_files(session).items())]
     parts += [session.read(a) or "" for a in ("config", "logic")]

@@ -19,7 +19,7 @@ from .views import esc
 from .window_lookup import WindowLookup
 
 if TYPE_CHECKING:
-    from papercoder_nb.store import Session
+    from papercoder_nb.session.store import Session
 
 DEFAULT_MODELS = {"local": "", **PROVIDER_DEFAULTS, "replay": ""}  # the CLI's defaults, from the engine
 # Short enough for the drop-down's fixed width in every front end (a longer one is cut);
@@ -137,7 +137,7 @@ class ModelBox:
         """What a replay answers from: the recording's models (hand-written: no model), or why not."""
         if self.provider.value != "replay" or not self.model.value.strip():
             return ""
-        from papercoder_nb.recording import RecordingError, open_recording
+        from papercoder_nb.session.recording import RecordingError, open_recording
 
         try:
             text = f"Replays {open_recording(self.model.value.strip()).describe()}."

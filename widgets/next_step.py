@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from papercoder_nb.artifacts import PLANNING
+from papercoder_nb.session.artifacts import PLANNING
 
 if TYPE_CHECKING:
     import ipywidgets as W
 
-    from papercoder_nb.store import Session
+    from papercoder_nb.session.store import Session
 
     from .unsaved import AskBar
 

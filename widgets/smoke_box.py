@@ -16,9 +16,9 @@ import queue
 import time
 from typing import TYPE_CHECKING, Any, Protocol
 
-from papercoder_nb.graph import code_files
 from papercoder_nb.llm.base import CancelledError
 from papercoder_nb.runner import Event
+from papercoder_nb.session.graph import code_files
 from papercoder_nb.verify import repair
 from papercoder_nb.verify.session_env import install
 from papercoder_nb.verify.smoke import SmokeRefused
@@ -33,7 +33,7 @@ from .views import esc
 
 if TYPE_CHECKING:
     from papercoder_nb.llm.base import Backend, CancelToken
-    from papercoder_nb.store import Session
+    from papercoder_nb.session.store import Session
     from papercoder_nb.verify.sandbox import SmokeResult
 
     from .worker import Emit, Finished

@@ -24,7 +24,7 @@ from ..model_options import (
 )
 from ..paper import load_paper
 from ..runner import STAGES, Runner, RunResult
-from ..store import Session
+from ..session.store import Session
 from ..util.errors import CliError
 from ..util.failures import all_replay_misses, group_failures
 from .interrupt import until_interrupted
@@ -107,8 +107,8 @@ LEFT_FOR_REVIEW = 3
 
 def _left_for_review(session: Session, result: RunResult) -> int:
     """Under --auto-approve, what this run wrote (or stopped at) and could not approve."""
-    from ..graph import statuses
     from ..review import check_failures
+    from ..session.graph import statuses
 
     st = statuses(session)
     left = [aid for aid in dict.fromkeys([*result.generated, *result.waiting_for_approval])
@@ -158,7 +158,7 @@ def _print_failures(failed: dict[str, str], progress: Progress | None) -> None:
 
 def cmd_estimate(a: argparse.Namespace) -> int:
     from ..estimate import estimate_run, format_estimate
-    from ..graph import task_files
+    from ..session.graph import task_files
 
     files, url = a.files, a.base_url
     if (Path(a.source) / "session.json").is_file():
@@ -194,8 +194,8 @@ def _served_window(spec: str, base_url: str | None) -> int | None:
 
 def _print_estimate(session: Session, spec: str, base_url: str | None = None) -> None:
     from ..estimate import estimate_run
-    from ..graph import task_files
     from ..llm.pricing import format_cost
+    from ..session.graph import task_files
 
     est = estimate_run(session.selected_paper(), spec, len(task_files(session)) or None,
                        window=_served_window(spec, base_url))
@@ -259,7 +259,7 @@ def cmd_resume(a: argparse.Namespace) -> int:
 
 def cmd_replay(a: argparse.Namespace) -> int:
     """A session started (or reopened) from a recording's parsed paper, replaying its answers."""
-    from ..recording import RecordingError, session_from_recording
+    from ..session.recording import RecordingError, session_from_recording
 
     try:
         session = session_from_recording(a.recording, a.work, new=a.new)

@@ -20,7 +20,7 @@ from ..export.repo import ExportError
 from ..llm.base import BackendError
 from ..paper import PaperError
 from ..runner import StageError
-from ..store import SessionError
+from ..session.store import SessionError
 from ..util.errors import CliError
 from ..verify.cli import add_commands as add_check_commands
 from ..verify.smoke import SmokeRefused

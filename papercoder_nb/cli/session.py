@@ -10,10 +10,10 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from ..credits import credit
-from ..graph import statuses
+from ..session.credits import credit
+from ..session.graph import statuses
+from ..session.store import Session
 from ..session_export import artifact_credits
-from ..store import Session
 from ..util.errors import CliError
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -124,7 +124,7 @@ def cmd_answer(a: argparse.Namespace) -> int:
 def export_session(session: Session, repo: Path | None, make_zip: bool, notebook: Path | None, force: bool = False) -> None:
     from ..export import write_notebook, write_repo
     from ..export_status import export_status
-    from ..graph import logic_problem
+    from ..session.graph import logic_problem
     from ..session_export import bundle_from_session
 
     problem = logic_problem(session)

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..llm.base import Backend, CancelToken
 from ..llm.call import cost_of
-from ..store import Session, now
+from ..session.store import Session, now
 from ..util.fsutil import atomic_write_text
 from .judge import judge_session
 from .models import EvalError, EvalResult

@@ -32,7 +32,7 @@ from typing import Any
 import yaml
 
 from ..llm.base import Backend, CancelToken
-from ..store import Session, now
+from ..session.store import Session, now
 from ..util.fsutil import atomic_write_json, atomic_write_text
 
 BackendFactory = Callable[[str | None], Backend]

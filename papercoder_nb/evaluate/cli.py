@@ -29,7 +29,7 @@ def _judge_backend(a: argparse.Namespace, session: Any = None) -> Any:
 
 
 def cmd_eval(a: argparse.Namespace) -> int:
-    from ..store import Session
+    from ..session.store import Session
     from .api import evaluate_session, list_results
 
     session = Session.open(a.dir)

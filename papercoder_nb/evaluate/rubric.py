@@ -32,7 +32,7 @@ from ..llm.base import (
     Usage,
 )
 from ..llm.call import call_model
-from ..store import Session
+from ..session.store import Session
 from ..util.extract import ExtractError, extract_json
 from .codebase import CodeFile, allocate, code_tokens, pack_code, rank_files
 from .prompting import SAFETY_MARGIN, SMALL_WINDOW, counter, fit_paper, split_prompt

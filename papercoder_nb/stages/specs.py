@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from ..artifacts import Architecture, ConfigDesign, Logic, parse_config, schema_for
+from ..session.artifacts import Architecture, ConfigDesign, Logic, parse_config, schema_for
 from ..util.config_yaml import trace_problem
 from ..util.extract import (
     extract_code,

@@ -1,6 +1,6 @@
 """Checks for the path-like and command-line fields a model writes into a design.
 
-Kept apart from ``artifacts.py`` (the schemas) so the rules for what may reach the file
+Kept apart from ``session/artifacts.py`` (the schemas) so the rules for what may reach the file
 system or a command line live in one small place.
 """
 

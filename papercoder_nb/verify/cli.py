@@ -32,7 +32,7 @@ def cmd_check(a: argparse.Namespace) -> int:
     findings = _findings(session)
     if (session / "session.json").is_file():  # on demand too: the records follow the files
         from papercoder_nb.checks.hooks import refresh_check_findings
-        from papercoder_nb.store import Session
+        from papercoder_nb.session.store import Session
 
         refresh_check_findings(Session.open(session))
     unread = unread_config(session)

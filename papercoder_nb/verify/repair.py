@@ -31,13 +31,13 @@ from typing import Any, Literal
 
 from ..checks.hooks import findings_block, refresh_check_findings
 from ..checks.tracebacks import deepest_repo_frame, frame_paths
-from ..graph import load_logic, statuses, task_files
 from ..llm.base import Backend, CancelledError, CancelToken, Request, Usage
 from ..llm.call import call_model, cost_of
 from ..llm.limits import ModelLimits, limits_of
 from ..paper.tokens import estimate_tokens
+from ..session.graph import load_logic, statuses, task_files
+from ..session.store import Session, SessionError, now
 from ..stages.context import FULL, PLANNING_TITLES, Prompt, RepoFiles, answers_for, fit_request
-from ..store import Session, SessionError, now
 from ..util.extract import fenced_blocks
 from ..util.pyparse import parse_python
 from ..util.templates import load_prompt, render

@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .util.fsutil import atomic_write_json
+from ..util.fsutil import atomic_write_json
 
 FOLDER = ".writing"
 

@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..llm.replay import recorded_models
 from .credits import answers_by
-from .llm.replay import recorded_models
 from .store import Session, SessionError, read_jsonl
 
 RECORD_HINT = ("record one with `papercoder run PAPER --out DIR --auto-approve --model PROVIDER:MODEL`, "

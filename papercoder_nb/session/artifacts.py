@@ -17,8 +17,8 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, Field, StringConstraints, field_validator
 
-from .util.config_yaml import parse_config  # noqa: F401  (re-exported: the config's first check)
-from .util.paths import check_smoke_arg, reserved_name_problem
+from ..util.config_yaml import parse_config  # noqa: F401  (re-exported: the config's first check)
+from ..util.paths import check_smoke_arg, reserved_name_problem
 
 PLANNING = ("plan", "architecture", "logic", "config")
 

@@ -21,8 +21,8 @@ import ast
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from ..artifacts import Logic, topological_order
 from ..util.pyparse import parse_python
+from .artifacts import Logic, topological_order
 
 
 @lru_cache(maxsize=256)  # a pure function of the text; every status scan outlines each earlier file again

@@ -23,11 +23,17 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_serializer
 
+from ..llm.base import Usage
+from ..paper import Paper
+from ..util.fsutil import (
+    append_line,
+    atomic_write_json,
+    atomic_write_text,
+    sha256_file,
+    sha256_text,
+)
 from . import write_intent
 from .artifacts import PLANNING_FILES
-from .llm.base import Usage
-from .paper import Paper
-from .util.fsutil import append_line, atomic_write_json, atomic_write_text, sha256_file, sha256_text
 
 FORMAT_VERSION = 1
 Who = Literal["model", "user", "import"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .paper import Paper
+from ..paper import Paper
 
 
 def latest_session(work: str | Path, paper: Paper) -> Path | None:

@@ -7,7 +7,7 @@ people wrote (the bundled example and its recording), which no model produced.
 
 from __future__ import annotations
 
-from .llm.replay import recorded_models
+from ..llm.replay import recorded_models
 from .store import ArtifactRecord
 
 HAND_WRITTEN = "hand-written"

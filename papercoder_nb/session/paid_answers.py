@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from .llm.base import Completion, Request
+from ..llm.base import Completion, Request
 
 
 class PaidAnswers:

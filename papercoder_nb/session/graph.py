@@ -15,11 +15,11 @@ from typing import Literal
 
 from pydantic import ValidationError
 
+from ..util.fsutil import sha256_text
+from ..util.templates import prompt_hash
 from .artifacts import PLANNING, Logic
-from .stages.coding_context import DependencyGraph, dependency_graph, outline
+from .coding_context import DependencyGraph, dependency_graph, outline
 from .store import Session
-from .util.fsutil import sha256_text
-from .util.templates import prompt_hash
 
 Status = Literal["missing", "generated", "edited", "approved", "stale"]
 
@@ -111,7 +111,7 @@ def nodes(session: Session) -> list[Node]:
     """Every artifact in a topological order.
 
     A file's code reads the code of every file before it in the coding order: its
-    dependencies in full, the others by their outline (see ``stages.coding_context``)."""
+    dependencies in full, the others by their outline (see ``coding_context``)."""
     out = [Node(a, list(PLANNING_INPUTS[a])) for a in PLANNING]
     graph = file_graph(session)
     if graph is None:
