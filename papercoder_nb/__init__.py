@@ -11,7 +11,7 @@ from typing import Any
 from .llm.base import Backend, CancelToken, Completion, Request, Usage
 from .llm.registry import get_backend, register
 from .paper import Paper, PaperError, load_paper
-from .runner import Event, Runner, RunResult, StageError
+from .run.runner import Event, Runner, RunResult, StageError
 from .session.store import Session, SessionError
 
 __version__ = "0.1.0"

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from papercoder_nb import load_paper
-from papercoder_nb.review import check_failures
+from papercoder_nb.run.review import check_failures
 from papercoder_nb.session.graph import nodes, statuses
 from papercoder_nb.session.store import Session
 

@@ -68,7 +68,7 @@ def test_wheel_installs_and_reads_prompts_outside_the_source_tree(wheel: Path, t
 def test_engine_runs_without_ipywidgets(tmp_path: Path) -> None:
     code = (
         "import sys; sys.modules['ipywidgets'] = None;"  # any import of it would raise
-        "import papercoder_nb, papercoder_nb.cli, papercoder_nb.runner, papercoder_nb.session.graph;"
+        "import papercoder_nb, papercoder_nb.cli, papercoder_nb.run.runner, papercoder_nb.session.graph;"
         "print('ok')"
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Protocol
 
 import ipywidgets as W
 
-from papercoder_nb import review
 from papercoder_nb.checks.hooks import PREFIX as CHECK_PREFIX
 from papercoder_nb.llm.pricing import format_cost
+from papercoder_nb.run import review
 from papercoder_nb.session.credits import credit
 from papercoder_nb.session.store import artifact_path
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import ipywidgets as W
 
-from papercoder_nb.runner import Event
+from papercoder_nb.run.runner import Event
 
 from .errors import describe
 from .report_views import (

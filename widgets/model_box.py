@@ -37,7 +37,7 @@ HINTS = {
     "replay": "a recorded session folder or its calls.jsonl",
     "scripted": "canned answers (tests, demos)",
 }
-from papercoder_nb.estimate import DEFAULT_FILES as ASSUMED_FILES  # noqa: E402  (a guess until the logic design exists)
+from papercoder_nb.run.estimate import DEFAULT_FILES as ASSUMED_FILES  # noqa: E402  (a guess until the logic design exists)
 
 
 def _providers() -> list[str]:
@@ -155,9 +155,9 @@ class ModelBox:
         if session is None:
             self.estimate.value = ""
             return
-        from papercoder_nb.estimate import estimate_run
         from papercoder_nb.llm.endpoint import session_base_url
         from papercoder_nb.llm.pricing import format_cost
+        from papercoder_nb.run.estimate import estimate_run
 
         url = session_base_url(session.state.base_url, session.state.model, self.spec)
         window, note = self.windows.window(self.spec, url or None)

@@ -17,7 +17,7 @@ import time
 from typing import TYPE_CHECKING, Any, Protocol
 
 from papercoder_nb.llm.base import CancelledError
-from papercoder_nb.runner import Event
+from papercoder_nb.run.runner import Event
 from papercoder_nb.session.graph import code_files
 from papercoder_nb.verify import repair
 from papercoder_nb.verify.session_env import install

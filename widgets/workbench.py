@@ -17,10 +17,10 @@ from typing import Any
 
 import ipywidgets as W
 
-from papercoder_nb import review
 from papercoder_nb.llm.base import Backend, CancelToken
 from papercoder_nb.llm.pricing import format_cost
-from papercoder_nb.runner import Event, Runner, RunResult
+from papercoder_nb.run import review
+from papercoder_nb.run.runner import Event, Runner, RunResult
 from papercoder_nb.session.artifacts import PLANNING
 from papercoder_nb.session.graph import statuses, task_files
 from papercoder_nb.session.reopen import latest_session

@@ -19,7 +19,7 @@ from ..evaluate.cli import add_commands as add_eval_commands
 from ..export.repo import ExportError
 from ..llm.base import BackendError
 from ..paper import PaperError
-from ..runner import StageError
+from ..run.runner import StageError
 from ..session.store import SessionError
 from ..util.errors import CliError
 from ..verify.cli import add_commands as add_check_commands

@@ -10,10 +10,10 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
+from ..export.session_export import artifact_credits
 from ..session.credits import credit
 from ..session.graph import statuses
 from ..session.store import Session
-from ..session_export import artifact_credits
 from ..util.errors import CliError
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -97,7 +97,7 @@ def cmd_status(a: argparse.Namespace) -> int:
 
 
 def cmd_approve(a: argparse.Namespace) -> int:
-    from ..review import ApprovalError, approvable, approve
+    from ..run.review import ApprovalError, approvable, approve
 
     session = Session.open(a.dir)
     if a.all:
@@ -123,9 +123,9 @@ def cmd_answer(a: argparse.Namespace) -> int:
 
 def export_session(session: Session, repo: Path | None, make_zip: bool, notebook: Path | None, force: bool = False) -> None:
     from ..export import write_notebook, write_repo
-    from ..export_status import export_status
+    from ..export.session_export import bundle_from_session
+    from ..run.export_status import export_status
     from ..session.graph import logic_problem
-    from ..session_export import bundle_from_session
 
     problem = logic_problem(session)
     if problem:  # without a file list the export would hold no code and look complete

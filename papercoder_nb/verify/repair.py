@@ -166,7 +166,7 @@ def smoke_session(session: Session, **options: Any) -> SmokeResult:
     without isolation unless allowed. The session's own environment (``<session>/.venv``,
     made by ``--install``) is the default interpreter once it exists.
     """
-    from ..session_export import bundle_from_session
+    from ..export.session_export import bundle_from_session
 
     bundle = bundle_from_session(session)
     if not bundle.files:

@@ -266,7 +266,7 @@ def test_the_ticker_drains_on_the_main_thread_and_stops_when_done(tmp_path: Path
 
 
 def test_worker_joins_streamed_tokens_into_one_update() -> None:
-    from papercoder_nb.runner import Event
+    from papercoder_nb.run.runner import Event
 
     w = Worker()
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from .export.bundle import ExportBundle, FileEntry
-from .session.artifacts import unclear_points
-from .session.credits import credit, true_models
-from .session.graph import load_logic, statuses, task_files
-from .session.store import Session
+from ..session.artifacts import unclear_points
+from ..session.credits import credit, true_models
+from ..session.graph import load_logic, statuses, task_files
+from ..session.store import Session
+from .bundle import ExportBundle, FileEntry
 
 
 def artifact_credits(session: Session) -> dict[str, list[str]]:
@@ -48,7 +48,7 @@ def bundle_from_session(session: Session) -> ExportBundle:
             )
         )
     plan = session.read("plan") or ""
-    from .session.artifacts import Architecture
+    from ..session.artifacts import Architecture
 
     arch = None
     try:
@@ -84,6 +84,6 @@ def bundle_from_session(session: Session) -> ExportBundle:
 
 def _check_findings(session: Session) -> dict[str, list[str]]:
     """The static checker's findings per code file, as the export README lists them."""
-    from .checks.hooks import findings_by_artifact
+    from ..checks.hooks import findings_by_artifact
 
     return {aid.split(":", 1)[1]: [str(f) for f in fs] for aid, fs in findings_by_artifact(session).items()}

@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .llm.limits import REASONING_LEVELS
-from .llm.pricing import parse_price
+from ..llm.limits import REASONING_LEVELS
+from ..llm.pricing import parse_price
 
 
 def add_model_options(p: argparse.ArgumentParser) -> None:

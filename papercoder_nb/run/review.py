@@ -5,9 +5,9 @@ Kept in the engine so the panel can never approve what `papercoder approve` refu
 
 from __future__ import annotations
 
-from .session.graph import statuses
-from .session.store import Session
-from .stages import spec_for
+from ..session.graph import statuses
+from ..session.store import Session
+from ..stages import spec_for
 
 # Later stages parse these artifacts, so an unparsable one must not be approved.
 PARSED_ARTIFACTS = ("architecture", "logic", "config")
@@ -38,7 +38,7 @@ def check_failures(session: Session) -> dict[str, list[str]]:
 
     Computed from the files as they are now, so a fix (by hand or regenerated) clears it.
     """
-    from .checks.check import check_session
+    from ..checks.check import check_session
 
     out: dict[str, list[str]] = {}
     for aid in PARSED_ARTIFACTS:

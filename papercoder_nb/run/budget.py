@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .llm.base import Request, Usage
-from .llm.call import backend_cost
-from .llm.pricing import price_for
+from ..llm.base import Request, Usage
+from ..llm.call import backend_cost
+from ..llm.pricing import price_for
 
 
 class StageError(Exception):

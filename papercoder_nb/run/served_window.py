@@ -17,8 +17,8 @@ import threading
 import time
 from urllib.parse import urlparse
 
+from ..llm.config import load_settings
 from .fit import window_of
-from .llm.config import load_settings
 
 LOOKUP_SECONDS = 3.0  # the whole lookup, both requests, whatever the server does
 REQUEST_SECONDS = 1.4  # each request (connect, and each read)
@@ -78,7 +78,7 @@ def _ask_within(model: str, url: str, seconds: float) -> int | None:
 
     def ask() -> None:
         try:
-            from .llm.openai import OpenAIBackend
+            from ..llm.openai import OpenAIBackend
 
             found.append(OpenAIBackend(model, base_url=url, timeout=REQUEST_SECONDS).probe_limits(REQUEST_SECONDS)[0])
         except Exception:  # no SDK, a refused connection, a garbled answer: the window stays unknown
@@ -92,7 +92,7 @@ def _ask_within(model: str, url: str, seconds: float) -> int | None:
 
 def silent_note(url: str) -> str:
     """What to say when the server did not tell its window."""
-    from .llm.openai import DEFAULT_LOCAL_WINDOW
+    from ..llm.openai import DEFAULT_LOCAL_WINDOW
 
     host = urlparse(url).netloc or url
     return (f"the server at {host} did not say its context window, so whether the paper fits is not checked "

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from ..llm.limits import ModelLimits, known_limits, limits_of
+from ..stages.context import PAPER_SHARE_SMALL, SAFETY_MARGIN, SMALL_WINDOW
 from .estimate import PLANNING_OUT, SYSTEM
-from .llm.limits import ModelLimits, known_limits, limits_of
-from .stages.context import PAPER_SHARE_SMALL, SAFETY_MARGIN, SMALL_WINDOW
 
 LOCAL_WINDOW = 8192  # LocalBackend's default n_ctx
 TASK = 400  # an analysis call's own instructions

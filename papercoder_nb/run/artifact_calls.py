@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .llm.base import Request, Usage
-from .llm.call import backend_cost, call_model
+from ..llm.base import Request, Usage
+from ..llm.call import backend_cost, call_model
 from .progress import ArtifactProgress
 
 if TYPE_CHECKING:

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .llm.base import Usage
-from .llm.call import cost_of
-from .paper import Paper
+from ..llm.base import Usage
+from ..llm.call import cost_of
+from ..paper import Paper
 
 SYSTEM = 200
 PLANNING_OUT = {"plan": 2200, "architecture": 2300, "logic": 2400, "config": 800}
@@ -104,7 +104,7 @@ def estimate_run(paper: Paper, spec: str, files: int | None = None, window: int 
 
 
 def format_estimate(est: RunEstimate) -> list[str]:
-    from .llm.pricing import format_cost
+    from ..llm.pricing import format_cost
 
     lines = []
     for s in [*est.stages, est.total()]:

@@ -18,11 +18,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Literal
 
-from . import review
-from .artifact_calls import ArtifactCalls
-from .budget import Budget, BudgetExceeded, StageError  # the errors live beside the budget
-from .checks.hooks import record_check_findings
-from .llm.base import (
+from ..checks.hooks import record_check_findings
+from ..llm.base import (
     Backend,
     BackendError,
     CancelledError,
@@ -32,21 +29,24 @@ from .llm.base import (
     Request,
     Usage,
 )
-from .llm.call import Throttle
-from .llm.continuation import MAX_CONTINUATIONS, continuation_request, stitch
-from .llm.limits import ModelLimits, limits_of
-from .paper.tokens import estimate_tokens
+from ..llm.call import Throttle
+from ..llm.continuation import MAX_CONTINUATIONS, continuation_request, stitch
+from ..llm.limits import ModelLimits, limits_of
+from ..paper.tokens import estimate_tokens
+from ..session.artifacts import PLANNING
+from ..session.graph import logic_problem, nodes, statuses
+from ..session.paid_answers import PaidAnswers
+from ..session.store import ArtifactRecord, Session
+from ..session.writer_lock import session_writer
+from ..stages import spec_for
+from ..stages.context import build_request
+from ..stages.specs import ArtifactSpec, Parsed, code_needs_repair
+from ..util.fsutil import sha256_file
+from ..util.templates import load_prompt, render
+from . import review
+from .artifact_calls import ArtifactCalls
+from .budget import Budget, BudgetExceeded, StageError  # the errors live beside the budget
 from .progress import Progress
-from .session.artifacts import PLANNING
-from .session.graph import logic_problem, nodes, statuses
-from .session.paid_answers import PaidAnswers
-from .session.store import ArtifactRecord, Session
-from .session.writer_lock import session_writer
-from .stages import spec_for
-from .stages.context import build_request
-from .stages.specs import ArtifactSpec, Parsed, code_needs_repair
-from .util.fsutil import sha256_file
-from .util.templates import load_prompt, render
 
 __all__ = ["BudgetExceeded", "Event", "RunResult", "Runner", "StageError"]
 STAGES = ("planning", "analysis", "coding")
@@ -292,14 +292,14 @@ class Runner:
         return rec
 
     def _input_hash(self, artifact_id: str) -> str:
-        from .session.graph import input_hash
+        from ..session.graph import input_hash
 
         graph = {n.id: n for n in nodes(self.session)}
         return input_hash(self.session, graph[artifact_id], graph, self.prompt_dir)
 
     def _save_rejected(self, artifact_id: str, text: str) -> str:
-        from .session.store import now
-        from .util.fsutil import atomic_write_text
+        from ..session.store import now
+        from ..util.fsutil import atomic_write_text
 
         p = self.session.root / "history" / "rejected" / f"{artifact_id.replace('/', '_').replace(':', '_')}-{now().replace(':', '')}.txt"
         atomic_write_text(p, text)
@@ -327,8 +327,8 @@ class Runner:
         """A code file's written imports against the logic design's dependencies."""
         if kind != "code" or not file:
             return []
-        from .session.coding_context import import_notes
-        from .session.graph import file_graph
+        from ..session.coding_context import import_notes
+        from ..session.graph import file_graph
 
         graph = file_graph(self.session)
         return import_notes(graph, file, code, graph.order) if graph else []

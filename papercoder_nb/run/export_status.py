@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..session.graph import statuses, task_files
+from ..session.store import Session
 from .review import check_failures
-from .session.graph import statuses, task_files
-from .session.store import Session
 
 
 @dataclass
