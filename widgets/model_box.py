@@ -37,7 +37,7 @@ HINTS = {
     "replay": "a recorded session folder or its calls.jsonl",
     "scripted": "canned answers (tests, demos)",
 }
-from papercoder_nb.run.estimate import DEFAULT_FILES as ASSUMED_FILES  # noqa: E402  (a guess until the logic design exists)
+from papercoder_nb.run.typical import DEFAULT_FILES as ASSUMED_FILES  # noqa: E402  (a guess until the logic design exists)
 
 
 def _providers() -> list[str]:

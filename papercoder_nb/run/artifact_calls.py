@@ -8,18 +8,28 @@ record, a usage far beyond what was asked for is flagged, and an answer already 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from ..llm.base import Request, Usage
-from ..llm.call import backend_cost, call_model
+from ..llm.base import Backend, CancelToken, Completion, Request, Usage
+from ..llm.call import Throttle, backend_cost, call_model
 from .progress import ArtifactProgress
 
-if TYPE_CHECKING:
-    from .runner import Runner
+
+class Caller(Protocol):
+    """What the calls need of the runner (``Runner`` is one): described here, so this
+    module does not import the runner that imports it."""
+
+    backend: Backend
+    session: Any  # a session.store.Session: its log_call records every call
+    cancel: CancelToken
+    max_attempts: int
+    throttle: Throttle
+
+    def paid_answer(self, artifact_id: str, request: Request) -> Completion | None: ...
 
 
 class ArtifactCalls:
-    def __init__(self, runner: Runner, artifact_id: str, emit: Callable[..., None]) -> None:
+    def __init__(self, runner: Caller, artifact_id: str, emit: Callable[..., None]) -> None:
         self.runner = runner
         self.artifact_id = artifact_id
         self.emit = emit  # emit(kind, text="", **fields): a runner Event for this artifact

@@ -15,6 +15,7 @@ from typing import Any
 from ..llm.base import Request, Usage
 from ..llm.call import backend_cost
 from ..llm.pricing import price_for
+from .typical import ANALYSIS_OUT, CODE_OUT, PLANNING_OUT
 
 
 class StageError(Exception):
@@ -30,8 +31,6 @@ class BudgetError(StageError, ValueError):
 
 
 def expected_output(kind: str) -> int:
-    from .estimate import ANALYSIS_OUT, CODE_OUT, PLANNING_OUT
-
     return {**PLANNING_OUT, "analysis": ANALYSIS_OUT, "code": CODE_OUT}.get(kind, CODE_OUT) * 2
 
 

@@ -1,6 +1,6 @@
 """Pre-flight estimate of a run's calls, tokens and list-price cost, per stage.
 
-Output sizes are the typical ones of a real PaperCoder run (Claude 3.7 Sonnet on the
+Output sizes (``typical``) are the typical ones of a real PaperCoder run (Claude 3.7 Sonnet on the
 Transformer paper: planning 7.7k output tokens over 4 calls, 1.6k per analysis, 4.1k
 per code file); inputs follow this project's prompt layout (system, paper, planning so
 far, per-file material; a coding call carries every file coded before it). With a
@@ -17,12 +17,9 @@ from dataclasses import dataclass, field
 from ..llm.base import Usage
 from ..llm.call import cost_of
 from ..paper import Paper
+from .fit import fit_warnings
+from .typical import ANALYSIS_OUT, CODE_OUT, DEFAULT_FILES, PLANNING_OUT, SYSTEM
 
-SYSTEM = 200
-PLANNING_OUT = {"plan": 2200, "architecture": 2300, "logic": 2400, "config": 800}
-ANALYSIS_OUT = 1650
-CODE_OUT = 4100
-DEFAULT_FILES = 7
 CACHING_PROVIDERS = ("anthropic", "openai")
 
 
@@ -62,8 +59,6 @@ class RunEstimate:
 
 def estimate_run(paper: Paper, spec: str, files: int | None = None, window: int | None = None) -> RunEstimate:
     """``window``: the model's context window when known (else from the model table)."""
-    from .fit import fit_warnings  # here: fit reads this module's typical sizes
-
     n = files or DEFAULT_FILES
     est = RunEstimate(spec=spec, files=n, files_assumed=files is None)
     est.warnings = fit_warnings(paper.meta.token_estimate or 0, spec, window)

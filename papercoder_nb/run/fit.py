@@ -14,7 +14,7 @@ from types import SimpleNamespace
 
 from ..llm.limits import ModelLimits, known_limits, limits_of
 from ..stages.context import PAPER_SHARE_SMALL, SAFETY_MARGIN, SMALL_WINDOW
-from .estimate import PLANNING_OUT, SYSTEM
+from .typical import PLANNING_OUT, SYSTEM
 
 LOCAL_WINDOW = 8192  # LocalBackend's default n_ctx
 TASK = 400  # an analysis call's own instructions
@@ -38,7 +38,7 @@ def fit_warnings(paper_tokens: int, spec: str, window: int | None = None) -> lis
     if not window or paper_tokens <= 0:
         return []
     limits = limits_for(window)
-    # Typical planning output (see estimate.py), capped by what this model may write.
+    # Typical planning output (see typical.py), capped by what this model may write.
     planning = sum(min(out, limits.answer_cap(kind)) for kind, out in PLANNING_OUT.items())
     # The analysis call is the largest before coding: paper, all planning, its task, its answer.
     available = window - limits.answer_reserve("analysis") - SAFETY_MARGIN - SYSTEM - TASK
