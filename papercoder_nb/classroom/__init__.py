@@ -1,0 +1,1 @@
+"""Classroom settings: an instructor's settings and per-user usage (imports only util and llm)."""
