@@ -33,6 +33,18 @@ def test_wheel_contains_widgets_and_prompts(wheel: Path) -> None:
     assert any(n.endswith("entry_points.txt") for n in names)
 
 
+def test_every_room_is_in_the_packages_list() -> None:
+    """pyproject names each package; setuptools still packs one left out, with a warning that
+    it soon will not."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {".".join(init.parent.relative_to(ROOT).parts) for init in (ROOT / "papercoder_nb").rglob("__init__.py")}
+    assert not found - listed, f"add to [tool.setuptools] packages: {sorted(found - listed)}"
+
+
 def test_wheel_ships_the_built_editor_bundle_not_its_npm_sources(wheel: Path) -> None:
     whl = zipfile.ZipFile(wheel)
     names = set(whl.namelist())
