@@ -5,7 +5,7 @@ smoke run (``repair.smoke_session``) runs in the panel's worker. Repair runs the
 own loop (``repair.repair_loop``, the one ``papercoder repair`` runs) in the worker: each
 proposal is shown as a diff and the loop waits for Apply or Reject (or the panel's
 Cancel, recorded as a cancel); the engine writes, re-runs and records every attempt in
-``smoke/repairs.jsonl``. The code is ``graph.code_files`` — the files the smoke run runs.
+``smoke/repairs.jsonl``. The code is ``session.graph.code_files`` — the files the smoke run runs.
 High-risk code without isolation does not run until the user confirms, for one run.
 """
 
