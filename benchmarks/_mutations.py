@@ -49,8 +49,8 @@ test_dataloader predict_dataloader log log_dict save_hyperparameters hparams dev
 trainer logger backward reset_parameters param_groups defaults state get set update keys
 values items copy clear
 """.split())
-from papercoder_nb.verify.declared import declared_in  # noqa: E402
-from papercoder_nb.verify.distributions import normal, with_dependencies  # noqa: E402
+from papercoder_nb.checks.declared import declared_in  # noqa: E402
+from papercoder_nb.checks.distributions import normal, with_dependencies  # noqa: E402
 
 # (import name, distribution) pairs used to plant an undeclared third-party import.
 UNDECLARED_CANDIDATES = (

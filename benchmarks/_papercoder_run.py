@@ -231,6 +231,6 @@ def answers_for(run: RunArtifacts, code_chars: dict[str, int] | None = None,
 
 def new_session(tmp: Path) -> Any:
     from papercoder_nb.paper import load_paper
-    from papercoder_nb.store import Session
+    from papercoder_nb.session.store import Session
 
     return Session.create(tmp / "session", load_paper(PAPER), PAPER)

@@ -45,8 +45,8 @@ def audit(out: Path, returncode: int) -> dict[str, int]:
     negative token total is a usage lie taken as true."""
     from collections import Counter
 
-    from papercoder_nb.graph import statuses
-    from papercoder_nb.store import Session
+    from papercoder_nb.session.graph import statuses
+    from papercoder_nb.session.store import Session
 
     if not (out / "session.json").is_file():
         return {"wrong_exit": int(returncode == 0), "double_paid": 0, "negative_usage": 0, "cut_approved": 0}

@@ -44,9 +44,9 @@ from papercoder_nb.evaluate.papercoder_import import import_papercoder  # noqa: 
 from papercoder_nb.llm._sdk import conforms  # noqa: E402
 from papercoder_nb.llm.limits import known_limits  # noqa: E402
 from papercoder_nb.paper.tokens import estimate_tokens  # noqa: E402
-from papercoder_nb.runner import Runner  # noqa: E402
-from papercoder_nb.stages.coding_context import outline, public_signatures  # noqa: E402
-from papercoder_nb.store import Session  # noqa: E402
+from papercoder_nb.run.runner import Runner  # noqa: E402
+from papercoder_nb.session.coding_context import outline, public_signatures  # noqa: E402
+from papercoder_nb.session.store import Session  # noqa: E402
 
 FRONTIER = "claude-sonnet-4-6"
 PLANNING = ("plan", "architecture", "logic", "config")

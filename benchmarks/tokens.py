@@ -42,7 +42,7 @@ from papercoder_nb.llm.anthropic import AnthropicBackend  # noqa: E402
 from papercoder_nb.llm.base import Request  # noqa: E402
 from papercoder_nb.llm.openai import OpenAIBackend  # noqa: E402
 from papercoder_nb.llm.pricing import Price, price_for  # noqa: E402
-from papercoder_nb.runner import Runner  # noqa: E402
+from papercoder_nb.run.runner import Runner  # noqa: E402
 
 ANTHROPIC = "anthropic:claude-3-7-sonnet-20250219"
 OPENAI = "openai:o3-mini"

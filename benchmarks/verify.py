@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from papercoder_nb.verify.check import check_session  # noqa: E402
+from papercoder_nb.checks.check import check_session  # noqa: E402
 
 EXAMPLE = ROOT / "examples/neural-audio-style-transfer/session"
 REAL = Path("/work/shared/papers/transformer/papercoder-run-claude37")

@@ -35,8 +35,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _mutations import Mutation, mutations  # noqa: E402
 from _realcode import CORPUS, fetch  # noqa: E402
 
-from papercoder_nb.verify.check import check_repository  # noqa: E402
-from papercoder_nb.verify.checker import Finding  # noqa: E402
+from papercoder_nb.checks.check import check_repository  # noqa: E402
+from papercoder_nb.checks.checker import Finding  # noqa: E402
 
 # (repo, file, text in the finding, why it is a real bug): each checked by reading the source
 CONFIRMED = [

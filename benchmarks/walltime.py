@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _papercoder_run import RunBackend, load_run, new_session, synthetic_code, tokens  # noqa: E402
 
-from papercoder_nb.runner import Runner  # noqa: E402
+from papercoder_nb.run.runner import Runner  # noqa: E402
 
 FIXED_S = 2.0  # time to first token, per call
 PER_TOKEN_S = 0.02  # 50 output tokens per second

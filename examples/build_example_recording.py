@@ -70,9 +70,9 @@ def hand_written_backend(texts: dict[str, str]):
 
 
 def build(out: Path, source: Path = SOURCE) -> Path:
-    from papercoder_nb import store
+    from papercoder_nb.session import store
     from papercoder_nb.paper import Paper
-    from papercoder_nb.runner import Runner
+    from papercoder_nb.run.runner import Runner
 
     texts = read_artifacts(source)
     paper = Paper.model_validate_json((source / "paper" / "paper.json").read_text(encoding="utf-8"))

@@ -35,8 +35,8 @@ PLANNING = ("plan", "architecture", "logic", "config")
 
 def read_artifacts(source: Path) -> dict[str, str]:
     """The hand-written artifacts, read before anything is replaced."""
-    from papercoder_nb.artifacts import Logic
-    from papercoder_nb.store import artifact_path
+    from papercoder_nb.session.artifacts import Logic
+    from papercoder_nb.session.store import artifact_path
 
     def read(aid: str) -> str:
         return (source / artifact_path(aid)).read_text(encoding="utf-8")
@@ -49,8 +49,8 @@ def read_artifacts(source: Path) -> dict[str, str]:
 
 
 def build(out: Path, source: Path = SOURCE) -> Path:
-    from papercoder_nb import store
-    from papercoder_nb.artifacts import Architecture, Logic, parse_config
+    from papercoder_nb.session import store
+    from papercoder_nb.session.artifacts import Architecture, Logic, parse_config
     from papercoder_nb.paper import load_paper
 
     texts = read_artifacts(source)

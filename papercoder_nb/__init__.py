@@ -11,8 +11,8 @@ from typing import Any
 from .llm.base import Backend, CancelToken, Completion, Request, Usage
 from .llm.registry import get_backend, register
 from .paper import Paper, PaperError, load_paper
-from .runner import Event, Runner, RunResult, StageError
-from .store import Session, SessionError
+from .run.runner import Event, Runner, RunResult, StageError
+from .session.store import Session, SessionError
 
 __version__ = "0.1.0"
 

@@ -14,8 +14,8 @@ from pathlib import Path
 from conftest import TRANSFORMER_JSON
 from faultserver import FaultServer
 
-from papercoder_nb.graph import statuses
-from papercoder_nb.store import Session, read_jsonl
+from papercoder_nb.session.graph import statuses
+from papercoder_nb.session.store import Session, read_jsonl
 
 # When to kill: the instant this path (relative to the session) first appears.
 KILL_POINTS = [

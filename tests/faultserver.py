@@ -41,7 +41,7 @@ from conftest import FILES, responder  # noqa: E402
 from eval_helpers import judgement  # noqa: E402
 
 from papercoder_nb.llm.base import Request  # noqa: E402
-from papercoder_nb.templates import load_prompt  # noqa: E402
+from papercoder_nb.util.templates import load_prompt  # noqa: E402
 
 KINDS = ("plan", "architecture", "logic", "config", "analysis", "code")
 TASK = "# Your task\n\n"

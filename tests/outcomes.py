@@ -13,9 +13,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from papercoder_nb import load_paper
-from papercoder_nb.graph import nodes, statuses
-from papercoder_nb.review import check_failures
-from papercoder_nb.store import Session
+from papercoder_nb.run.review import check_failures
+from papercoder_nb.session.graph import nodes, statuses
+from papercoder_nb.session.store import Session
 
 # A short paper: a real model's prompts stay small, so a full run takes minutes, not ten.
 SHORT_PAPER = """# Tiny Residual Classifier

@@ -9,8 +9,8 @@ from pathlib import Path
 from conftest import EXAMPLE_PAPER
 
 from papercoder_nb import Session, load_paper
-from papercoder_nb.graph import input_hash, nodes
 from papercoder_nb.paper import Paper
+from papercoder_nb.session.graph import input_hash, nodes
 
 UTIL_BROKEN = '''"""Scaling helpers (Eq. 1)."""
 

@@ -3,7 +3,7 @@
 import shutil
 from pathlib import Path
 
-from papercoder_nb.verify.checker import check_code
+from papercoder_nb.checks.checker import check_code
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples/neural-audio-style-transfer/session/code"
 
@@ -50,7 +50,7 @@ def test_seeded_rename_in_example_copy(tmp_path):
 
 
 def test_config_key_paths(tmp_path):
-    from papercoder_nb.verify.config_keys import check_config_keys
+    from papercoder_nb.checks.config_keys import check_config_keys
     (tmp_path / "config.yaml").write_text("train:\n  lr: 0.1\n  epochs: 2\nseed: 0\n")
     _write(tmp_path, {"m.py": 'cfg["train"]["lr"]\ncfg.get("train", {}).get("epocs")\n'
                               'cfg["seed"]\ncfg["model"]["dim"]\n'})
@@ -62,7 +62,7 @@ def test_config_key_paths(tmp_path):
 
 
 def test_unrequired_package(tmp_path):
-    from papercoder_nb.verify.requirements_check import check_requirements
+    from papercoder_nb.checks.requirements_check import check_requirements
     _write(tmp_path, {"m.py": "import os\nimport numpy as np\nimport yaml\nimport torch\n"
                               "import helper\n", "helper.py": ""})
     [f] = check_requirements(tmp_path, ["numpy>=1.24", "PyYAML>=6"])
@@ -70,13 +70,13 @@ def test_unrequired_package(tmp_path):
 
 
 def test_session_check_clean_example():
-    from papercoder_nb.verify.check import check_session
+    from papercoder_nb.checks.check import check_session
     assert check_session(EXAMPLE.parent) == []
 
 
 def test_session_check_follows_every_change_to_what_it_reads(tmp_path):
     """The last result is reused only while the code, config.yaml and logic.json are unchanged."""
-    from papercoder_nb.verify.check import check_session
+    from papercoder_nb.checks.check import check_session
     code = tmp_path / "code"
     code.mkdir()
     _write(code, {"a.py": "def f(x):\n    return x\n", "b.py": "from a import f\nf(1)\n"})
@@ -107,7 +107,7 @@ def test_cli_check(tmp_path, capsys):
 
 def _example_session(tmp_path):
     """A copy of the example session; its code artifact ids by file name."""
-    from papercoder_nb.store import Session
+    from papercoder_nb.session.store import Session
     root = tmp_path / "s"
     shutil.copytree(EXAMPLE.parent, root)
     session = Session.open(root)
@@ -115,8 +115,8 @@ def _example_session(tmp_path):
 
 
 def test_hook_marks_code_record(tmp_path):
-    from papercoder_nb.store import Session
-    from papercoder_nb.verify.hooks import findings_by_artifact, record_check_findings
+    from papercoder_nb.checks.hooks import findings_by_artifact, record_check_findings
+    from papercoder_nb.session.store import Session
     session, ids = _example_session(tmp_path)
     root = session.root
     aid = ids["network.py"]
@@ -134,8 +134,8 @@ def test_hook_marks_code_record(tmp_path):
 
 def test_a_callee_change_marks_the_caller(tmp_path):
     """Renaming in audio.py breaks network.py: the caller's record fails its checks."""
-    from papercoder_nb.store import Session
-    from papercoder_nb.verify.hooks import record_check_findings
+    from papercoder_nb.checks.hooks import record_check_findings
+    from papercoder_nb.session.store import Session
     session, ids = _example_session(tmp_path)
     root = session.root
     audio = ids["audio.py"]
@@ -147,7 +147,7 @@ def test_a_callee_change_marks_the_caller(tmp_path):
 
 
 def test_unread_config_values_are_listed(tmp_path):
-    from papercoder_nb.verify.config_keys import unread_config_keys
+    from papercoder_nb.checks.config_keys import unread_config_keys
     (tmp_path / "config.yaml").write_text(
         "train:\n  lr: 0.1\n  epochs: 2\n  warmup: 5\nmodel:\n  dim: 8\n  depth: 2\n"
         "optim:\n  beta1: 0.9\nseed: 0\n")
@@ -176,7 +176,7 @@ def test_cli_check_lists_unread_config(tmp_path, capsys):
 
 
 def test_entry_point_and_smoke_args(tmp_path):
-    from papercoder_nb.verify.entry_check import check_entry
+    from papercoder_nb.checks.entry_check import check_entry
     _write(tmp_path, {"main.py": "import argparse\np = argparse.ArgumentParser()\n"
                                  "p.add_argument('--smoke', action='store_true')\n"
                                  "p.add_argument('--epochs', type=int)\n"})

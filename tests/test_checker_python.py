@@ -9,9 +9,9 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from papercoder_nb.verify.check import check_repository
-from papercoder_nb.verify.checker import check_code
-from papercoder_nb.verify.requirements_check import check_requirements
+from papercoder_nb.checks.check import check_repository
+from papercoder_nb.checks.checker import check_code
+from papercoder_nb.checks.requirements_check import check_requirements
 
 
 def repo(tmp_path: Path, files: dict[str, str]) -> Path:
@@ -238,7 +238,7 @@ def test_undeclared_packages_are_one_warning_per_package(tmp_path: Path) -> None
 
 
 def test_config_keys_through_aliases_self_and_defaults(tmp_path: Path) -> None:
-    from papercoder_nb.verify.config_keys import check_config_keys
+    from papercoder_nb.checks.config_keys import check_config_keys
 
     repo(tmp_path, {"config.yaml": "model:\n  dim: 8\n  layers: 2\ntrain:\n  lr: 0.1\n", "m.py": """
         import yaml
@@ -269,7 +269,7 @@ def test_config_keys_through_aliases_self_and_defaults(tmp_path: Path) -> None:
 
 
 def test_requirements_are_read_from_the_repositorys_install_files(tmp_path: Path) -> None:
-    from papercoder_nb.verify.declared import declared_in
+    from papercoder_nb.checks.declared import declared_in
 
     repo(tmp_path, {
         "requirements.txt": "-r requirements/base.txt\ntorch>=2  # the model\n",

@@ -18,9 +18,9 @@ from papercoder_nb.cli.main import main as cli
 from papercoder_nb.llm.base import Message, Request
 from papercoder_nb.llm.call import Throttle, call_model
 from papercoder_nb.paper import load_paper
-from papercoder_nb.runner import Runner
-from papercoder_nb.session_backend import build_backend
-from papercoder_nb.store import Session
+from papercoder_nb.run.runner import Runner
+from papercoder_nb.session.backend import build_backend
+from papercoder_nb.session.store import Session
 
 CLASS = """
 model = "openai:class-model"

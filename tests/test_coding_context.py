@@ -7,10 +7,10 @@ from pathlib import Path
 from conftest import FILES, TRANSFORMER_JSON, code_for, files_in_prompt, responder
 
 from papercoder_nb import Runner, Session, load_paper
-from papercoder_nb.graph import file_graph, statuses, task_files
 from papercoder_nb.llm.base import Request
 from papercoder_nb.llm.scripted import ScriptedBackend
-from papercoder_nb.stages.coding_context import outline, public_signatures, repo_imports
+from papercoder_nb.session.coding_context import outline, public_signatures, repo_imports
+from papercoder_nb.session.graph import file_graph, statuses, task_files
 
 CODE = '''"""Attention layers."""
 import math

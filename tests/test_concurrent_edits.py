@@ -8,10 +8,10 @@ from pathlib import Path
 from conftest import TRANSFORMER_JSON, responder
 
 from papercoder_nb import Runner, Session, load_paper
-from papercoder_nb.graph import statuses
-from papercoder_nb.history import versions
 from papercoder_nb.llm.base import Request
 from papercoder_nb.llm.scripted import ScriptedBackend
+from papercoder_nb.session.graph import statuses
+from papercoder_nb.session.history import versions
 
 HAND_CONFIG = "# written by hand\nmodel:\n  d_model: 256  # 3-model-architecture\n"
 

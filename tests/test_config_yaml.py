@@ -8,11 +8,11 @@ import pytest
 from conftest import FILES, PAPERS, TRANSFORMER_JSON, responder
 
 from papercoder_nb import Runner, Session, load_paper
-from papercoder_nb.artifacts import ConfigDesign, parse_config
-from papercoder_nb.config_yaml import trace_problem, untraced_values
 from papercoder_nb.llm.base import Request
 from papercoder_nb.llm.scripted import ScriptedBackend
+from papercoder_nb.session.artifacts import ConfigDesign, parse_config
 from papercoder_nb.stages import spec_for
+from papercoder_nb.util.config_yaml import trace_problem, untraced_values
 
 NESTED = """\
 # Transformer

@@ -17,10 +17,10 @@ from conftest import (
 )
 
 from papercoder_nb import Runner, Session, load_paper
-from papercoder_nb.graph import statuses, task_files
 from papercoder_nb.llm.base import BackendError
 from papercoder_nb.llm.registry import get_backend
 from papercoder_nb.llm.scripted import ScriptedBackend
+from papercoder_nb.session.graph import statuses, task_files
 
 
 def new_session(tmp_path: Path, name: str = "s") -> Session:
@@ -238,7 +238,7 @@ def test_looping_output_is_cut(tmp_path: Path) -> None:
 
 
 def test_repetition_inside_an_answer_is_content_not_a_loop() -> None:
-    from papercoder_nb.extract import trim_repetition
+    from papercoder_nb.util.extract import trim_repetition
 
     code = "# " + "=" * 78 + "\nROWS = [\n" + "    [0, 0, 0],\n" * 6 + "]\n# " + "-" * 78 + "\nx = 1\n"
     assert trim_repetition(code) == (code, False)  # a separator and identical table rows are content
@@ -335,7 +335,7 @@ def test_small_context_window_condenses_instead_of_failing(tmp_path: Path) -> No
 
 
 def test_config_is_rendered_from_entries_and_plain_yaml_is_accepted(tmp_path: Path) -> None:
-    from papercoder_nb.artifacts import parse_config
+    from papercoder_nb.session.artifacts import parse_config
     from papercoder_nb.stages import spec_for
 
     session, _ = full_run(tmp_path)

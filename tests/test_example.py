@@ -16,11 +16,11 @@ import pytest
 from conftest import ROOT
 from nbclient import NotebookClient
 
-from papercoder_nb.artifacts import Architecture, Logic, parse_config
 from papercoder_nb.export import write_notebook, write_repo
-from papercoder_nb.graph import statuses
-from papercoder_nb.session_export import bundle_from_session
-from papercoder_nb.store import Session
+from papercoder_nb.export.session_export import bundle_from_session
+from papercoder_nb.session.artifacts import Architecture, Logic, parse_config
+from papercoder_nb.session.graph import statuses
+from papercoder_nb.session.store import Session
 from papercoder_nb.verify.repair import smoke_session
 
 EXAMPLE = ROOT / "examples" / "neural-audio-style-transfer"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from papercoder_nb.extract import ExtractError, extract_json, find_json
+from papercoder_nb.util.extract import ExtractError, extract_json, find_json
 
 
 @pytest.mark.parametrize("answer", [

@@ -12,7 +12,7 @@ from eval_helpers import PAPER_MD, write_paper
 from faultserver import FaultServer
 
 from papercoder_nb.cli import main
-from papercoder_nb.store import Session
+from papercoder_nb.session.store import Session
 
 
 @pytest.fixture(autouse=True)

@@ -9,9 +9,9 @@ import pytest
 from conftest import TRANSFORMER_JSON
 from faultserver import FaultServer
 
-from papercoder_nb.artifacts import Logic, check_file_name
 from papercoder_nb.cli import main
-from papercoder_nb.store import Session, SessionError
+from papercoder_nb.session.artifacts import Logic, check_file_name
+from papercoder_nb.session.store import Session, SessionError
 
 
 @pytest.fixture(autouse=True)
@@ -25,8 +25,8 @@ def _fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     """Retries as the runner makes them, without real back-off waits (bounded suite)."""
     import functools
 
-    from papercoder_nb import artifact_calls
     from papercoder_nb.llm.call import call_model
+    from papercoder_nb.run import artifact_calls
 
     monkeypatch.setattr(artifact_calls, "call_model", functools.partial(call_model, base_delay=0.01, max_delay=0.05))
 
@@ -139,7 +139,7 @@ def test_every_command_fails_in_one_line(tmp_path: Path, capsys, args: list[str]
     from conftest import scripted
 
     from papercoder_nb.paper import load_paper
-    from papercoder_nb.runner import Runner
+    from papercoder_nb.run.runner import Runner
 
     Runner(Session.create(s, load_paper(str(TRANSFORMER_JSON)), str(TRANSFORMER_JSON)), scripted()).run(until="planning")
     code, _, err = cli(capsys, *[a.replace("{s}", str(s)) for a in args])

@@ -8,8 +8,8 @@ import pytest
 from faultdisk import DISK_POINTS, can_mount, full_disk_run
 from faultserver import FaultServer
 
-from papercoder_nb.fsutil import append_line
-from papercoder_nb.store import read_jsonl
+from papercoder_nb.session.store import read_jsonl
+from papercoder_nb.util.fsutil import append_line
 
 MOUNT = pytest.mark.skipif(not can_mount(), reason="mounting a tmpfs needs root or CAP_SYS_ADMIN")
 QUICK = (DISK_POINTS[0], DISK_POINTS[4])

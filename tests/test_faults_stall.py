@@ -10,7 +10,7 @@ from faultserver import FaultServer
 
 from papercoder_nb import Runner, Session, load_paper
 from papercoder_nb.llm.openai import OpenAIBackend
-from papercoder_nb.runner import Event
+from papercoder_nb.run.runner import Event
 
 
 def session_and_events(tmp_path: Path) -> tuple[Session, list[Event]]:

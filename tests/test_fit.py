@@ -5,8 +5,8 @@ from __future__ import annotations
 from conftest import TRANSFORMER_JSON
 
 from papercoder_nb import load_paper
-from papercoder_nb.estimate import estimate_run, format_estimate
-from papercoder_nb.fit import fit_warnings, window_of
+from papercoder_nb.run.estimate import estimate_run, format_estimate
+from papercoder_nb.run.fit import fit_warnings, window_of
 
 
 def test_a_paper_that_fits_gets_no_warning() -> None:

@@ -28,7 +28,7 @@ from papercoder_nb.llm import registry
 from papercoder_nb.llm.anthropic import AnthropicBackend
 from papercoder_nb.llm.base import Request
 from papercoder_nb.llm.openai import OpenAIBackend
-from papercoder_nb.templates import load_prompt
+from papercoder_nb.util.templates import load_prompt
 
 ANTHROPIC_KEY = "sk-ant-test-FULLRUN-SECRET"
 OPENAI_KEY = "sk-proj-test-FULLRUN-SECRET"

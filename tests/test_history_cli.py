@@ -8,10 +8,10 @@ import pytest
 from conftest import TRANSFORMER_JSON, scripted
 
 from papercoder_nb.cli import main
-from papercoder_nb.graph import statuses
-from papercoder_nb.history import versions
 from papercoder_nb.llm import registry
-from papercoder_nb.store import Session
+from papercoder_nb.session.graph import statuses
+from papercoder_nb.session.history import versions
+from papercoder_nb.session.store import Session
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,6 @@ import pytest
 from eval_helpers import PAPERCODER_RUN, judgement
 
 from papercoder_nb import Session
-from papercoder_nb.artifacts import Architecture, Logic, parse_config
 from papercoder_nb.cli import main
 from papercoder_nb.evaluate import evaluate_session
 from papercoder_nb.evaluate.papercoder_import import (
@@ -20,8 +19,9 @@ from papercoder_nb.evaluate.papercoder_import import (
     reflow_mermaid,
 )
 from papercoder_nb.evaluate.papercoder_text import numbered_items
-from papercoder_nb.graph import statuses, task_files
 from papercoder_nb.llm.scripted import ScriptedBackend
+from papercoder_nb.session.artifacts import Architecture, Logic, parse_config
+from papercoder_nb.session.graph import statuses, task_files
 
 TASKS = ["config.py", "utils.py", "data_processing.py", "model.py", "train.py", "evaluate.py", "main.py"]
 

@@ -18,9 +18,9 @@ from papercoder_nb.llm.limits import ModelLimits
 from papercoder_nb.paper import load_paper
 from papercoder_nb.paper.latex import load_latex
 from papercoder_nb.paper.model import Paper
+from papercoder_nb.session.store import Session
 from papercoder_nb.stages.context import build_request
 from papercoder_nb.stages.specs import spec_for
-from papercoder_nb.store import Session
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from _equations import display_equations, kept  # noqa: E402

@@ -12,15 +12,15 @@ from conftest import FILES, TRANSFORMER_JSON, code_for, responder, scripted
 from test_openai_backend import KEY, answer
 
 from papercoder_nb import Runner, Session, load_paper
-from papercoder_nb.budget import BudgetError
 from papercoder_nb.cli import main
-from papercoder_nb.graph import statuses
 from papercoder_nb.llm import registry
 from papercoder_nb.llm.base import Completion, Request
 from papercoder_nb.llm.continuation import stitch
 from papercoder_nb.llm.limits import ModelLimits, limits_of
 from papercoder_nb.llm.openai import OpenAIBackend
 from papercoder_nb.llm.scripted import ScriptedBackend
+from papercoder_nb.run.budget import BudgetError
+from papercoder_nb.session.graph import statuses
 
 SONNET = ModelLimits(context_window=200_000, max_output=64_000, small=False)
 SMOL = ModelLimits(context_window=8_192, max_output=8_192, small=True)

@@ -22,7 +22,7 @@ from outcomes import SHORT_PAPER, assert_calls_recorded, assert_documented_outco
 
 from papercoder_nb.cli import main
 from papercoder_nb.llm.local import embedded_model_path
-from papercoder_nb.store import Session
+from papercoder_nb.session.store import Session
 
 pytestmark = [pytest.mark.slow, pytest.mark.real_model]
 STARTUP_S = 180.0

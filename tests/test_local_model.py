@@ -15,11 +15,11 @@ import pytest
 from outcomes import SHORT_PAPER, assert_calls_recorded, assert_documented_outcome, reviewed_session
 
 from papercoder_nb import Runner, Session, load_paper
-from papercoder_nb.artifacts import Architecture
-from papercoder_nb.graph import statuses, task_files
 from papercoder_nb.llm.base import CancelledError, CancelToken, Message, Request
 from papercoder_nb.llm.local import embedded_model_path, json_grammar
 from papercoder_nb.llm.registry import default_spec, get_backend
+from papercoder_nb.session.artifacts import Architecture
+from papercoder_nb.session.graph import statuses, task_files
 
 pytestmark = [pytest.mark.slow, pytest.mark.real_model]
 
@@ -41,7 +41,7 @@ def test_grammar_keeps_control_characters_out_of_strings() -> None:
 
 def test_schema_answer_is_valid_json() -> None:
     """The grammar bounds the whole answer below the token limit, so it always completes."""
-    from papercoder_nb.artifacts import FILE_NAME_PATTERN
+    from papercoder_nb.session.artifacts import FILE_NAME_PATTERN
 
     backend = get_backend("local")
     schema = {

@@ -256,8 +256,8 @@ def test_llama_cpp_server_500_validation_error_downgrades_to_grammar_json_object
 
 
 def test_grammar_schema_bounds_strings_below_llama_cpp_repetition_limit() -> None:
-    from papercoder_nb.artifacts import Logic, schema_for
     from papercoder_nb.llm.openai import grammar_schema
+    from papercoder_nb.session.artifacts import Logic, schema_for
 
     schema = schema_for(Logic)
     big = grammar_schema(schema, small=False)

@@ -34,6 +34,18 @@ def test_wheel_contains_widgets_and_prompts(wheel: Path) -> None:
     assert any(n.endswith("entry_points.txt") for n in names)
 
 
+def test_every_room_is_in_the_packages_list() -> None:
+    """pyproject names each package; setuptools still packs one left out, with a warning that
+    it soon will not."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {".".join(init.parent.relative_to(ROOT).parts) for init in (ROOT / "papercoder_nb").rglob("__init__.py")}
+    assert not found - listed, f"add to [tool.setuptools] packages: {sorted(found - listed)}"
+
+
 def test_wheel_ships_the_built_editor_bundle_not_its_npm_sources(wheel: Path) -> None:
     whl = zipfile.ZipFile(wheel)
     names = set(whl.namelist())
@@ -69,7 +81,7 @@ def test_wheel_installs_and_reads_prompts_outside_the_source_tree(wheel: Path, t
 def test_engine_runs_without_ipywidgets(tmp_path: Path) -> None:
     code = (
         "import sys; sys.modules['ipywidgets'] = None;"  # any import of it would raise
-        "import papercoder_nb, papercoder_nb.cli, papercoder_nb.runner, papercoder_nb.graph;"
+        "import papercoder_nb, papercoder_nb.cli, papercoder_nb.run.runner, papercoder_nb.session.graph;"
         "print('ok')"
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)

@@ -11,7 +11,7 @@ from conftest import TRANSFORMER_JSON, architecture
 from papercoder_nb import Runner, Session, load_paper
 from papercoder_nb.llm.base import CancelledError, CancelToken, Completion, Request, Usage
 from papercoder_nb.llm.scripted import ScriptedBackend
-from papercoder_nb.progress import (
+from papercoder_nb.run.progress import (
     READING,
     REPAIRING,
     VALIDATING,
@@ -19,7 +19,7 @@ from papercoder_nb.progress import (
     ArtifactProgress,
     describe,
 )
-from papercoder_nb.runner import Event
+from papercoder_nb.run.runner import Event
 
 
 def new_session(tmp_path: Path) -> Session:
@@ -151,7 +151,7 @@ def test_the_cli_status_line_shows_the_progress_escaped(monkeypatch: pytest.Monk
     from rich.console import Console
 
     from papercoder_nb.cli import progress as cli
-    from papercoder_nb.progress import Progress
+    from papercoder_nb.run.progress import Progress
 
     monkeypatch.setattr(cli, "err", Console(file=StringIO(), width=200))
     line = cli.Progress()
@@ -198,7 +198,7 @@ def test_run_interruptible_returns_raises_and_gives_up_a_blocked_call_on_cancel(
 def test_a_bound_eta_that_ran_out_is_not_shown() -> None:
     """Token counts are estimates: an answer can pass its max_tokens estimate while still
     streaming. 'ETA ≤ 0s' would be a false promise, so no ETA is shown then."""
-    from papercoder_nb.progress import WRITING, Progress, describe
+    from papercoder_nb.run.progress import WRITING, Progress, describe
 
     assert "ETA" not in describe(Progress(WRITING, 7.0, 1136, 173.6, 0.0, True))
     assert "ETA ≤ 0s" not in describe(Progress(WRITING, 7.0, 1000, 170.0, 2.0, True), extra_s=2.5)

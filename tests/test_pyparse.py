@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from papercoder_nb.pyparse import compile_python, parse_python
+from papercoder_nb.util.pyparse import compile_python, parse_python
 
 # Deep enough that the AST constructor's recursion counter moves a lot during each parse.
 SOURCE = "\n".join(f"def f{i}(x):\n    return " + "(" * 40 + "x" + " + 1)" * 40 for i in range(60))

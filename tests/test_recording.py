@@ -11,12 +11,12 @@ import pytest
 from conftest import ROOT
 
 from papercoder_nb import Runner
-from papercoder_nb.graph import statuses
+from papercoder_nb.export.session_export import artifact_credits, bundle_from_session
 from papercoder_nb.llm.registry import get_backend
-from papercoder_nb.recording import RecordingError, open_recording, session_from_recording
-from papercoder_nb.session_export import artifact_credits, bundle_from_session
+from papercoder_nb.session.graph import statuses
+from papercoder_nb.session.recording import RecordingError, open_recording, session_from_recording
+from papercoder_nb.session.store import Session
 from papercoder_nb.stages import spec_for
-from papercoder_nb.store import Session
 
 RECORDED = ROOT / "examples" / "neural-audio-style-transfer" / "recorded"
 EXAMPLE = RECORDED.parent / "session"

@@ -8,8 +8,8 @@ from pathlib import Path
 from conftest import TRANSFORMER_JSON
 
 from papercoder_nb.paper import load_paper
-from papercoder_nb.reopen import latest_session
-from papercoder_nb.store import Session
+from papercoder_nb.session.reopen import latest_session
+from papercoder_nb.session.store import Session
 
 
 def test_latest_session_for_the_same_paper(tmp_path: Path) -> None:

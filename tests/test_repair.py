@@ -17,11 +17,11 @@ from repair_helpers import (
     broken_session,
 )
 
-from papercoder_nb.graph import statuses
 from papercoder_nb.llm.base import BackendError, CancelledError, CancelToken
 from papercoder_nb.llm.limits import ModelLimits
 from papercoder_nb.llm.scripted import ScriptedBackend
 from papercoder_nb.paper.tokens import estimate_tokens
+from papercoder_nb.session.graph import statuses
 from papercoder_nb.verify.repair import (
     REPAIRS_LOG,
     FixError,

@@ -8,10 +8,10 @@ import pytest
 from conftest import TRANSFORMER_JSON, scripted
 
 from papercoder_nb.cli import main
-from papercoder_nb.graph import statuses
 from papercoder_nb.llm import registry
-from papercoder_nb.review import ApprovalError, approvable, approval_problem, approve
-from papercoder_nb.store import Session
+from papercoder_nb.run.review import ApprovalError, approvable, approval_problem, approve
+from papercoder_nb.session.graph import statuses
+from papercoder_nb.session.store import Session
 
 
 @pytest.fixture(autouse=True)
@@ -71,7 +71,7 @@ def test_auto_approve_and_approve_all_leave_failing_code_for_review(tmp_path: Pa
 
     from papercoder_nb import Runner, load_paper
     from papercoder_nb.llm.scripted import ScriptedBackend
-    from papercoder_nb.review import auto_approve, check_failures
+    from papercoder_nb.run.review import auto_approve, check_failures
 
     base = responder()
     broken = ScriptedBackend("test", responder=lambda r: "```python\ndef f(:\n```" if r.artifact == "code:model.py" else base(r))

@@ -14,7 +14,7 @@ from conftest import EXAMPLE_PAPER, scripted
 
 from papercoder_nb.cli import main
 from papercoder_nb.llm import registry
-from papercoder_nb.store import Session
+from papercoder_nb.session.store import Session
 
 LATEX = EXAMPLE_PAPER.parent / "latex"
 

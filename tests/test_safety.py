@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from papercoder_nb.verify.safety import SafetyFlag, scan_code
+from papercoder_nb.checks.safety import SafetyFlag, scan_code
 
 
 def _scan(source: str, path: str = "gen.py") -> list[tuple[int, str, str]]:

@@ -11,8 +11,8 @@ from conftest import TRANSFORMER_JSON
 from faultserver import FaultServer
 
 from papercoder_nb import load_paper
-from papercoder_nb import served_window as sw
-from papercoder_nb.estimate import estimate_run
+from papercoder_nb.run import served_window as sw
+from papercoder_nb.run.estimate import estimate_run
 
 MODEL = "my-served-model"
 SPEC = f"openai:{MODEL}"

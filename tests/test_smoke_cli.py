@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from repair_helpers import SEARCH_REPLACE_FIX, UTIL_BROKEN, UTIL_FIXED, broken_session
 
-from papercoder_nb.errors import CliError
 from papercoder_nb.llm import registry
 from papercoder_nb.llm.scripted import ScriptedBackend
-from papercoder_nb.store import Session
+from papercoder_nb.session.store import Session
+from papercoder_nb.util.errors import CliError
 from papercoder_nb.verify.repair import repairs
 from papercoder_nb.verify.smoke_cli import add_commands
 

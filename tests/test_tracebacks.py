@@ -1,6 +1,6 @@
 """The one traceback reader shared by the sandbox and repair."""
 
-from papercoder_nb.verify.tracebacks import deepest_repo_frame, last_error_line
+from papercoder_nb.checks.tracebacks import deepest_repo_frame, last_error_line
 
 TB = '''Traceback (most recent call last):
   File "/tmp/papercoder-x/repo/main.py", line 12, in <module>

@@ -5,16 +5,16 @@ from pathlib import Path
 
 import pytest
 
+from papercoder_nb.checks.gate import unsandboxed_refusal
 from papercoder_nb.cli import main
 from papercoder_nb.verify import smoke, smoke_cli
-from papercoder_nb.verify.gate import unsandboxed_refusal
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples/neural-audio-style-transfer/session"
 RISKY = 'import os\nopen(os.path.expanduser("~/.ssh/id_rsa")).read()\n'
 
 
 def test_gate_rules():
-    from papercoder_nb.verify.safety import scan_code
+    from papercoder_nb.checks.safety import scan_code
     flags = scan_code({"x.py": RISKY})
     assert any(f.severity == "high" for f in flags)
     assert "--allow-unsandboxed" in unsandboxed_refusal(flags, isolated=False, allow=False)
@@ -64,7 +64,7 @@ def test_every_caller_goes_through_the_gate(risky_session, monkeypatch):
     """Batch's smoke stage and the evaluation's import check use the one engine path."""
     from papercoder_nb.evaluate.batch import _stage_smoke
     from papercoder_nb.evaluate.static import session_static_facts
-    from papercoder_nb.store import Session
+    from papercoder_nb.session.store import Session
 
     monkeypatch.setattr(smoke, "smoke_run", _no_run)
     session = Session.open(risky_session)

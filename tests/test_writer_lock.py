@@ -14,11 +14,11 @@ from conftest import FILES, TRANSFORMER_JSON, scripted
 
 from papercoder_nb import Runner, Session, load_paper
 from papercoder_nb.cli import main
-from papercoder_nb.writer_lock import SessionBusy, busy_by, session_writer
+from papercoder_nb.session.writer_lock import SessionBusy, busy_by, session_writer
 
 HOLD = """
 import sys, time
-from papercoder_nb.writer_lock import session_writer
+from papercoder_nb.session.writer_lock import session_writer
 with session_writer(sys.argv[1]):
     print("held", flush=True)
     time.sleep(120)

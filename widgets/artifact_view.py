@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING, Protocol
 
 import ipywidgets as W
 
-from papercoder_nb import review
-from papercoder_nb.credits import credit
+from papercoder_nb.checks.hooks import PREFIX as CHECK_PREFIX
 from papercoder_nb.llm.pricing import format_cost
-from papercoder_nb.store import artifact_path
-from papercoder_nb.verify.hooks import PREFIX as CHECK_PREFIX
+from papercoder_nb.run import review
+from papercoder_nb.session.credits import credit
+from papercoder_nb.session.store import artifact_path
 
 from . import compat
 from .history_box import HistoryBox
@@ -35,7 +35,7 @@ from .unsaved import DraftKeeper
 from .views import badge, esc, render_artifact
 
 if TYPE_CHECKING:
-    from papercoder_nb.store import Session
+    from papercoder_nb.session.store import Session
 
 MODES = ["View", "Edit", "Diff"]
 
@@ -301,7 +301,7 @@ class ArtifactView:
         if self.dirty:
             self._say("Save or discard your edit first: restoring replaces the saved version.", ok=False)
             return
-        from papercoder_nb import history
+        from papercoder_nb.session import history
 
         new = history.restore(session, self.aid, number)
         self._say(f"Restored v{number} of <code>{esc(self.aid)}</code> as v{new} (kept in history like any edit).")

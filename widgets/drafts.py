@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from papercoder_nb.fsutil import atomic_write_text, sha256_text
-from papercoder_nb.store import now
+from papercoder_nb.session.store import now
+from papercoder_nb.util.fsutil import atomic_write_text, sha256_text
 
 if TYPE_CHECKING:
-    from papercoder_nb.store import Session
+    from papercoder_nb.session.store import Session
 
 FOLDER = ".drafts"
 

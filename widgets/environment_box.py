@@ -18,7 +18,7 @@ from .ui import box, button, html, show
 from .views import esc
 
 if TYPE_CHECKING:
-    from papercoder_nb.store import Session
+    from papercoder_nb.session.store import Session
     from papercoder_nb.verify.environment import EnvProblem
     from papercoder_nb.verify.sandbox import SmokeResult
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from papercoder_nb.failures import group_failures
+from papercoder_nb.util.failures import group_failures
 
 __all__ = ["ADVICE", "advice", "describe", "group_failures"]  # group_failures: the engine's, shared with the CLI
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import ipywidgets as W
 
-from papercoder_nb.runner import Event
+from papercoder_nb.run.runner import Event
 
 from .errors import describe
 from .report_views import (
@@ -94,7 +94,7 @@ class EvalBox:
     def _judge(self, spec: str) -> Backend:
         if not spec:
             return self.host.get_backend()
-        from papercoder_nb.session_backend import build_backend
+        from papercoder_nb.session.backend import build_backend
 
         return build_backend(spec).backend
 

@@ -19,7 +19,7 @@ from .ui import box, button, html, set_class
 from .views import esc
 
 if TYPE_CHECKING:
-    from papercoder_nb.store import Session
+    from papercoder_nb.session.store import Session
 
 
 def link(path: Path, label: str) -> str:
@@ -73,7 +73,7 @@ class ExportBox:
         if self._session is None:
             self.status.value = ""
             return
-        from papercoder_nb.export_status import export_status
+        from papercoder_nb.run.export_status import export_status
 
         state = export_status(self._session)
         colour = "var(--pc-warn, #7d4e00)" if state.problems else "var(--pc-ok, #116329)"
@@ -91,13 +91,13 @@ class ExportBox:
             return False
         try:
             from papercoder_nb.export import ExportError, write_notebook, write_repo
-            from papercoder_nb.session_export import bundle_from_session
+            from papercoder_nb.export.session_export import bundle_from_session
         except ImportError as e:
             self._say(f"The exporter is not available in this installation ({esc(e)}); "
                       "update papercoder-nb or use <code>papercoder export</code>.", ok=False)
             return False
         try:
-            from papercoder_nb.export_status import export_status
+            from papercoder_nb.run.export_status import export_status
 
             state = export_status(self.session)
             bundle = bundle_from_session(self.session)
@@ -145,7 +145,7 @@ def step_state(session: Session | None) -> str:
     written = [p for p in (session.root / "export").glob("**/*") if p.is_file()]
     if not written:
         return "missing"
-    from papercoder_nb.export_status import export_status
+    from papercoder_nb.run.export_status import export_status
 
     state = export_status(session)
     if state.missing or state.failing or state.smoke == "failing":

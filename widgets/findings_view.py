@@ -1,7 +1,7 @@
 """What fails in the code, per file: the static checker's findings and the last smoke run.
 
 Shown in red in the Smoke step (every file) and above the editor in the Code step (the
-file on screen). The checker (``verify.check.check_session``, AST only) is re-run when
+file on screen). The checker (``checks.check.check_session``, AST only) is re-run when
 the code, config or logic design changes; the smoke part reads ``session.state.smoke``.
 """
 
@@ -18,7 +18,7 @@ from .ui import html, set_class
 from .views import esc
 
 if TYPE_CHECKING:
-    from papercoder_nb.store import Session
+    from papercoder_nb.session.store import Session
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ _memo: dict[str, tuple[str, list[Problem]]] = {}  # session root -> (inputs dige
 
 
 def _inputs_digest(session: Session) -> str:
-    from papercoder_nb.graph import code_files
+    from papercoder_nb.session.graph import code_files
 
     parts = [f"{p}\0{t}" for p, t in sorted(code_files(session).items())]
     parts += [session.read(a) or "" for a in ("config", "logic")]
@@ -42,7 +42,7 @@ def _inputs_digest(session: Session) -> str:
 
 def check_problems(session: Session) -> list[Problem]:
     """The checker's findings over the session's code (cached while its inputs are unchanged)."""
-    from papercoder_nb.verify.check import check_session
+    from papercoder_nb.checks.check import check_session
 
     key, digest = str(session.root), _inputs_digest(session)
     cached = _memo.get(key)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import ipywidgets as W
 
-from papercoder_nb.artifacts import PLANNING
+from papercoder_nb.session.artifacts import PLANNING
 
 from .ui import box, button, css_id, html, set_class, show
 from .views import STATUS_STYLE, badge, esc

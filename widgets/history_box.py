@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as W
 
-from papercoder_nb import history
+from papercoder_nb.session import history
 
 from .ui import box, button, html, show
 from .views import PRE, diff_html, esc
 
 if TYPE_CHECKING:
-    from papercoder_nb.store import Session
+    from papercoder_nb.session.store import Session
 
 
 def version_label(v: history.Version) -> str:

@@ -21,7 +21,7 @@ from .window_lookup import WindowLookup
 
 if TYPE_CHECKING:
     from papercoder_nb.llm.base import Backend
-    from papercoder_nb.store import Session
+    from papercoder_nb.session.store import Session
 
 DEFAULT_MODELS = {"local": "", **PROVIDER_DEFAULTS, "replay": ""}  # the CLI's defaults, from the engine
 # Short enough for the drop-down's fixed width in every front end (a longer one is cut);
@@ -39,7 +39,7 @@ HINTS = {
     "replay": "a recorded session folder or its calls.jsonl",
     "scripted": "canned answers (tests, demos)",
 }
-from papercoder_nb.estimate import DEFAULT_FILES as ASSUMED_FILES  # noqa: E402  (a guess until the logic design exists)
+from papercoder_nb.llm.typical import DEFAULT_FILES as ASSUMED_FILES  # noqa: E402  (a guess until the logic design exists)
 
 
 def _providers() -> list[str]:
@@ -132,7 +132,7 @@ class ModelBox:
         recorded = (session.state.base_url, session.state.model) if session is not None else None
         key = f"{spec}|{options.get('reasoning', '')}|{recorded}"
         if key not in self._backends:
-            from papercoder_nb.session_backend import build_backend
+            from papercoder_nb.session.backend import build_backend
 
             # the class's rules apply here too; the server the session talked to, for the same provider
             self._backends[key] = build_backend(spec, options, session=session).backend
@@ -168,7 +168,7 @@ class ModelBox:
         """What a replay answers from: the recording's models (hand-written: no model), or why not."""
         if self.provider.value != "replay" or not self.model.value.strip():
             return ""
-        from papercoder_nb.recording import RecordingError, open_recording
+        from papercoder_nb.session.recording import RecordingError, open_recording
 
         try:
             text = f"Replays {open_recording(self.model.value.strip()).describe()}."
@@ -186,9 +186,9 @@ class ModelBox:
         if session is None:
             self.estimate.value = ""
             return
-        from papercoder_nb.estimate import estimate_run
         from papercoder_nb.llm.endpoint import session_base_url
         from papercoder_nb.llm.pricing import format_cost
+        from papercoder_nb.run.estimate import estimate_run
 
         url = session_base_url(session.state.base_url, session.state.model, self.spec)
         window, note = self.windows.window(self.spec, url or None)

@@ -10,14 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from papercoder_nb.artifacts import PLANNING
+from papercoder_nb.session.artifacts import PLANNING
 
 from .steps import AnalysisStep, CodeStep, step_for_artifact
 
 if TYPE_CHECKING:
     import ipywidgets as W
 
-    from papercoder_nb.store import Session
+    from papercoder_nb.session.store import Session
 
     from .steps import Step
     from .unsaved import AskBar

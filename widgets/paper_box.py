@@ -18,7 +18,7 @@ from .ui import box, button, html, show, text
 from .views import esc
 
 if TYPE_CHECKING:
-    from papercoder_nb.store import Session
+    from papercoder_nb.session.store import Session
 
 
 class PaperBox:

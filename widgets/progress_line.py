@@ -12,8 +12,8 @@ from html import escape as esc
 
 import ipywidgets as W
 
-from papercoder_nb.progress import Progress, describe
-from papercoder_nb.runner import Event
+from papercoder_nb.run.progress import Progress, describe
+from papercoder_nb.run.runner import Event
 
 SHOWN = 3  # artifacts in flight shown at once; the newest ones
 

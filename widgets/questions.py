@@ -11,15 +11,15 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as W
 
-from papercoder_nb.artifacts import Architecture, unclear_points
-from papercoder_nb.graph import load_logic
+from papercoder_nb.session.artifacts import Architecture, unclear_points
+from papercoder_nb.session.graph import load_logic
 
 from .palette import MUTED
 from .ui import box, button, html
 from .views import esc
 
 if TYPE_CHECKING:
-    from papercoder_nb.store import Session
+    from papercoder_nb.session.store import Session
 
 
 def open_questions(session: Session) -> list[tuple[str, str]]:

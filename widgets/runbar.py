@@ -14,7 +14,7 @@ from .ui import box, button, html, set_class, show
 from .views import esc
 
 if TYPE_CHECKING:
-    from papercoder_nb.runner import RunResult
+    from papercoder_nb.run.runner import RunResult
 
 
 class RunBar:

@@ -5,7 +5,7 @@ smoke run (``repair.smoke_session``) runs in the panel's worker. Repair runs the
 own loop (``repair.repair_loop``, the one ``papercoder repair`` runs) in the worker: each
 proposal is shown as a diff and the loop waits for Apply or Reject (or the panel's
 Cancel, recorded as a cancel); the engine writes, re-runs and records every attempt in
-``smoke/repairs.jsonl``. The code is ``graph.code_files`` — the files the smoke run runs.
+``smoke/repairs.jsonl``. The code is ``session.graph.code_files`` — the files the smoke run runs.
 High-risk code without isolation does not run until the user confirms, for one run.
 """
 
@@ -16,9 +16,9 @@ import queue
 import time
 from typing import TYPE_CHECKING, Any, Protocol
 
-from papercoder_nb.graph import code_files
 from papercoder_nb.llm.base import CancelledError
-from papercoder_nb.runner import Event
+from papercoder_nb.run.runner import Event
+from papercoder_nb.session.graph import code_files
 from papercoder_nb.verify import repair
 from papercoder_nb.verify.session_env import install
 from papercoder_nb.verify.smoke import SmokeRefused
@@ -33,7 +33,7 @@ from .views import esc
 
 if TYPE_CHECKING:
     from papercoder_nb.llm.base import Backend, CancelToken
-    from papercoder_nb.store import Session
+    from papercoder_nb.session.store import Session
     from papercoder_nb.verify.sandbox import SmokeResult
 
     from .worker import Emit, Finished
@@ -118,7 +118,7 @@ class SmokeBox:
         files = code_files(session)
         digest = hashlib.sha256("\0".join(f"{p}\0{t}" for p, t in sorted(files.items())).encode()).hexdigest()
         if self._scanned != (self._root, digest):
-            from papercoder_nb.verify.safety import scan_code
+            from papercoder_nb.checks.safety import scan_code
 
             self.flags = [f.to_dict() for f in scan_code(files)]
             self._scanned = (self._root, digest)

@@ -22,7 +22,7 @@ from .views import diff_html, esc
 if TYPE_CHECKING:
     import ipywidgets as W
 
-    from papercoder_nb.store import Session
+    from papercoder_nb.session.store import Session
 
 
 def drafts_note(session: Session) -> str:

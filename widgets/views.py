@@ -17,7 +17,7 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 
-from papercoder_nb.artifacts import Architecture, Logic, parse_config
+from papercoder_nb.session.artifacts import Architecture, Logic, parse_config
 
 from .palette import BORDER, DIFF_BG
 

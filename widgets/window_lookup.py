@@ -2,7 +2,7 @@
 
 The estimate shows at once; when it needs a window only the server knows (an
 ``openai:`` model missing from the table, on a custom base URL), the engine's lookup
-(``papercoder_nb.served_window``, at most a few seconds) runs in its own daemon thread —
+(``papercoder_nb.run.served_window``, at most a few seconds) runs in its own daemon thread —
 not the panel's Worker, which runs one job at a time and must stay free for Run. As
 everywhere in the panel, the thread only queues; a hidden Play ticker (``compat``, which
 also ticks from the kernel on ipywidgets 7) hands the answer over on the main thread,
@@ -19,7 +19,7 @@ from urllib.parse import urlparse
 
 import ipywidgets as W
 
-from papercoder_nb import served_window as sw
+from papercoder_nb.run import served_window as sw
 
 from . import compat
 

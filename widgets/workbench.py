@@ -16,14 +16,14 @@ from typing import Any
 
 import ipywidgets as W
 
-from papercoder_nb import review
-from papercoder_nb.artifacts import PLANNING
-from papercoder_nb.graph import statuses, task_files
 from papercoder_nb.llm.base import Backend, CancelToken
 from papercoder_nb.llm.pricing import format_cost
-from papercoder_nb.runner import Event, Runner, RunResult
-from papercoder_nb.store import Session
-from papercoder_nb.writer_lock import busy_by
+from papercoder_nb.run import review
+from papercoder_nb.run.runner import Event, Runner, RunResult
+from papercoder_nb.session.artifacts import PLANNING
+from papercoder_nb.session.graph import statuses, task_files
+from papercoder_nb.session.store import Session
+from papercoder_nb.session.writer_lock import busy_by
 
 from . import compat
 from .artifact_view import ArtifactView
@@ -186,7 +186,7 @@ class Workbench:
         source = self.session.state.paper_source
         if self._asked("start a new session", self.start_new_session):
             return
-        from papercoder_nb.recording import recording_origin, session_from_recording
+        from papercoder_nb.session.recording import recording_origin, session_from_recording
 
         origin = recording_origin(self.session)
         if origin is None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from papercoder_nb.llm.base import CancelToken
-from papercoder_nb.runner import Event
+from papercoder_nb.run.runner import Event
 
 Emit = Callable[[Event], None]
 JobFn = Callable[[CancelToken, Emit], Any]

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ..errors import CliError
+from ..util.errors import CliError
 from .ledger import current_user, usage_table
 from .settings import ENV_VAR, load_settings
 

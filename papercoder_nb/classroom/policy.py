@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..errors import CliError
+from ..util.errors import CliError
 from .settings import ClassSettings
 
 

@@ -17,7 +17,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ..errors import CliError
+from ..util.errors import CliError
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -11,23 +11,23 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from ..budget import Budget
-from ..errors import CliError
-from ..failures import all_replay_misses, group_failures
 from ..llm.base import CancelledError, CancelToken
 from ..llm.endpoint import session_base_url
-from ..model_options import (
+from ..paper import load_paper
+from ..run.budget import Budget
+from ..run.runner import STAGES, Runner, RunResult
+from ..session.backend import build_backend
+from ..session.store import Session
+from ..util.errors import CliError
+from ..util.failures import all_replay_misses, group_failures
+from .interrupt import until_interrupted
+from .model_options import (
     add_budget_options,
     add_model_options,
     backend_options,
     configure_backend,
     runner_options,
 )
-from ..paper import load_paper
-from ..runner import STAGES, Runner, RunResult
-from ..session_backend import build_backend
-from ..store import Session
-from .interrupt import until_interrupted
 from .progress import Progress, paper_progress
 from .session import export_session
 
@@ -107,8 +107,8 @@ LEFT_FOR_REVIEW = 3
 
 def _left_for_review(session: Session, result: RunResult) -> int:
     """Under --auto-approve, what this run wrote (or stopped at) and could not approve."""
-    from ..graph import statuses
-    from ..review import check_failures
+    from ..run.review import check_failures
+    from ..session.graph import statuses
 
     st = statuses(session)
     left = [aid for aid in dict.fromkeys([*result.generated, *result.waiting_for_approval])
@@ -157,8 +157,8 @@ def _print_failures(failed: dict[str, str], progress: Progress | None) -> None:
 
 
 def cmd_estimate(a: argparse.Namespace) -> int:
-    from ..estimate import estimate_run, format_estimate
-    from ..graph import task_files
+    from ..run.estimate import estimate_run, format_estimate
+    from ..session.graph import task_files
 
     files, url = a.files, a.base_url
     if (Path(a.source) / "session.json").is_file():
@@ -181,7 +181,7 @@ def cmd_estimate(a: argparse.Namespace) -> int:
 
 def _served_window(spec: str, base_url: str | None) -> int | None:
     """A served model's window from its server (a few seconds at most), for the fit warning."""
-    from ..served_window import server_to_ask, server_window, silent_note
+    from ..run.served_window import server_to_ask, server_window, silent_note
 
     url = server_to_ask(spec, base_url)
     if url is None:
@@ -193,9 +193,9 @@ def _served_window(spec: str, base_url: str | None) -> int | None:
 
 
 def _print_estimate(session: Session, spec: str, base_url: str | None = None) -> None:
-    from ..estimate import estimate_run
-    from ..graph import task_files
     from ..llm.pricing import format_cost
+    from ..run.estimate import estimate_run
+    from ..session.graph import task_files
 
     est = estimate_run(session.selected_paper(), spec, len(task_files(session)) or None,
                        window=_served_window(spec, base_url))
@@ -259,7 +259,7 @@ def cmd_resume(a: argparse.Namespace) -> int:
 
 def cmd_replay(a: argparse.Namespace) -> int:
     """A session started (or reopened) from a recording's parsed paper, replaying its answers."""
-    from ..recording import RecordingError, session_from_recording
+    from ..session.recording import RecordingError, session_from_recording
 
     try:
         session = session_from_recording(a.recording, a.work, new=a.new)

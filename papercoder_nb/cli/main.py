@@ -1,7 +1,7 @@
 """The ``papercoder`` command: one parser, one error handler, for every command.
 
 Each room registers its own commands (``add_commands(subparsers)``) and raises
-``papercoder_nb.errors.CliError`` (or an engine error) for a problem the user can fix; the
+``papercoder_nb.util.errors.CliError`` (or an engine error) for a problem the user can fix; the
 handler here turns any failure into a non-zero exit and one line saying what went wrong
 and what to do. Tracebacks are for ``--debug``.
 """
@@ -16,13 +16,13 @@ from rich.console import Console
 from rich.markup import escape
 
 from ..classroom.cli import add_commands as add_class_commands
-from ..errors import CliError
 from ..evaluate.cli import add_commands as add_eval_commands
 from ..export.repo import ExportError
 from ..llm.base import BackendError
 from ..paper import PaperError
-from ..runner import StageError
-from ..store import SessionError
+from ..run.runner import StageError
+from ..session.store import SessionError
+from ..util.errors import CliError
 from ..verify.cli import add_commands as add_check_commands
 from ..verify.smoke import SmokeRefused
 from ..verify.smoke_cli import add_commands as add_smoke_commands

@@ -10,10 +10,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.text import Text
 
-from ..failures import problem_key
-from ..progress import Progress as ProgressSnapshot
-from ..progress import describe as describe_progress
-from ..runner import Event
+from ..run.progress import Progress as ProgressSnapshot
+from ..run.progress import describe as describe_progress
+from ..run.runner import Event
+from ..util.failures import problem_key
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -87,7 +87,7 @@ class Progress:
 
 
 def _stage(aid: str) -> str:
-    from ..runner import stage_of
+    from ..run.runner import stage_of
 
     return stage_of(aid) if aid else ""
 

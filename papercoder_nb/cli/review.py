@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..history import diff, restore, versions
-from ..store import Session
+from ..session.history import diff, restore, versions
+from ..session.store import Session
 
 
 def cmd_history(a: argparse.Namespace) -> int:

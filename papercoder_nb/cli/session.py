@@ -10,18 +10,18 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from ..credits import credit
-from ..errors import CliError
-from ..graph import statuses
-from ..session_export import artifact_credits
-from ..store import Session
+from ..export.session_export import artifact_credits
+from ..session.credits import credit
+from ..session.graph import statuses
+from ..session.store import Session
+from ..util.errors import CliError
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
 
 
 def _status_rows(session: Session, st: dict[str, str]) -> list[dict[str, Any]]:
-    from ..verify.hooks import findings_by_artifact
+    from ..checks.hooks import findings_by_artifact
 
     checks = findings_by_artifact(session)  # live: a hand edit shows at once
     rows = []
@@ -50,7 +50,7 @@ def cmd_status(a: argparse.Namespace) -> int:
     session = Session.open(a.dir)
     st = statuses(session)
     rows = _status_rows(session, st)
-    from ..verify.safety import scan_code
+    from ..checks.safety import scan_code
 
     code = {aid.split(":", 1)[1]: session.read(aid) or "" for aid in st if aid.startswith("code:") and st[aid] != "missing"}
     flags = scan_code(code)
@@ -97,7 +97,7 @@ def cmd_status(a: argparse.Namespace) -> int:
 
 
 def cmd_approve(a: argparse.Namespace) -> int:
-    from ..review import ApprovalError, approvable, approve
+    from ..run.review import ApprovalError, approvable, approve
 
     session = Session.open(a.dir)
     if a.all:
@@ -123,9 +123,9 @@ def cmd_answer(a: argparse.Namespace) -> int:
 
 def export_session(session: Session, repo: Path | None, make_zip: bool, notebook: Path | None, force: bool = False) -> None:
     from ..export import write_notebook, write_repo
-    from ..export_status import export_status
-    from ..graph import logic_problem
-    from ..session_export import bundle_from_session
+    from ..export.session_export import bundle_from_session
+    from ..run.export_status import export_status
+    from ..session.graph import logic_problem
 
     problem = logic_problem(session)
     if problem:  # without a file list the export would hold no code and look complete

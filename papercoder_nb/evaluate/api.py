@@ -12,10 +12,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..fsutil import atomic_write_text
 from ..llm.base import Backend, CancelToken
 from ..llm.call import cost_of
-from ..store import Session, now
+from ..session.store import Session, now
+from ..util.fsutil import atomic_write_text
 from .judge import judge_session
 from .models import EvalError, EvalResult
 from .rubric import RubricNode, grade_rubric, load_rubric

@@ -31,9 +31,9 @@ from typing import Any
 
 import yaml
 
-from ..fsutil import atomic_write_json, atomic_write_text
 from ..llm.base import Backend, CancelToken
-from ..store import Session, now
+from ..session.store import Session, now
+from ..util.fsutil import atomic_write_json, atomic_write_text
 
 BackendFactory = Callable[[str | None], Backend]
 EventFn = Callable[[str, str], None]  # (paper id, message)
@@ -160,7 +160,7 @@ def read_status(out: Path, pid: str) -> dict[str, Any] | None:
 def _stage_run(entry: BatchEntry, folder: Path, backend: Backend, cancel: CancelToken,
                concurrency: int) -> Session:
     from ..paper import load_paper
-    from ..runner import Runner
+    from ..run.runner import Runner
 
     sdir = folder / "session"
     if (sdir / "session.json").exists():
@@ -182,7 +182,7 @@ def _stage_run(entry: BatchEntry, folder: Path, backend: Backend, cancel: Cancel
 
 def _stage_export(session: Session, folder: Path) -> dict[str, Any]:
     from ..export import write_repo
-    from ..session_export import bundle_from_session
+    from ..export.session_export import bundle_from_session
 
     repo = folder / "repo"
     report = write_repo(bundle_from_session(session), repo, make_zip=False)

@@ -20,13 +20,13 @@ out = Console(highlight=False, soft_wrap=True)
 def _judge_backend(a: argparse.Namespace, session: Any = None) -> Any:
     """The judge: ``--model`` (default: the configured model) at ``--base-url``, else at
     the server the session recorded when the judge is of the session's provider."""
-    from ..session_backend import build_backend
+    from ..session.backend import build_backend
 
     return build_backend(a.model or None, {"base_url": getattr(a, "base_url", None)}, session=session).backend
 
 
 def cmd_eval(a: argparse.Namespace) -> int:
-    from ..store import Session
+    from ..session.store import Session
     from .api import evaluate_session, list_results
 
     session = Session.open(a.dir)
@@ -96,7 +96,7 @@ def _batch_backends(a: argparse.Namespace) -> Any:
     if not (a.base_url or a.timeout):
         return None
     from ..llm.endpoint import provider
-    from ..session_backend import build_backend
+    from ..session.backend import build_backend
 
     def make(spec: str | None) -> Any:
         opts: dict[str, Any] = {"timeout": a.timeout} if a.timeout else {}

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..extract import ExtractError, extract_json, json_comments, json_object_span
+from ..util.extract import ExtractError, extract_json, json_comments, json_object_span
 from .papercoder_text import leading_number, numbered_items
 
 _STRUCTURE = re.compile(r"^\s*(?:-{10,}|\[[^\]\n]{2,80}\]|\[/?CONTENT\]|```\w*)\s*$")

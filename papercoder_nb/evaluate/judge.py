@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..extract import ExtractError, extract_json
 from ..llm.base import (
     Backend,
     BackendError,
@@ -27,7 +26,8 @@ from ..llm.base import (
     Usage,
 )
 from ..llm.call import call_model, cost_of
-from ..store import Session, now
+from ..session.store import Session, now
+from ..util.extract import ExtractError, extract_json
 from .codebase import (
     CodeFile,
     Coverage,
@@ -170,7 +170,7 @@ def build_judge_request(
     name = "judge_gold" if gold is not None else "judge_free"
     system, task = split_prompt(name, prompt_dir, max_critiques=str(n_crit))
 
-    from ..graph import load_logic, task_files
+    from ..session.graph import load_logic, task_files
 
     logic = load_logic(session)
     context = planning_context(session)

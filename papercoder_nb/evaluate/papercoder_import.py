@@ -29,16 +29,23 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..artifacts import Architecture, FileLogic, FileNameError, Logic, check_file_name, parse_config
-from ..extract import (
+from ..paper import Paper, PaperMeta, load_paper
+from ..session.artifacts import (
+    Architecture,
+    FileLogic,
+    FileNameError,
+    Logic,
+    check_file_name,
+    parse_config,
+)
+from ..session.store import Session, now
+from ..util.extract import (
     ExtractError,
     extract_code,
     extract_json,
     json_comments,
     json_object_span,
 )
-from ..paper import Paper, PaperMeta, load_paper
-from ..store import Session, now
 from .import_losses import import_losses
 from .papercoder_text import numbered_items
 
@@ -451,7 +458,7 @@ def _stray_analyses(output_dir: Path, files: list[str]) -> list[str]:
 def _stamp_input_hashes(session: Session) -> None:
     """Each imported artifact records what it was made from, as a generated one does:
     the import is its generation, so an edit upstream makes it stale."""
-    from ..graph import input_hash, nodes
+    from ..session.graph import input_hash, nodes
 
     graph = nodes(session)
     by_id = {n.id: n for n in graph}

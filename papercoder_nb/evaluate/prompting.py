@@ -7,7 +7,7 @@ from collections.abc import Callable
 from ..llm.base import Backend
 from ..paper import Paper
 from ..paper.tokens import estimate_tokens
-from ..templates import load_prompt, render
+from ..util.templates import load_prompt, render
 
 TASK_MARK = "<!-- task -->"
 SMALL_WINDOW = 16_000  # below this the judge gets tighter output bounds

@@ -21,7 +21,6 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
-from ..extract import ExtractError, extract_json
 from ..llm.base import (
     Backend,
     BackendError,
@@ -33,7 +32,8 @@ from ..llm.base import (
     Usage,
 )
 from ..llm.call import call_model
-from ..store import Session
+from ..session.store import Session
+from ..util.extract import ExtractError, extract_json
 from .codebase import CodeFile, allocate, code_tokens, pack_code, rank_files
 from .prompting import SAFETY_MARGIN, SMALL_WINDOW, counter, fit_paper, split_prompt
 
@@ -156,7 +156,7 @@ def load_rubric(path: str | Path) -> RubricNode:
 
 
 def write_rubric(root: RubricNode, path: str | Path) -> None:
-    from ..fsutil import atomic_write_text
+    from ..util.fsutil import atomic_write_text
 
     atomic_write_text(Path(path), root.model_dump_json(indent=4, exclude_none=True) + "\n")
 

@@ -17,9 +17,9 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, Field
 
-from ..graph import load_logic, task_files
-from ..pyparse import compile_python, parse_python
-from ..store import Session
+from ..session.graph import load_logic, task_files
+from ..session.store import Session
+from ..util.pyparse import compile_python, parse_python
 from ..verify.smoke import SmokeRefused, smoke_checked
 from .codebase import CodeFile
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shlex
 
-from ..verify.safety import SafetyFlag
+from ..checks.safety import SafetyFlag
 from .bundle import ExportBundle
 from .requirements import RequirementsReport
 from .text import condense_markdown, first_sentences, md_cell_text

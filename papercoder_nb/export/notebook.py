@@ -18,7 +18,7 @@ import nbformat
 from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from ..verify.safety import scan_code
+from ..checks.safety import scan_code
 from .bundle import ExportBundle
 from .docs import entry_args
 from .paths import safe_relpath

@@ -20,7 +20,7 @@ import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from ..verify.safety import SafetyFlag, scan_code
+from ..checks.safety import SafetyFlag, scan_code
 from .bundle import ExportBundle
 from .docs import render_readme, render_reproduce_sh
 from .paths import UnsafePathError, resolve_inside, safe_relpath

@@ -16,7 +16,7 @@ import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import PurePosixPath
 
-from ..pyparse import parse_python
+from ..util.pyparse import parse_python
 
 # Import name -> distribution name, where they differ (or where models often get it wrong).
 IMPORT_TO_DIST: dict[str, str] = {

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ..extract import trim_repetition
+from ..util.extract import trim_repetition
 from .base import (
     BackendError,
     CancelledError,

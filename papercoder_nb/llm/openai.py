@@ -24,10 +24,10 @@ import time
 from typing import Any
 from urllib.parse import urlparse
 
-from ..extract import ExtractError
-from ..extract import extract_json as extract_object
-from ..extract import find_json as extract_json
 from ..paper.tokens import estimate_tokens
+from ..util.extract import ExtractError
+from ..util.extract import extract_json as extract_object
+from ..util.extract import find_json as extract_json
 from ._sdk import (
     StallWatch,
     adapt_http_client,

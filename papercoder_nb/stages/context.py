@@ -24,15 +24,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..artifacts import PLANNING
-from ..graph import PLANNING_INPUTS, file_graph, load_logic
+from ..checks.hooks import findings_block
 from ..llm.base import Message, Part, Request
 from ..llm.limits import ModelLimits
 from ..paper.tokens import estimate_tokens
-from ..store import Session
-from ..templates import load_prompt, render
-from ..verify.hooks import findings_block
-from .coding_context import outline
+from ..session.artifacts import PLANNING
+from ..session.coding_context import outline
+from ..session.graph import PLANNING_INPUTS, file_graph, load_logic
+from ..session.store import Session
+from ..util.templates import load_prompt, render
 from .specs import ArtifactSpec
 
 PLANNING_TITLES = {

@@ -10,10 +10,16 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from ..artifacts import Architecture, ConfigDesign, Logic, parse_config, schema_for
-from ..config_yaml import trace_problem
-from ..extract import extract_code, extract_json, extract_markdown, extract_yaml, trim_repetition
-from ..pyparse import parse_python
+from ..session.artifacts import Architecture, ConfigDesign, Logic, parse_config, schema_for
+from ..util.config_yaml import trace_problem
+from ..util.extract import (
+    extract_code,
+    extract_json,
+    extract_markdown,
+    extract_yaml,
+    trim_repetition,
+)
+from ..util.pyparse import parse_python
 
 # Warnings that earn an answer one repair request (it is kept if the repair fails too).
 REPAIRABLE = ("does not compile", "untraced config values")

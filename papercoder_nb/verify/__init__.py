@@ -1,1 +1,2 @@
-"""Verification room: static checks of a session's generated code."""
+"""Verification room: running and repairing generated code (sandbox, smoke run, session
+environment, repair); the static readers it uses live in ``checks``."""

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from papercoder_nb.verify.check import check_repository, check_session, unread_config
+from papercoder_nb.checks.check import check_repository, check_session, unread_config
 
 
 def _findings(folder: Path) -> list:
@@ -31,8 +31,8 @@ def cmd_check(a: argparse.Namespace) -> int:
     session = Path(a.dir)
     findings = _findings(session)
     if (session / "session.json").is_file():  # on demand too: the records follow the files
-        from papercoder_nb.store import Session
-        from papercoder_nb.verify.hooks import refresh_check_findings
+        from papercoder_nb.checks.hooks import refresh_check_findings
+        from papercoder_nb.session.store import Session
 
         refresh_check_findings(Session.open(session))
     unread = unread_config(session)

@@ -29,22 +29,22 @@ from dataclasses import asdict, dataclass, field
 from pathlib import PurePosixPath
 from typing import Any, Literal
 
-from ..extract import fenced_blocks
-from ..graph import load_logic, statuses, task_files
+from ..checks.hooks import findings_block, refresh_check_findings
+from ..checks.tracebacks import deepest_repo_frame, frame_paths
 from ..llm.base import Backend, CancelledError, CancelToken, Request, Usage
 from ..llm.call import call_model, cost_of
 from ..llm.limits import ModelLimits, limits_of
 from ..paper.tokens import estimate_tokens
-from ..pyparse import parse_python
+from ..session.graph import load_logic, statuses, task_files
+from ..session.store import Session, SessionError, now
 from ..stages.context import FULL, PLANNING_TITLES, Prompt, RepoFiles, answers_for, fit_request
-from ..store import Session, SessionError, now
-from ..templates import load_prompt, render
+from ..util.extract import fenced_blocks
+from ..util.pyparse import parse_python
+from ..util.templates import load_prompt, render
 from .environment import EnvProblem, environment_problems
-from .hooks import findings_block, refresh_check_findings
 from .sandbox import SmokeResult
 from .session_env import InstallResult, existing_env_python
 from .smoke import SmokeRefused, smoke_bundle
-from .tracebacks import deepest_repo_frame, frame_paths
 
 REPAIRS_LOG = "smoke/repairs.jsonl"
 TRACEBACK_CHARS = 6000  # the tail of a traceback is where the error is
@@ -166,7 +166,7 @@ def smoke_session(session: Session, **options: Any) -> SmokeResult:
     without isolation unless allowed. The session's own environment (``<session>/.venv``,
     made by ``--install``) is the default interpreter once it exists.
     """
-    from ..session_export import bundle_from_session
+    from ..export.session_export import bundle_from_session
 
     bundle = bundle_from_session(session)
     if not bundle.files:

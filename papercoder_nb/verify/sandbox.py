@@ -38,9 +38,9 @@ import traceback as tb
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from ..pyparse import compile_python, parse_python
+from ..checks.tracebacks import deepest_repo_frame, last_error_line
+from ..util.pyparse import compile_python, parse_python
 from .proclimit import ProcessLimit
-from .tracebacks import deepest_repo_frame, last_error_line
 
 try:
     import resource

@@ -13,10 +13,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from ..checks.gate import unsandboxed_refusal
+from ..checks.safety import scan_code
 from ..export.bundle import ExportBundle
 from ..export.repo import write_repo
-from .gate import unsandboxed_refusal
-from .safety import scan_code
 from .sandbox import SmokeResult, bwrap_status, smoke_run
 
 

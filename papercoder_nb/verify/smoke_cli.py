@@ -15,10 +15,10 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from ..errors import CliError
-from ..store import Session
+from ..checks.safety import SafetyFlag, scan_code
+from ..session.store import Session
+from ..util.errors import CliError
 from .repair import RepairEvent, environment_of, repair_loop, settle_environment, smoke_session
-from .safety import SafetyFlag, scan_code
 from .sandbox import SmokeResult, bwrap_status
 
 out = Console(highlight=False, soft_wrap=True)
@@ -118,7 +118,7 @@ def print_environment(session: Session, result: SmokeResult) -> None:
 
 
 def _code_files(session: Session) -> dict[str, str]:
-    from ..graph import code_files  # the one definition the panel uses too
+    from ..session.graph import code_files  # the one definition the panel uses too
 
     return code_files(session)
 
@@ -128,7 +128,7 @@ def _code_files(session: Session) -> dict[str, str]:
 
 def _needed_code(session: Session, folder: str) -> dict[str, str]:
     """The code to run, or one line saying why there is none (a broken logic design first)."""
-    from ..graph import logic_problem
+    from ..session.graph import logic_problem
 
     problem = logic_problem(session)
     if problem:
@@ -229,7 +229,7 @@ def cmd_repair(a: argparse.Namespace) -> int:
         )
     if a.attempts < 1:
         raise CliError("--attempts must be at least 1")
-    from ..session_backend import build_backend
+    from ..session.backend import build_backend
 
     session = Session.open(a.dir)
     files = _needed_code(session, a.dir)

@@ -26,8 +26,8 @@ from panel_driver import SHOTS, Panel
 from test_look_browser import panel_notebook
 
 from papercoder_nb import Runner, Session, load_paper
-from papercoder_nb.graph import statuses
 from papercoder_nb.llm.scripted import ScriptedBackend
+from papercoder_nb.session.graph import statuses
 from papercoder_nb.verify.repair import smoke_session
 
 pytestmark = pytest.mark.browser

@@ -8,7 +8,7 @@ import pytest
 from conftest import TRANSFORMER_JSON, scripted
 from papercoder_nb.widgets import Workbench
 
-import papercoder_nb.session_backend as session_backend
+import papercoder_nb.session.backend as session_backend
 from papercoder_nb.classroom.ledger import usage_table
 
 SETTINGS = """

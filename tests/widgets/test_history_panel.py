@@ -9,8 +9,8 @@ from conftest import TRANSFORMER_JSON
 from papercoder_nb.widgets import Workbench
 from test_workbench import full_run, loaded
 
-from papercoder_nb import history
 from papercoder_nb.llm.registry import default_spec
+from papercoder_nb.session import history
 
 
 def edit_config(wb: Workbench, old: str, new: str) -> None:

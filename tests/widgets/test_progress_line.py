@@ -12,8 +12,8 @@ from papercoder_nb.widgets.views import stream_html
 
 from papercoder_nb.llm.base import CancelledError, CancelToken, Completion, Request, TokenCallback
 from papercoder_nb.llm.scripted import ScriptedBackend
-from papercoder_nb.progress import WRITING, Progress
-from papercoder_nb.runner import Event
+from papercoder_nb.run.progress import WRITING, Progress
+from papercoder_nb.run.runner import Event
 
 
 def test_the_line_shows_phase_tokens_rate_eta_escaped_and_moves_on_between_events() -> None:

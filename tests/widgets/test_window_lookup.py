@@ -12,7 +12,7 @@ from faultserver import FaultServer
 from papercoder_nb.widgets import Workbench
 
 from papercoder_nb import Session, load_paper
-from papercoder_nb import served_window as sw
+from papercoder_nb.run import served_window as sw
 
 SPEC = "openai:small-served"
 

@@ -22,9 +22,9 @@ from papercoder_nb.widgets import Workbench, compat
 from papercoder_nb.widgets.worker import Worker
 
 from papercoder_nb import Runner, Session, load_paper
-from papercoder_nb.graph import statuses
 from papercoder_nb.llm.base import CancelledError, CancelToken, Completion, Request, TokenCallback
 from papercoder_nb.llm.scripted import ScriptedBackend
+from papercoder_nb.session.graph import statuses
 
 PLANNING = ("plan", "architecture", "logic", "config")
 
@@ -266,7 +266,7 @@ def test_the_ticker_drains_on_the_main_thread_and_stops_when_done(tmp_path: Path
 
 
 def test_worker_joins_streamed_tokens_into_one_update() -> None:
-    from papercoder_nb.runner import Event
+    from papercoder_nb.run.runner import Event
 
     w = Worker()
 
@@ -518,7 +518,7 @@ def test_a_session_another_process_writes_is_read_only_in_the_panel(tmp_path: Pa
     import subprocess
 
     wb = loaded(tmp_path)
-    hold = ("import sys, time\nfrom papercoder_nb.writer_lock import session_writer\n"
+    hold = ("import sys, time\nfrom papercoder_nb.session.writer_lock import session_writer\n"
             "with session_writer(sys.argv[1]):\n    print('held', flush=True)\n    time.sleep(120)\n")
     proc = subprocess.Popen([sys.executable, "-c", hold, str(wb.session.root)], stdout=subprocess.PIPE, text=True)
     try:

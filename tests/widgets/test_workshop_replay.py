@@ -9,7 +9,7 @@ import ipywidgets as W
 from conftest import ROOT
 from papercoder_nb.widgets import Workbench
 
-from papercoder_nb.recording import session_from_recording
+from papercoder_nb.session.recording import session_from_recording
 
 RECORDED = ROOT / "examples" / "neural-audio-style-transfer" / "recorded"
 HAND = "replayed from a recording of answers written by hand (no model)"

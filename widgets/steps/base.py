@@ -8,14 +8,19 @@ if TYPE_CHECKING:
     import ipywidgets as W
 
     from papercoder_nb.llm.base import Backend
-    from papercoder_nb.store import Session
+    from papercoder_nb.session.store import Session
 
     from ..artifact_view import ArtifactView
     from ..model_box import ModelBox
-    from ..next_step import Navigator
     from ..questions import QuestionsBox
     from ..unsaved import AskBar
-    from .files import FileTree
+
+
+class NextAction(Protocol):
+    """The panel's "next useful action" (``next_step.Navigator``), named here by what a
+    step calls so the steps do not import the navigator that imports them."""
+
+    def perform_next(self) -> None: ...
 
 
 class StepHost(Protocol):
@@ -28,8 +33,7 @@ class StepHost(Protocol):
     questions: QuestionsBox
     model_box: ModelBox
     ask: AskBar
-    nav: Navigator
-    file_tree: FileTree
+    nav: NextAction
 
     @property
     def busy(self) -> bool: ...

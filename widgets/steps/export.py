@@ -10,7 +10,7 @@ from .base import Step, StepHost
 if TYPE_CHECKING:
     import ipywidgets as W
 
-    from papercoder_nb.store import Session
+    from papercoder_nb.session.store import Session
 
 
 class ExportStep(Step):

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import ipywidgets as W
 
-from papercoder_nb import review
+from papercoder_nb.run import review
 
 from ..findings_view import CodeFindings
 from ..header import group_state
@@ -15,7 +15,7 @@ from ..ui import box, button, html, set_class, show
 from .base import Step
 
 if TYPE_CHECKING:
-    from papercoder_nb.store import Session
+    from papercoder_nb.session.store import Session
 
     from .base import StepHost
 

@@ -6,8 +6,8 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from papercoder_nb.runner import Event
-from papercoder_nb.store import Session
+from papercoder_nb.run.runner import Event
+from papercoder_nb.session.store import Session
 
 from ..paper_box import PaperBox
 from ..ui import button, show
@@ -27,7 +27,7 @@ def create_session(workdir: Path, source: str, emit: Emit, *, new: bool) -> Sess
     """Parse ``source`` (in the worker) and reopen its latest session in ``workdir``, or
     start one in a new folder named after the paper when there is none or ``new``."""
     from papercoder_nb.paper import load_paper
-    from papercoder_nb.reopen import latest_session
+    from papercoder_nb.session.reopen import latest_session
 
     def progress(what: str, done: int, total: int) -> None:
         emit(Event("info", "paper", f"{what} {done}/{total}"))
