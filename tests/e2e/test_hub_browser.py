@@ -48,7 +48,6 @@ REASON = "Set by your instructor for the workshop"
 # of the run stops at the architecture (a pre-flight check) or the logic call (a check of
 # what was spent) — either way before any analysis or code.
 TOKENS_PER_DAY = 6000
-SIDE_BY_SIDE_LIMIT_S = 120  # both students, from Run planning to the budget's stop
 OFF_MACHINE = re.compile(r"^https?://(?!127\.0\.0\.1[:/])")  # the browser asks nothing else
 
 
@@ -174,7 +173,6 @@ def test_two_students_on_a_hub(tmp_path: Path) -> None:
     print(f"\nhub: two students replayed the workshop side by side in {side_by_side:.1f} s "
           f"(alice {times['alice']:.1f} s, bob {times['bob']:.1f} s; login, spawn, pull and open: "
           f"alice {times['alice open']:.1f} s, bob {times['bob open']:.1f} s)")
-    assert side_by_side < SIDE_BY_SIDE_LIMIT_S
 
     # Each paid for their own plan; the budget stopped both runs before any analysis or code
     assert fake.requests.count("plan") == len(USERS), fake.requests
