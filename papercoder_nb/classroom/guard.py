@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from ..llm.base import Backend, BackendError, CancelToken, Completion, Request
+from ..llm.base import Backend, BackendError, CancelToken, Completion, Request, Usage
 from ..llm.call import backend_cost
 from ..llm.usage_check import check_usage
 from .ledger import Ledger, Spent
@@ -85,8 +85,6 @@ class ClassroomBackend:
             self._check_usd(request, spent, budget.usd_per_day)
 
     def _check_usd(self, request: Request, spent: Spent, cap: float) -> None:
-        from ..llm.base import Usage
-
         expected = backend_cost(self.inner, Usage(input_tokens=request.estimated_input_tokens(),
                                                   output_tokens=self.expect_output(request)))
         if expected is None:
