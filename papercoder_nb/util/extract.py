@@ -126,18 +126,26 @@ def _json_regions(text: str) -> Iterator[tuple[int, int]]:
     yield 0, len(text)
 
 
-def _json_values(text: str, errors: list[str]) -> Iterator[Any]:
-    """Every JSON value the answer holds, most deliberate first: ``[CONTENT]`` tags, JSON
-    fences, the whole answer; each as written, then its first balanced ``{...}``."""
+def _json_placed(text: str, errors: list[str]) -> Iterator[tuple[Any, int, int]]:
+    """Every JSON value the answer holds with where it is written, most deliberate first:
+    ``[CONTENT]`` tags, JSON fences, the whole answer; each as written, then its first
+    balanced ``{...}``."""
     for a, b in _json_regions(text):
-        cand = text[a:b]
-        for piece in (cand.strip(), _balanced_object(cand)):
+        region = text[a:b]
+        for piece in (region.strip(), _balanced_object(region)):
             if not piece:
                 continue
             try:
-                yield _loads_lenient(piece)
+                value = _loads_lenient(piece)
             except ValueError as e:
                 errors.append(str(e))
+                continue
+            start = a + region.find(piece)
+            yield value, start, start + len(piece)
+
+
+def _json_values(text: str, errors: list[str]) -> Iterator[Any]:
+    return (value for value, _, _ in _json_placed(text, errors))
 
 
 def extract_json(text: str) -> dict[str, Any]:
@@ -154,19 +162,7 @@ def extract_json(text: str) -> dict[str, Any]:
 def json_object_span(text: str) -> tuple[int, int] | None:
     """Where the object ``extract_json`` returns is written in the answer (same search order),
     so a caller can keep what the answer says around it."""
-    for a, b in _json_regions(text):
-        region = text[a:b]
-        for piece in (region.strip(), _balanced_object(region)):
-            if not piece:
-                continue
-            try:
-                value = _loads_lenient(piece)
-            except ValueError:
-                continue
-            if isinstance(value, dict):
-                start = a + region.find(piece)
-                return start, start + len(piece)
-    return None
+    return next(((a, b) for value, a, b in _json_placed(text, []) if isinstance(value, dict)), None)
 
 
 def find_json(text: str) -> Any | None:
