@@ -13,11 +13,12 @@ from .llm.registry import get_backend, register
 from .paper import Paper, PaperError, load_paper
 from .run.runner import Event, Runner, RunResult, StageError
 from .session.store import Session, SessionError
+from .util.errors import PapercoderError
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Backend", "CancelToken", "Completion", "Event", "Paper", "PaperError", "Request", "RunResult",
+    "Backend", "CancelToken", "Completion", "Event", "Paper", "PaperError", "PapercoderError", "Request", "RunResult",
     "Runner", "Session", "SessionError", "StageError", "Usage", "Workbench", "get_backend",
     "load_paper", "register", "__version__",
 ]

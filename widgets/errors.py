@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import html
+
+from papercoder_nb.util.errors import PapercoderError
 from papercoder_nb.util.failures import group_failures
 
-__all__ = ["ADVICE", "advice", "describe", "group_failures"]  # group_failures: the engine's, shared with the CLI
+__all__ = ["ADVICE", "advice", "describe", "group_failures", "hint_of"]  # group_failures: the engine's, shared with the CLI
 
 ADVICE: list[tuple[str, str]] = [
     ("API_KEY is not set", "Pick the <b>local</b> model (no key needed), or set the key in the environment, "
@@ -35,6 +38,13 @@ def advice(message: str) -> str:
 
 
 def describe(error: BaseException) -> str:
+    """The "Problem" text; a ``PapercoderError``'s hint goes to "What to do next" (``hint_of``)."""
     name = type(error).__name__
-    text = str(error) or name
+    text = (error.message if isinstance(error, PapercoderError) and error.hint else str(error)) or name
     return text if name in ("StageError", "BackendError", "SessionError", "PaperError") else f"{name}: {text}"
+
+
+def hint_of(error: BaseException) -> str | None:
+    """A ``PapercoderError``'s hint as "What to do next" (HTML-escaped); None: ``advice`` picks one."""
+    hint = error.hint if isinstance(error, PapercoderError) else None
+    return html.escape(hint) if hint else None

@@ -15,7 +15,7 @@ import ipywidgets as W
 
 from papercoder_nb.run.runner import Event
 
-from .errors import describe
+from .errors import describe, hint_of
 from .report_views import (
     categories_html,
     critiques_html,
@@ -100,7 +100,7 @@ class EvalBox:
 
     def _done(self, item: Finished) -> None:
         if item.error is not None:
-            self.host.show_error(describe(item.error))
+            self.host.show_error(describe(item.error), hint=hint_of(item.error))
             self._say(f"No evaluation: {esc(describe(item.error))}", ok=False)
             return
         self._say(f"Evaluated: the result is saved in <code>{esc(self.host.session.root if self.host.session else '')}/eval/</code>.")

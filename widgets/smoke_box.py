@@ -24,7 +24,7 @@ from papercoder_nb.verify.session_env import install
 from papercoder_nb.verify.smoke import SmokeRefused
 
 from .environment_box import EnvironmentBox
-from .errors import describe
+from .errors import describe, hint_of
 from .findings_view import problems, show_problems
 from .report_views import patch_html, safety_html, smoke_html
 from .ui import box, button, checkbox, html, set_class, show
@@ -190,7 +190,7 @@ class SmokeBox:
             self._say("Nothing ran: high-risk code and no isolation — see the options below.", ok=False)
             return
         if item.error is not None:
-            self.host.show_error(describe(item.error))
+            self.host.show_error(describe(item.error), hint=hint_of(item.error))
             self._say(f"The smoke run could not start: {esc(describe(item.error))}", ok=False)
             return
         self.result = item.result
@@ -218,7 +218,7 @@ class SmokeBox:
 
     def _installed(self, item: Finished) -> None:
         if item.error is not None:
-            self.host.show_error(describe(item.error))
+            self.host.show_error(describe(item.error), hint=hint_of(item.error))
             self._say(f"The install could not run: {esc(describe(item.error))}", ok=False)
             return
         self.result, left = item.result
@@ -310,7 +310,7 @@ class SmokeBox:
             self._say(f"Not applied: {esc(item.error)}.", ok=False)
             return
         if item.error is not None:
-            self.host.show_error(describe(item.error))
+            self.host.show_error(describe(item.error), hint=hint_of(item.error))
             self._say("The repair stopped with an error; see above.", ok=False)
             return
         report: repair.RepairReport = item.result

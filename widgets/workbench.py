@@ -27,7 +27,7 @@ from papercoder_nb.session.writer_lock import busy_by
 
 from . import compat
 from .artifact_view import ArtifactView
-from .errors import describe
+from .errors import describe, hint_of
 from .header import Header
 from .model_box import ModelBox
 from .next_step import Navigator, planned_calls
@@ -156,7 +156,7 @@ class Workbench:
             try:
                 self.open_session(Session.open(folder))
             except Exception as e:
-                self.show_error(describe(e))
+                self.show_error(describe(e), hint=hint_of(e))
             return
 
         def job(_token: CancelToken, emit: Emit) -> Session:
@@ -169,7 +169,7 @@ class Workbench:
         try:
             self.open_session(job(CancelToken(), lambda _e: None))
         except Exception as e:
-            self.show_error(describe(e))
+            self.show_error(describe(e), hint=hint_of(e))
 
     def load_uploaded(self, files: list[tuple[str, bytes]]) -> None:
         if not files:
@@ -196,7 +196,7 @@ class Workbench:
         try:  # a replay starts again from its recording's parsed paper, never a parse of the PDF
             self.open_session(session_from_recording(origin, self.workdir, new=True))
         except Exception as e:
-            self.show_error(describe(e))
+            self.show_error(describe(e), hint=hint_of(e))
 
     def _create_session(self, source: str, emit: Emit) -> Session:
         session = create_session(self.workdir, source, emit, new=self.new_session)
@@ -205,7 +205,7 @@ class Workbench:
 
     def _loaded(self, item: Finished) -> None:
         if item.error is not None:
-            self.show_error(describe(item.error))
+            self.show_error(describe(item.error), hint=hint_of(item.error))
             return
         self.open_session(item.result)
 
@@ -370,7 +370,7 @@ class Workbench:
 
     def _run_finished(self, item: Finished) -> None:
         if item.error is not None:
-            self.show_error(describe(item.error))
+            self.show_error(describe(item.error), hint=hint_of(item.error))
             return
         r: RunResult = item.result
         self.last_result = r
@@ -385,7 +385,7 @@ class Workbench:
         if isinstance(item.error, CancelledError):
             self.run_status.value = "Cancelled — the previous version is unchanged."
         elif item.error is not None:
-            self.show_error(describe(item.error))
+            self.show_error(describe(item.error), hint=hint_of(item.error))
         else:
             self.last_result = item.result
             self.run_status.value = f"Regenerated <code>{esc(self.view.aid)}</code>; the old version is in history (Diff)."

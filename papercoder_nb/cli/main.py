@@ -1,9 +1,9 @@
 """The ``papercoder`` command: one parser, one error handler, for every command.
 
 Each room registers its own commands (``add_commands(subparsers)``) and raises
-``papercoder_nb.util.errors.CliError`` (or an engine error) for a problem the user can fix; the
-handler here turns any failure into a non-zero exit and one line saying what went wrong
-and what to do. Tracebacks are for ``--debug``.
+``papercoder_nb.util.errors.CliError`` (or an engine error; all derive from
+``PapercoderError``) for a problem the user can fix; the handler here turns any failure into a
+non-zero exit and one line saying what went wrong and what to do. Tracebacks are for ``--debug``.
 """
 
 from __future__ import annotations
@@ -17,14 +17,8 @@ from rich.markup import escape
 
 from ..classroom.cli import add_commands as add_class_commands
 from ..evaluate.cli import add_commands as add_eval_commands
-from ..export.repo import ExportError
-from ..llm.base import BackendError
-from ..paper import PaperError
-from ..run.runner import StageError
-from ..session.store import SessionError
-from ..util.errors import CliError
+from ..util.errors import PapercoderError
 from ..verify.cli import add_commands as add_check_commands
-from ..verify.smoke import SmokeRefused
 from ..verify.smoke_cli import add_commands as add_smoke_commands
 from . import generate, review, session
 
@@ -62,9 +56,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _report_error(e: Exception) -> int:
-    """One line naming the problem (and, where known, the fix); no traceback."""
-    known = (CliError, PaperError, SessionError, BackendError, StageError, ExportError, SmokeRefused,
-             ValueError, OSError)
+    """One line naming the problem (and, where known, the fix: a ``PapercoderError``'s hint); no traceback."""
+    # Ours say what to do; a stdlib ValueError/OSError (a bad value, a missing file) names its cause.
+    known = (PapercoderError, ValueError, OSError)
     # One line, whatever the exception carried (a listing of paths becomes a list).
     msg = " ".join(str(e).split()) or type(e).__name__
     if isinstance(e, OSError) and e.errno == errno.ENOSPC:

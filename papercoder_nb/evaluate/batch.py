@@ -33,6 +33,7 @@ import yaml
 
 from ..llm.base import Backend, CancelToken
 from ..session.store import Session, now
+from ..util.errors import PapercoderError
 from ..util.fsutil import atomic_write_json, atomic_write_text
 
 BackendFactory = Callable[[str | None], Backend]
@@ -45,11 +46,11 @@ SUMMARY_COLUMNS = (
 )
 
 
-class ManifestError(ValueError):
+class ManifestError(PapercoderError, ValueError):
     pass
 
 
-class StageFailure(Exception):
+class StageFailure(PapercoderError):
     def __init__(self, stage: str, message: str) -> None:
         super().__init__(message)
         self.stage = stage

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from ..llm.base import Usage
+from ..util.errors import PapercoderError
 from .codebase import Coverage
 from .rubric import RubricReport
 from .static import StaticFacts
@@ -16,7 +17,7 @@ EvalKind = Literal["reference_free", "reference_based", "rubric"]
 FORMAT_VERSION = 1
 
 
-class EvalError(ValueError):
+class EvalError(PapercoderError, ValueError):
     """The evaluation could not produce a result (no valid judge sample, bad input, ...)."""
 
 

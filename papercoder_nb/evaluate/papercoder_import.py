@@ -39,6 +39,7 @@ from ..session.artifacts import (
     parse_config,
 )
 from ..session.store import Session, now
+from ..util.errors import PapercoderError
 from ..util.extract import (
     ExtractError,
     extract_code,
@@ -57,7 +58,7 @@ TEXT_AROUND = "text around the design"
 COMMENTS = "comments in the design"
 
 
-class ImportError_(ValueError):  # noqa: N801 - not the builtin ImportError
+class ImportError_(PapercoderError, ValueError):  # noqa: N801 - not the builtin ImportError
     """The folder is not a PaperCoder output, or nothing in it could be read."""
 
 

@@ -33,6 +33,7 @@ from ..llm.base import (
 )
 from ..llm.call import call_model
 from ..session.store import Session
+from ..util.errors import PapercoderError
 from ..util.extract import ExtractError, extract_json
 from .codebase import CodeFile, allocate, code_tokens, pack_code, rank_files
 from .prompting import SAFETY_MARGIN, SMALL_WINDOW, counter, fit_paper, split_prompt
@@ -40,7 +41,7 @@ from .prompting import SAFETY_MARGIN, SMALL_WINDOW, counter, fit_paper, split_pr
 CATEGORIES = ("Code Development", "Code Execution", "Result Analysis")
 
 
-class RubricError(ValueError):
+class RubricError(PapercoderError, ValueError):
     """The rubric file is unreadable or breaks the format; the message says where."""
 
 

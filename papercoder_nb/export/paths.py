@@ -9,10 +9,12 @@ from __future__ import annotations
 import re
 from pathlib import Path, PurePosixPath
 
+from ..util.errors import PapercoderError
+
 RESERVED_PREFIX = ".papercoder-"  # our manifest and backups
 
 
-class UnsafePathError(ValueError):
+class UnsafePathError(PapercoderError, ValueError):
     """A path that could write outside the export folder."""
 
 

@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..checks.safety import SafetyFlag, scan_code
+from ..util.errors import PapercoderError
 from .bundle import ExportBundle
 from .docs import render_readme, render_reproduce_sh
 from .paths import UnsafePathError, resolve_inside, safe_relpath
@@ -31,7 +32,7 @@ BACKUP_DIR = ".papercoder-backup"
 _EXECUTABLE = {"reproduce.sh"}
 
 
-class ExportError(Exception):
+class ExportError(PapercoderError):
     """The export cannot be written (unsafe path, destination not a folder...)."""
 
 

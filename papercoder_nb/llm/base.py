@@ -20,6 +20,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 from pydantic import BaseModel, Field
 
 from ..paper.tokens import estimate_tokens
+from ..util.errors import PapercoderError
 
 Role = Literal["system", "user", "assistant"]
 TokenCallback = Callable[[str], None]
@@ -101,7 +102,7 @@ class Completion(BaseModel):
     notes: list[str] = Field(default_factory=list)
 
 
-class BackendError(Exception):
+class BackendError(PapercoderError):
     """A model call failed for good; the message says why and what to do."""
 
 

@@ -16,9 +16,10 @@ from ..llm.base import Request, Usage
 from ..llm.call import backend_cost
 from ..llm.pricing import price_for
 from ..llm.typical import expected_output
+from ..util.errors import PapercoderError
 
 
-class StageError(Exception):
+class StageError(PapercoderError):
     """An artifact could not be produced; the session is intact and says why."""
 
 

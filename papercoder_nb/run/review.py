@@ -8,12 +8,13 @@ from __future__ import annotations
 from ..session.graph import statuses
 from ..session.store import Session
 from ..stages import spec_for
+from ..util.errors import PapercoderError
 
 # Later stages parse these artifacts, so an unparsable one must not be approved.
 PARSED_ARTIFACTS = ("architecture", "logic", "config")
 
 
-class ApprovalError(ValueError):
+class ApprovalError(PapercoderError, ValueError):
     """An artifact can't be approved; the message names the problem and the fix."""
 
 

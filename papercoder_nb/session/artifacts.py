@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, Field, StringConstraints, field_validator
 
 from ..util.config_yaml import parse_config  # noqa: F401  (re-exported: the config's first check)
+from ..util.errors import PapercoderError
 from ..util.paths import check_smoke_arg, reserved_name_problem
 
 PLANNING = ("plan", "architecture", "logic", "config")
@@ -38,7 +39,7 @@ MAX_FILES = 100  # sanity caps, not limits a real design meets
 MAX_ITEMS = 200
 
 
-class FileNameError(ValueError):
+class FileNameError(PapercoderError, ValueError):
     pass
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..llm.replay import recorded_models
+from ..util.errors import PapercoderError
 from .credits import answers_by
 from .store import Session, SessionError, read_jsonl
 
@@ -22,7 +23,7 @@ RECORD_HINT = ("record one with `papercoder run PAPER --out DIR --auto-approve -
                "or pick a model instead of replaying")
 
 
-class RecordingError(Exception):
+class RecordingError(PapercoderError):
     """The folder is not a recorded session."""
 
 

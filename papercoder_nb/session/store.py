@@ -25,6 +25,7 @@ from pydantic import BaseModel, Field, model_serializer
 
 from ..llm.base import Usage
 from ..paper import Paper
+from ..util.errors import PapercoderError
 from ..util.fsutil import (
     append_line,
     atomic_write_json,
@@ -39,7 +40,7 @@ FORMAT_VERSION = 1
 Who = Literal["model", "user", "import"]
 
 
-class SessionError(Exception):
+class SessionError(PapercoderError):
     """The session folder is missing, corrupt, or asked for something it can't do."""
 
 

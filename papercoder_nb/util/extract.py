@@ -13,10 +13,12 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from .errors import PapercoderError
+
 _FENCE = re.compile(r"```[ \t]*([\w.+-]*)[^\n]*\n(.*?)(?:```|\Z)", re.S)
 
 
-class ExtractError(ValueError):
+class ExtractError(PapercoderError, ValueError):
     pass
 
 

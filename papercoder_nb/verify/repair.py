@@ -38,6 +38,7 @@ from ..paper.tokens import estimate_tokens
 from ..session.graph import load_logic, statuses, task_files
 from ..session.store import Session, SessionError, now
 from ..stages.context import FULL, PLANNING_TITLES, Prompt, RepoFiles, answers_for, fit_request
+from ..util.errors import PapercoderError
 from ..util.extract import fenced_blocks
 from ..util.pyparse import parse_python
 from ..util.templates import load_prompt, render
@@ -58,7 +59,7 @@ _EDIT_BLOCK = re.compile(
 _FILE_LINE = re.compile(r"^[ \t]*(?:\*\*)?FILE:?(?:\*\*)?[ \t]*`?([\w./-]+\.py)`?[ \t]*$", re.M | re.I)
 
 
-class FixError(ValueError):
+class FixError(PapercoderError, ValueError):
     """The model's answer cannot be applied; nothing was changed."""
 
 

@@ -16,13 +16,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..util.errors import PapercoderError
+
 ENV_DIR = ".venv"
 _PTH = "papercoder-parent.pth"
 
 Run = Callable[[Sequence[str]], subprocess.CompletedProcess]
 
 
-class InstallError(RuntimeError):
+class InstallError(PapercoderError, RuntimeError):
     """The per-session environment could not be created or the install failed."""
 
 

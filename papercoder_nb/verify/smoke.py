@@ -17,10 +17,11 @@ from ..checks.gate import unsandboxed_refusal
 from ..checks.safety import scan_code
 from ..export.bundle import ExportBundle
 from ..export.repo import write_repo
+from ..util.errors import PapercoderError
 from .sandbox import SmokeResult, bwrap_status, smoke_run
 
 
-class SmokeRefused(RuntimeError):
+class SmokeRefused(PapercoderError, RuntimeError):
     """High-risk code would run without isolation and the caller did not allow it."""
 
 

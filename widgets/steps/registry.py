@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TypeVar
 
+from papercoder_nb.util.errors import PapercoderError
+
 from .base import Step, StepHost
 from .evaluate import EvaluateStep
 from .export import ExportStep
@@ -23,14 +25,15 @@ STEP_NAMES: tuple[str, ...] = tuple(t.name for t in STEP_TYPES)
 S = TypeVar("S", bound=Step)
 
 
-class UnknownStep(KeyError):
+class UnknownStep(PapercoderError, KeyError):
     """A step name that is not registered: says which names are (a KeyError quotes its text)."""
 
     def __init__(self, name: str) -> None:
         super().__init__(name)
         self.name = name
 
-    def __str__(self) -> str:
+    @property
+    def message(self) -> str:  # not the KeyError's quoted name
         return f"unknown step {self.name!r}: the steps are {', '.join(STEP_NAMES)}"
 
 
