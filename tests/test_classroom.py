@@ -201,6 +201,33 @@ def test_the_cli_refuses_a_locked_model_before_writing_anything(tmp_path: Path, 
 
 
 # -- the class's server: its turns, and 429s without a herd ---------------------------------
+def test_max_concurrent_keeps_a_kernels_calls_to_the_class_server_in_turn(tmp_path: Path) -> None:
+    import time
+
+    inner, lock, now, most = scripted(), threading.Lock(), [0], [0]
+
+    class Slow:
+        spec, context_window = "openai:class-model", 100_000
+
+        def execute(self, request, on_token=None, cancel=None):
+            with lock:
+                now[0] += 1
+                most[0] = max(most[0], now[0])
+            time.sleep(0.05)
+            with lock:
+                now[0] -= 1
+            return inner.execute(request, on_token, cancel)
+
+    s = ClassSettings(max_concurrent=2, source=tmp_path / "papercoder.toml")
+    guarded_backend = ClassroomBackend(Slow(), s, None, lambda r: 0)
+    threads = [threading.Thread(target=lambda: call_model(guarded_backend, request())) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert 1 <= most[0] <= 2  # six callers, two turns
+
+
 def test_a_429_halves_the_turns_taken_and_answers_give_them_back() -> None:
     t = Throttle()
     for _ in range(4):

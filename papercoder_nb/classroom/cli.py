@@ -74,6 +74,8 @@ def cmd_settings(a: argparse.Namespace) -> int:
             f"${s.budget.usd_per_day:.2f}" if s.budget.usd_per_day else ""]
     if any(caps):
         out.print(escape(f"  daily budget per student: {' and '.join(c for c in caps if c)} (UTC days)"))
+    if s.max_concurrent:
+        out.print(escape(f"  calls in flight per kernel to the class server: at most {s.max_concurrent}"))
     out.print(escape(f"  usage recorded in: {s.usage_folder()}"))
     return 0
 
