@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import ipywidgets as W
 
 from papercoder_nb.llm.registry import DEFAULT_MODELS as PROVIDER_DEFAULTS
+from papercoder_nb.llm.spec import ModelSpec
 
 from .class_note import allowed_note, budget_note, class_settings, locked_note
 from .palette import MUTED
@@ -99,7 +100,7 @@ class ModelBox:
     def set_spec(self, spec: str) -> None:
         if self.settings.is_locked("model") and self.settings.model and not self.fixed:
             spec = self.settings.model  # the engine would refuse anything else
-        provider, _, model = spec.partition(":")
+        provider, model = ModelSpec.parse(spec)
         options = [v for _, v in self.provider.options]
         if provider not in options:
             self.provider.options = [*self.provider.options, (LABELS.get(provider, provider), provider)]

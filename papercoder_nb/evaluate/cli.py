@@ -95,7 +95,7 @@ def _batch_backends(a: argparse.Namespace) -> Any:
     """Backends at ``--base-url`` (for the generation model's provider) with ``--timeout``."""
     if not (a.base_url or a.timeout):
         return None
-    from ..llm.endpoint import provider
+    from ..llm.spec import provider_of as provider
     from ..session.backend import build_backend
 
     def make(spec: str | None) -> Any:

@@ -27,6 +27,7 @@ from .base import (
     Usage,
 )
 from .limits import limits_of
+from .spec import provider_of
 from .usage_check import check_usage
 
 Recorder = Callable[[dict[str, Any]], None]
@@ -161,7 +162,7 @@ def cost_of(spec: str, usage: Usage, price: Any = None) -> float | None:
     try:
         from .pricing import cost
     except ImportError:
-        return 0.0 if spec.split(":")[0] in ("local", "replay", "scripted", "hand-written") else None
+        return 0.0 if provider_of(spec) in ("local", "replay", "scripted", "hand-written") else None
     return cost(spec, usage, price)
 
 

@@ -14,6 +14,7 @@ import re
 from typing import NamedTuple
 
 from .base import Usage
+from .spec import ModelSpec
 
 
 class Price(NamedTuple):
@@ -87,8 +88,8 @@ def _match(table: dict[str, Price], model: str) -> Price | None:
 
 def price_for(spec: str) -> Price | None:
     """The list price for ``provider:model`` (a bare model name searches every table)."""
-    provider, sep, model = spec.partition(":")
-    if not sep and spec not in FREE_PROVIDERS:  # "local" alone is a spec too
+    provider, model = ModelSpec.parse(spec)
+    if ":" not in spec and spec not in FREE_PROVIDERS:  # "local" alone is a spec too
         provider, model = "", spec
     if provider in FREE_PROVIDERS:
         return FREE

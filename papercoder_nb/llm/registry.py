@@ -12,6 +12,7 @@ from importlib.metadata import entry_points
 from typing import Any
 
 from .base import Backend, BackendError
+from .spec import ModelSpec
 
 Factory = Callable[..., Backend]  # factory(model: str, **options) -> Backend
 
@@ -84,7 +85,7 @@ def default_spec(env: dict[str, str] | None = None) -> str:
 def get_backend(spec: str | None = None, **options: Any) -> Backend:
     """A backend for ``provider:model``; ``None`` resolves the default."""
     spec = spec or default_spec()
-    provider, _, model = spec.partition(":")
+    provider, model = ModelSpec.parse(spec)
     _load_plugins()
     factory = _FACTORIES.get(provider)
     if factory is None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from ..llm.limits import ModelLimits, known_limits, limits_of
+from ..llm.spec import ModelSpec
 from ..llm.typical import PLANNING_OUT, SYSTEM
 from ..stages.context import PAPER_SHARE_SMALL, SAFETY_MARGIN, SMALL_WINDOW
 
@@ -21,7 +22,7 @@ TASK = 400  # an analysis call's own instructions
 
 
 def window_of(spec: str) -> int | None:
-    provider, _, model = spec.partition(":")
+    provider, model = ModelSpec.parse(spec)
     if provider == "local":
         return LOCAL_WINDOW
     known = known_limits(model) if model else None
