@@ -39,6 +39,7 @@ from ._sdk import (
     sdk_http_module,
 )
 from .base import (
+    BackendBase,
     BackendError,
     CancelledError,
     CancelToken,
@@ -120,9 +121,7 @@ def build_messages(messages: list[Message]) -> tuple[list[dict[str, Any]], list[
     return system, turns
 
 
-class AnthropicBackend:
-    concurrent = True
-
+class AnthropicBackend(BackendBase):
     def __init__(
         self,
         model: str,

@@ -39,6 +39,7 @@ from ._sdk import (
     sdk_http_module,
 )
 from .base import (
+    BackendBase,
     BackendError,
     CancelledError,
     CancelToken,
@@ -91,9 +92,7 @@ class _StreamCut(RetryableError):
     """The answer stream stopped early (dropped, or closed without a finish reason)."""
 
 
-class OpenAIBackend:
-    concurrent = True
-
+class OpenAIBackend(BackendBase):
     def __init__(
         self,
         model: str,

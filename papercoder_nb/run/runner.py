@@ -28,6 +28,7 @@ from ..llm.base import (
     Message,
     Request,
     Usage,
+    capabilities_of,
 )
 from ..llm.call import Throttle
 from ..llm.continuation import MAX_CONTINUATIONS, continuation_request, stitch
@@ -122,7 +123,7 @@ class Runner:
         self.left_for_review: set[str] = set()  # auto-approve refused (failing checks), run went on
         self.on_event = on_event or (lambda e: None)
         self.cancel = cancel or CancelToken()
-        self.concurrency = max(1, concurrency if getattr(backend, "concurrent", True) else 1)
+        self.concurrency = max(1, concurrency if capabilities_of(backend).concurrent else 1)
         self.prompt_dir = prompt_dir
         self.budget_usd = budget_usd
         # Refuses a dollar budget it can't price before anything runs (see budget.py).
@@ -133,7 +134,7 @@ class Runner:
         self.throttle = Throttle()
         self.paid = PaidAnswers(session.calls())  # answers a killed run paid for
         session.state.model = backend.spec
-        session.state.base_url = str(getattr(backend, "base_url", None) or "")
+        session.state.base_url = str(capabilities_of(backend).base_url or "")
         session.save()
 
     # -- one artifact ----------------------------------------------------------
