@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..llm.providers import info_of
 from ..llm.spec import provider_of
 from ..util.errors import CliError
 from .settings import ClassSettings
@@ -75,7 +76,7 @@ def _choose_model(settings: ClassSettings, asked: str | None, notes: list[str]) 
 def _server_applies(settings: ClassSettings, spec: str) -> bool:
     """The class's server is for the class model's provider (a replay has no server)."""
     provider = provider_of(spec)
-    return provider == provider_of(settings.model or "openai") and provider not in ("replay", "scripted")
+    return provider == provider_of(settings.model or "openai") and info_of(provider).served
 
 
 def _choose_option(settings: ClassSettings, name: str, options: dict[str, str], notes: list[str]) -> None:

@@ -28,7 +28,7 @@ from .base import (
     capabilities_of,
 )
 from .limits import limits_of
-from .spec import provider_of
+from .pricing import cost
 from .usage_check import check_usage
 
 Recorder = Callable[[dict[str, Any]], None]
@@ -160,10 +160,6 @@ def oversize_note(backend: Backend, request: Request, usage: Usage) -> str | Non
 
 def cost_of(spec: str, usage: Usage, price: Any = None) -> float | None:
     """List-price cost in USD (or at ``price``, a user's own); None when the price is unknown."""
-    try:
-        from .pricing import cost
-    except ImportError:
-        return 0.0 if provider_of(spec) in ("local", "replay", "scripted", "hand-written") else None
     return cost(spec, usage, price)
 
 
