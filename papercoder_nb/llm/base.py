@@ -211,18 +211,11 @@ CAPABILITIES: tuple[str, ...] = tuple(Capabilities.__annotations__)
 
 
 class BackendBase(Capabilities):
-    """What a built-in backend inherits: the protocol's facts to set, every capability's default."""
+    """What a built-in backend inherits: every capability's default. It sets the protocol's
+    ``spec`` and ``context_window`` and defines ``execute`` itself."""
 
     spec: str
     context_window: int
-
-    def execute(
-        self,
-        request: Request,
-        on_token: TokenCallback | None = None,
-        cancel: CancelToken | None = None,
-    ) -> Completion:
-        raise NotImplementedError
 
 
 class _Seen(Capabilities):
