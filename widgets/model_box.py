@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as W
 
-from papercoder_nb.llm.registry import DEFAULT_MODELS as PROVIDER_DEFAULTS
+from papercoder_nb.llm.providers import info_of, provider_infos
+from papercoder_nb.llm.spec import ModelSpec
 
 from .class_note import allowed_note, budget_note, class_settings, locked_note
 from .palette import MUTED
@@ -23,34 +24,18 @@ if TYPE_CHECKING:
     from papercoder_nb.llm.base import Backend
     from papercoder_nb.session.store import Session
 
-DEFAULT_MODELS = {"local": "", **PROVIDER_DEFAULTS, "replay": ""}  # the CLI's defaults, from the engine
-# Short enough for the drop-down's fixed width in every front end (a longer one is cut);
-# the details are in the model field's placeholder
-LABELS = {
-    "local": "local — embedded, no key",
-    "anthropic": "anthropic",
-    "openai": "openai or compatible",
-    "replay": "replay — a recording",
-    "scripted": "scripted — canned",
-}
-HINTS = {
-    "local": "empty = embedded SmolLM2-135M, or a .gguf path",
-    "openai": "gpt-4.1-mini, or a served model (OPENAI_BASE_URL)",
-    "replay": "a recorded session folder or its calls.jsonl",
-    "scripted": "canned answers (tests, demos)",
-}
+# Labels, hints and default models are each provider's own (``llm/providers.py``): a label is
+# short enough for the drop-down's fixed width in every front end, the details are in the hint.
 from papercoder_nb.llm.typical import DEFAULT_FILES as ASSUMED_FILES  # noqa: E402  (a guess until the logic design exists)
 
 
 def _providers() -> list[str]:
+    """The providers the picker offers, in the order declared (the built-in ones first)."""
     try:
-        from papercoder_nb.llm.registry import providers
-
-        names = providers()
-    except Exception:
-        names = list(DEFAULT_MODELS)
-    ordered = [p for p in ("local", "anthropic", "openai", "replay") if p in names]
-    return ordered + [p for p in names if p not in ordered and p != "scripted"]
+        infos = provider_infos()
+    except Exception:  # a broken plugin must not take the panel down: the built-in ones still work
+        infos = provider_infos(plugins=False)
+    return [i.name for i in infos if i.listed]
 
 
 def _default_spec() -> str:
@@ -66,7 +51,7 @@ class ModelBox:
     def __init__(self, spec: str | None = None, fixed_backend_spec: str | None = None) -> None:
         self.fixed = fixed_backend_spec
         names = _providers()
-        self.provider = W.Dropdown(options=[(LABELS.get(p, p), p) for p in names], description="Model")
+        self.provider = W.Dropdown(options=[(info_of(p).shown, p) for p in names], description="Model")
         self.provider.add_class("pc-provider")
         self.model = W.Text(placeholder="model name")
         self.model.layout.width = "360px"  # room for the hints (a served model's name can be long too)
@@ -99,13 +84,13 @@ class ModelBox:
     def set_spec(self, spec: str) -> None:
         if self.settings.is_locked("model") and self.settings.model and not self.fixed:
             spec = self.settings.model  # the engine would refuse anything else
-        provider, _, model = spec.partition(":")
+        provider, model = ModelSpec.parse(spec)
         options = [v for _, v in self.provider.options]
         if provider not in options:
-            self.provider.options = [*self.provider.options, (LABELS.get(provider, provider), provider)]
+            self.provider.options = [*self.provider.options, (info_of(provider).shown, provider)]
         self.provider.value = provider
         self.model.value = model
-        self.model.placeholder = HINTS.get(provider, "model name")
+        self.model.placeholder = info_of(provider).hint
 
     @property
     def spec(self) -> str:
@@ -139,8 +124,8 @@ class ModelBox:
         return self._backends[key]
 
     def _provider_changed(self, change: dict) -> None:
-        self.model.value = DEFAULT_MODELS.get(change["new"], "")
-        self.model.placeholder = HINTS.get(change["new"], "model name")
+        info = info_of(change["new"])
+        self.model.value, self.model.placeholder = info.default_model, info.hint
         self.update_keys()
 
     def update_keys(self) -> None:

@@ -15,7 +15,15 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from ..llm.base import Backend, BackendError, CancelToken, Completion, Request, Usage
+from ..llm.base import (
+    Backend,
+    BackendError,
+    CancelToken,
+    Completion,
+    Request,
+    Usage,
+    capabilities_of,
+)
 from ..llm.call import backend_cost
 from ..llm.usage_check import check_usage
 from .ledger import Ledger, Spent
@@ -46,7 +54,7 @@ class ClassroomBackend:
         self.ledger = ledger
         self.expect_output = expect_output
         limit = settings.max_concurrent
-        server = str(getattr(inner, "base_url", "") or inner.spec)
+        server = str(capabilities_of(inner).base_url or inner.spec)
         self._slots = _slots(server, limit) if limit else None
 
     def __getattr__(self, name: str) -> Any:  # spec, context_window, price, limits…: the inner backend's
@@ -106,7 +114,7 @@ class ClassroomBackend:
             return
         # The same credibility check the session's own count gets (a server claiming
         # negative or absurd usage must not empty or fill a student's day).
-        reserve = int(getattr(self.inner, "reasoning_reserve", 0) or 0)
+        reserve = int(capabilities_of(self.inner).reasoning_reserve or 0)
         usage, _ = check_usage(request, completion, reserve)
         self.ledger.record({
             "model": self.inner.spec, "artifact": request.artifact, "kind": request.kind,

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..llm.providers import info_of
+from ..llm.spec import provider_of
 from ..util.errors import CliError
 from .settings import ClassSettings
 
@@ -34,11 +36,10 @@ def _by(settings: ClassSettings) -> str:
 def allowed(settings: ClassSettings, spec: str) -> bool:
     """``spec`` is allowed when listed, or when its provider alone is listed (``replay``)."""
     if settings.replay_only:
-        return spec.partition(":")[0] == "replay"
+        return provider_of(spec) == "replay"
     if not settings.allowed_models:
         return True
-    provider = spec.partition(":")[0]
-    return spec in settings.allowed_models or provider in settings.allowed_models
+    return spec in settings.allowed_models or provider_of(spec) in settings.allowed_models
 
 
 def choose(settings: ClassSettings, asked: str | None, options: dict[str, str] | None = None) -> Choice:
@@ -74,8 +75,8 @@ def _choose_model(settings: ClassSettings, asked: str | None, notes: list[str]) 
 
 def _server_applies(settings: ClassSettings, spec: str) -> bool:
     """The class's server is for the class model's provider (a replay has no server)."""
-    provider = spec.partition(":")[0]
-    return provider == (settings.model or "openai").partition(":")[0] and provider not in ("replay", "scripted")
+    provider = provider_of(spec)
+    return provider == provider_of(settings.model or "openai") and info_of(provider).served
 
 
 def _choose_option(settings: ClassSettings, name: str, options: dict[str, str], notes: list[str]) -> None:

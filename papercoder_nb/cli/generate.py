@@ -11,7 +11,7 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from ..llm.base import CancelledError, CancelToken
+from ..llm.base import CancelledError, CancelToken, capabilities_of
 from ..llm.endpoint import session_base_url
 from ..paper import load_paper
 from ..run.budget import Budget
@@ -79,7 +79,7 @@ def _backend(a: argparse.Namespace, session: Session | None = None) -> Any:
 def _run(session: Session, a: argparse.Namespace, only: list[str] | None = None) -> int:
     backend = _backend(a, session)
     if not a.quiet:
-        _print_estimate(session, backend.spec, getattr(backend, "base_url", None))
+        _print_estimate(session, backend.spec, capabilities_of(backend).base_url)
     progress = Progress(quiet=a.quiet)
     cancel = CancelToken()
     runner = Runner(
@@ -233,7 +233,7 @@ def _create_session(out_dir: Path, paper: Any, a: argparse.Namespace, backend: A
     fresh = not out_dir.exists()
     try:
         session = Session.create(out_dir, paper, a.source, model=backend.spec,
-                                 base_url=str(getattr(backend, "base_url", None) or ""))
+                                 base_url=str(capabilities_of(backend).base_url or ""))
         if a.drop:
             session.set_dropped_sections(a.drop)
         return session

@@ -92,10 +92,9 @@ def show_result(result: Any) -> None:
 
 
 def _batch_backends(a: argparse.Namespace) -> Any:
-    """Backends at ``--base-url`` (for the generation model's provider) with ``--timeout``."""
-    if not (a.base_url or a.timeout):
-        return None
-    from ..llm.endpoint import provider
+    """Backends under the class's rules (``build_backend``), at ``--base-url`` (for the
+    generation model's provider) with ``--timeout``."""
+    from ..llm.spec import provider_of as provider
     from ..session.backend import build_backend
 
     def make(spec: str | None) -> Any:

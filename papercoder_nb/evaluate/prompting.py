@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..llm.base import Backend
+from ..llm.base import Backend, capabilities_of
 from ..paper import Paper
 from ..paper.tokens import estimate_tokens
 from ..util.templates import load_prompt, render
@@ -26,7 +26,7 @@ def split_prompt(name: str, prompt_dir: str | None = None, **values: str) -> tup
 
 def counter(backend: Backend) -> Callable[[str], int]:
     """The backend's own tokenizer when it has one (local models), else the estimate."""
-    return getattr(backend, "count_tokens", None) or estimate_tokens
+    return capabilities_of(backend).count_tokens or estimate_tokens
 
 
 def fit_paper(paper: Paper, budget: int, count: Callable[[str], int]) -> tuple[str, str]:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..util.extract import ExtractError
@@ -39,6 +40,7 @@ from ._sdk import (
     sdk_http_module,
 )
 from .base import (
+    BackendBase,
     BackendError,
     CancelledError,
     CancelToken,
@@ -120,9 +122,53 @@ def build_messages(messages: list[Message]) -> tuple[list[dict[str, Any]], list[
     return system, turns
 
 
-class AnthropicBackend:
-    concurrent = True
+@dataclass
+class _StreamedAnswer:
+    """What the events of one answer stream add up to: its blocks, usage and stop."""
 
+    blocks: dict[int, dict[str, Any]] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+    stop_reason: str | None = None
+    finished: bool = False
+
+    def take(self, event: Any, watch: StallWatch, on_token: TokenCallback | None) -> None:
+        kind = event.type
+        if kind == "message_start":
+            _take_usage(self.counts, event.message.usage)
+        elif kind == "content_block_start":
+            block = event.content_block
+            self.blocks[event.index] = {"type": block.type, "chunks": []}
+            if block.type == "text" and block.text:
+                self.blocks[event.index]["chunks"].append(block.text)
+        elif kind == "content_block_delta":
+            delta = event.delta
+            piece = getattr(delta, "text", None) if delta.type == "text_delta" else None
+            if delta.type == "input_json_delta":
+                piece = delta.partial_json
+            # text, JSON or thinking: progress (pings are not)
+            watch.touch(len(piece or getattr(delta, "thinking", None) or "") or 1)
+            if piece:
+                self.blocks.setdefault(event.index, {"type": "text", "chunks": []})["chunks"].append(piece)
+                if on_token is not None:
+                    on_token(piece)  # partial JSON too: the user sees progress
+        elif kind == "message_delta":
+            self.stop_reason = event.delta.stop_reason or self.stop_reason
+            _take_usage(self.counts, event.usage)
+        elif kind == "message_stop":
+            self.finished = True
+
+    def usage(self) -> Usage:
+        read = self.counts.get("cache_read_input_tokens", 0)
+        written = self.counts.get("cache_creation_input_tokens", 0)
+        return Usage(
+            input_tokens=self.counts.get("input_tokens", 0) + read + written,
+            output_tokens=self.counts.get("output_tokens", 0),
+            cache_read_tokens=read,
+            cache_write_tokens=written,
+        )
+
+
+class AnthropicBackend(BackendBase):
     def __init__(
         self,
         model: str,
@@ -234,40 +280,14 @@ class AnthropicBackend:
             stream = self._open(request)
         except (self._sdk.APIError, self._http.HTTPError) as exc:
             raise self._error(exc) from None
-        blocks: dict[int, dict[str, Any]] = {}
-        counts: dict[str, int] = {}
-        stop_reason: str | None = None
-        finished = False
+        answer = _StreamedAnswer()
         watch = StallWatch(self.stall_seconds, stream.close, request.max_tokens + self.reasoning_reserve)
         try:
             for event in stream:
                 watch.check()
                 if cancel is not None and cancel.cancelled:
                     raise CancelledError(f"{self.spec}: cancelled by the user")
-                kind = event.type
-                if kind == "message_start":
-                    _take_usage(counts, event.message.usage)
-                elif kind == "content_block_start":
-                    block = event.content_block
-                    blocks[event.index] = {"type": block.type, "chunks": []}
-                    if block.type == "text" and block.text:
-                        blocks[event.index]["chunks"].append(block.text)
-                elif kind == "content_block_delta":
-                    delta = event.delta
-                    piece = getattr(delta, "text", None) if delta.type == "text_delta" else None
-                    if delta.type == "input_json_delta":
-                        piece = delta.partial_json
-                    # text, JSON or thinking: progress (pings are not)
-                    watch.touch(len(piece or getattr(delta, "thinking", None) or "") or 1)
-                    if piece:
-                        blocks.setdefault(event.index, {"type": "text", "chunks": []})["chunks"].append(piece)
-                        if on_token is not None:
-                            on_token(piece)  # partial JSON too: the user sees progress
-                elif kind == "message_delta":
-                    stop_reason = event.delta.stop_reason or stop_reason
-                    _take_usage(counts, event.usage)
-                elif kind == "message_stop":
-                    finished = True
+                answer.take(event, watch, on_token)
         except CancelledError:
             raise
         except (self._sdk.APIError, self._http.HTTPError) as exc:
@@ -283,21 +303,14 @@ class AnthropicBackend:
             stream.close()  # on cancel this drops the connection: no more tokens are read
         if watch.fired:
             raise self._stalled(watch)
-        if not finished:
+        if not answer.finished:
             raise RetryableError(f"{self.where}: the stream ended before message_stop")
-        text, parsed = self._answer(request, blocks, self.structured)
+        text, parsed = self._answer(request, answer.blocks, self.structured)
         return Completion(
             text=text,
             parsed=parsed,
-            usage=Usage(
-                input_tokens=counts.get("input_tokens", 0)
-                + counts.get("cache_read_input_tokens", 0)
-                + counts.get("cache_creation_input_tokens", 0),
-                output_tokens=counts.get("output_tokens", 0),
-                cache_read_tokens=counts.get("cache_read_input_tokens", 0),
-                cache_write_tokens=counts.get("cache_creation_input_tokens", 0),
-            ),
-            finish_reason=_FINISH.get(stop_reason or "", stop_reason or "stop"),
+            usage=answer.usage(),
+            finish_reason=_FINISH.get(answer.stop_reason or "", answer.stop_reason or "stop"),
             latency_s=round(time.perf_counter() - started, 4),
             model=self.spec,
         )

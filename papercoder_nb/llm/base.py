@@ -158,12 +158,14 @@ class CancelToken:
 
 @runtime_checkable
 class Backend(Protocol):
-    """A model. ``spec`` is the ``provider:model`` string that made it."""
+    """A model. ``spec`` is the ``provider:model`` string that made it.
+
+    This is all a backend must have; what else the engine reads of it is ``Capabilities``,
+    read through ``capabilities_of`` so an object without them gets their defaults.
+    """
 
     spec: str
     context_window: int
-    # Whether calls may run at the same time (an in-process model may not).
-    concurrent: bool
 
     def execute(
         self,
@@ -171,6 +173,77 @@ class Backend(Protocol):
         on_token: TokenCallback | None = None,
         cancel: CancelToken | None = None,
     ) -> Completion: ...
+
+
+class Capabilities:
+    """Everything the engine reads of a backend besides the protocol, each with its default.
+
+    The built-in backends inherit these (through ``BackendBase``) and set what they know;
+    any other object (a plugin's, a test's, the classroom's wrapper) is read through
+    ``capabilities_of``. Values are read when asked, never copied: a backend may learn its
+    limits late (an OpenAI-compatible server is asked on first use, a replay reads its file).
+    """
+
+    # Calls may run at the same time (an in-process model may not).
+    concurrent: bool = True
+    # ``execute`` takes ``on_progress(read, total)``: prompt tokens read so far.
+    reports_progress: bool = False
+    # The model's own token count of a text; None: the estimate (``paper.tokens``).
+    count_tokens: Callable[[str], int] | None = None
+    # Output tokens it may write (answer and hidden reasoning); None: a share of the window.
+    max_output: int | None = None
+    # Output tokens kept for hidden reasoning: the answer's cap is the rest.
+    reasoning_reserve: int = 0
+    # A small model gets short asks and bounded schemas; None: decided by the window.
+    small_model: bool | None = None
+    # The reasoning effort or thinking level asked for; recorded with every call.
+    reasoning: str | None = None
+    # A stream silent this long is cut (and the progress line comes sooner); None: no limit.
+    stall_seconds: float | None = None
+    # The user's own price (``--price``: a ``pricing.Price``); None: the list price.
+    price: tuple[float, float, float, float] | None = None
+    # The server it talks to, recorded with the session; None: the provider's own.
+    base_url: str | None = None
+    # How errors name the model and its server; None: its spec.
+    where: str | None = None
+
+
+CAPABILITIES: tuple[str, ...] = tuple(Capabilities.__annotations__)
+
+
+class BackendBase(Capabilities):
+    """What a built-in backend inherits: every capability's default. It sets the protocol's
+    ``spec`` and ``context_window`` and defines ``execute`` itself."""
+
+    spec: str
+    context_window: int
+
+
+class _Seen(Capabilities):
+    """Any object's capabilities: its own value where it has one (not None), else the default."""
+
+    def __init__(self, backend: object) -> None:
+        self._backend = backend
+
+
+def _forward(name: str) -> property:
+    default = getattr(Capabilities, name)
+
+    def read(self: _Seen) -> Any:
+        value = getattr(self._backend, name, None)
+        return default if value is None else value
+
+    return property(read)
+
+
+for _name in CAPABILITIES:
+    setattr(_Seen, _name, _forward(_name))
+
+
+def capabilities_of(backend: object) -> Capabilities:
+    """Every capability of ``backend`` with the defaults filled in: the one place the engine
+    reads them. A built-in backend is its own; any other object is read through a view."""
+    return backend if isinstance(backend, Capabilities) else _Seen(backend)
 
 
 def timed(fn: Callable[[], Completion]) -> Completion:

@@ -25,8 +25,10 @@ from .base import (
     RetryableError,
     TokenCallback,
     Usage,
+    capabilities_of,
 )
 from .limits import limits_of
+from .pricing import cost
 from .usage_check import check_usage
 
 Recorder = Callable[[dict[str, Any]], None]
@@ -115,7 +117,7 @@ def retry_delay(attempt: int, retry_after: float | None, base_delay: float, max_
 def _notice_after(backend: Backend) -> float:
     """Seconds of silence before a progress line: 30, or sooner when the backend's own
     stall limit is short (so the line comes before the cut)."""
-    limit = getattr(backend, "stall_seconds", None)
+    limit = capabilities_of(backend).stall_seconds
     return min(30.0, limit / 2) if isinstance(limit, (int, float)) and limit > 0 else 30.0
 
 
@@ -149,7 +151,7 @@ class QuietNotice:
 def oversize_note(backend: Backend, request: Request, usage: Usage) -> str | None:
     """A warning when the server reports far more output than was asked for: a runaway
     answer, or usage that is wrong; either way it is not to be taken silently."""
-    asked = request.max_tokens + int(getattr(backend, "reasoning_reserve", 0) or 0)
+    asked = request.max_tokens + int(capabilities_of(backend).reasoning_reserve or 0)
     if usage.output_tokens <= 2 * asked + 256:
         return None
     return (f"the server reported {usage.output_tokens:,} output tokens for a request of at most "
@@ -158,16 +160,12 @@ def oversize_note(backend: Backend, request: Request, usage: Usage) -> str | Non
 
 def cost_of(spec: str, usage: Usage, price: Any = None) -> float | None:
     """List-price cost in USD (or at ``price``, a user's own); None when the price is unknown."""
-    try:
-        from .pricing import cost
-    except ImportError:
-        return 0.0 if spec.split(":")[0] in ("local", "replay", "scripted", "hand-written") else None
     return cost(spec, usage, price)
 
 
 def backend_cost(backend: Backend, usage: Usage) -> float | None:
     """The cost of a call on this backend, at the price the user gave it if any (--price)."""
-    return cost_of(backend.spec, usage, getattr(backend, "price", None))
+    return cost_of(backend.spec, usage, capabilities_of(backend).price)
 
 
 def call_model(
@@ -189,7 +187,7 @@ def call_model(
     ``on_progress(read, total)``: prompt tokens read, from backends that can tell
     (``reports_progress``); the others take the plain three-argument ``execute``."""
     throttle = throttle or Throttle()
-    extra: dict[str, Any] = {"on_progress": on_progress} if on_progress and getattr(backend, "reports_progress", False) else {}
+    extra: dict[str, Any] = {"on_progress": on_progress} if on_progress and capabilities_of(backend).reports_progress else {}
     attempt = 0
     while True:
         attempt += 1
@@ -230,7 +228,7 @@ def call_model(
 def _check_usage(backend: Backend, request: Request, completion: Completion) -> Usage | None:
     """Replaces usage that cannot be true by an estimate and notes why (and a runaway
     answer's size); returns the usage as reported when it was replaced."""
-    reserve = int(getattr(backend, "reasoning_reserve", 0) or 0)
+    reserve = int(capabilities_of(backend).reasoning_reserve or 0)
     usage, note = check_usage(request, completion, reserve)
     reported = None
     if note:
@@ -270,7 +268,7 @@ def _record(
         # The limits the prompt was sized to: replay needs them to rebuild the same prompts.
         "max_output": limits.max_output,
         "small_model": limits.small,
-        "reasoning": getattr(backend, "reasoning", None),
+        "reasoning": capabilities_of(backend).reasoning,
         "attempt": attempt,
         "latency_s": round(latency, 4),
         "usage": usage.model_dump(),

@@ -10,8 +10,18 @@ from pathlib import Path
 
 from platformdirs import user_config_dir
 
-KEY_VARIABLES = ("ANTHROPIC_API_KEY", "OPENAI_API_KEY")
-SETTINGS = (*KEY_VARIABLES, "PAPERCODER_MODEL", "OPENAI_BASE_URL", "ANTHROPIC_BASE_URL")
+from .providers import provider_infos
+
+
+def key_variables() -> tuple[str, ...]:
+    """The settings that hold a provider's key, as each provider declares."""
+    return tuple(i.key_variable for i in provider_infos() if i.key_variable)
+
+
+def setting_names() -> tuple[str, ...]:
+    """Every setting read here: the providers' keys and servers, and the default model."""
+    servers = tuple(i.base_url_variable for i in provider_infos() if i.base_url_variable)
+    return (*key_variables(), "PAPERCODER_MODEL", *servers)
 
 
 def user_config_path() -> Path:
@@ -36,10 +46,11 @@ def _read_env_file(path: Path) -> dict[str, str]:
 def load_settings(env: dict[str, str] | None = None, cwd: Path | None = None) -> dict[str, str]:
     """Merged settings: environment > ./.env > user config file."""
     env = dict(os.environ if env is None else env)
+    names = setting_names()
     merged = _read_env_file(user_config_path())
     merged.update(_read_env_file((cwd or Path.cwd()) / ".env"))
-    merged.update({k: v for k, v in env.items() if k in SETTINGS and v})
-    return {k: v for k, v in merged.items() if k in SETTINGS}
+    merged.update({k: v for k, v in env.items() if k in names and v})
+    return {k: v for k, v in merged.items() if k in names}
 
 
 def require_key(variable: str) -> str:
@@ -56,4 +67,4 @@ def require_key(variable: str) -> str:
 def key_status() -> dict[str, bool]:
     """Which keys are present (never their values)."""
     settings = load_settings()
-    return {k: bool(settings.get(k)) for k in KEY_VARIABLES}
+    return {k: bool(settings.get(k)) for k in key_variables()}

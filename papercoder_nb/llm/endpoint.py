@@ -8,9 +8,7 @@ could be sent elsewhere. Only the address is recorded, never a key.
 
 from __future__ import annotations
 
-
-def provider(spec: str | None) -> str:
-    return (spec or "").partition(":")[0]
+from .spec import provider_of
 
 
 def session_base_url(recorded_url: str, recorded_model: str, spec: str | None, given: str | None = None) -> str:
@@ -18,6 +16,6 @@ def session_base_url(recorded_url: str, recorded_model: str, spec: str | None, g
     recorded when ``spec`` is of the same provider (another provider's server is never reused)."""
     if given:
         return given
-    if recorded_url and spec and provider(spec) == provider(recorded_model):
+    if recorded_url and spec and provider_of(spec) == provider_of(recorded_model):
         return recorded_url
     return ""

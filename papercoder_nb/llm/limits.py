@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .base import capabilities_of
 from .schema import bound_schema
 
 SMALL_WINDOW = 32_000  # below this a model is treated as small unless told otherwise
@@ -108,9 +109,10 @@ class ModelLimits:
 def limits_of(backend: Any) -> ModelLimits:
     """A backend's limits; backends that predate ``max_output`` get the defaults."""
     window = int(backend.context_window)
-    max_out = int(getattr(backend, "max_output", None) or default_max_output(window))
-    reserve = int(getattr(backend, "reasoning_reserve", 0) or 0)
-    small = getattr(backend, "small_model", None)
+    caps = capabilities_of(backend)
+    max_out = int(caps.max_output or default_max_output(window))
+    reserve = int(caps.reasoning_reserve or 0)
+    small = caps.small_model
     if small is None:
         small = window < SMALL_WINDOW
     answer = max(256, max_out - reserve) if max_out > reserve else max(256, max_out // 2)

@@ -24,6 +24,7 @@ from typing import Any
 
 from ..util.extract import trim_repetition
 from .base import (
+    BackendBase,
     BackendError,
     CancelledError,
     CancelToken,
@@ -69,7 +70,7 @@ def json_grammar(schema: dict[str, Any]) -> str:
     return fixed
 
 
-class LocalBackend:
+class LocalBackend(BackendBase):
     concurrent = False  # one in-process model: calls take turns
     reports_progress = True  # execute takes on_progress: prompt tokens read so far
 

@@ -39,6 +39,7 @@ from ._sdk import (
     sdk_http_module,
 )
 from .base import (
+    BackendBase,
     BackendError,
     CancelledError,
     CancelToken,
@@ -91,9 +92,39 @@ class _StreamCut(RetryableError):
     """The answer stream stopped early (dropped, or closed without a finish reason)."""
 
 
-class OpenAIBackend:
-    concurrent = True
+class _StreamedAnswer:
+    """What the chunks of one answer stream add up to; a runaway answer is cut, not kept."""
 
+    def __init__(self, where: str, max_tokens: int) -> None:
+        self.where, self.max_tokens = where, max_tokens
+        self.pieces: list[str] = []
+        self.size, self.cap = 0, answer_cap(max_tokens)
+        self.finish: str | None = None
+        self.usage: Any = None
+
+    def take(self, chunk: Any, watch: StallWatch, on_token: TokenCallback | None) -> None:
+        if getattr(chunk, "usage", None) is not None:
+            self.usage = chunk.usage
+        for choice in chunk.choices or []:
+            if choice.index != 0:
+                continue
+            piece = choice.delta.content if choice.delta is not None else None
+            if piece:
+                watch.touch(len(piece))
+                self.pieces.append(piece)
+                self.size += len(piece)
+                if self.size > self.cap:  # an endless or runaway answer: cut it, don't grow memory
+                    raise _StreamCut(
+                        f"{self.where}: the answer passed {self.cap:,} characters, far beyond the "
+                        f"{self.max_tokens:,} tokens asked for; cut off"
+                    )
+                if on_token is not None:
+                    on_token(piece)
+            if choice.finish_reason:
+                self.finish = choice.finish_reason
+
+
+class OpenAIBackend(BackendBase):
     def __init__(
         self,
         model: str,
@@ -327,35 +358,14 @@ class OpenAIBackend:
             stream = self._client.chat.completions.create(**self.params(request, mode))
         except (self._sdk.APIError, self._http.HTTPError) as exc:
             raise self._error(exc, request) from None
-        pieces: list[str] = []
-        size, cap = 0, answer_cap(request.max_tokens)
-        finish: str | None = None
-        usage: Any = None
+        answer = _StreamedAnswer(self.where, request.max_tokens)
         watch = StallWatch(self.stall_seconds, stream.close, request.max_tokens + self.reasoning_reserve)
         try:
             for chunk in stream:
                 watch.check()
                 if cancel is not None and cancel.cancelled:
                     raise CancelledError(f"{self.spec}: cancelled by the user")
-                if getattr(chunk, "usage", None) is not None:
-                    usage = chunk.usage
-                for choice in chunk.choices or []:
-                    if choice.index != 0:
-                        continue
-                    piece = choice.delta.content if choice.delta is not None else None
-                    if piece:
-                        watch.touch(len(piece))
-                        pieces.append(piece)
-                        size += len(piece)
-                        if size > cap:  # an endless or runaway answer: cut it, don't grow memory
-                            raise _StreamCut(
-                                f"{self.where}: the answer passed {cap:,} characters, far beyond the "
-                                f"{request.max_tokens:,} tokens asked for; cut off"
-                            )
-                        if on_token is not None:
-                            on_token(piece)
-                    if choice.finish_reason:
-                        finish = choice.finish_reason
+                answer.take(chunk, watch, on_token)
         except CancelledError:
             raise
         except (self._sdk.APIError, self._http.HTTPError) as exc:
@@ -371,14 +381,14 @@ class OpenAIBackend:
             stream.close()  # on cancel this drops the connection: no more tokens are read
         if watch.fired:
             raise self._stalled(watch)
-        if finish is None:  # no choice ever finished: the stream was cut
+        if answer.finish is None:  # no choice ever finished: the stream was cut
             raise _StreamCut(f"{self.where}: the stream ended before the answer finished")
-        text = "".join(pieces)
+        text = "".join(answer.pieces)
         return Completion(
             text=text,
             parsed=self._parse(text, request, mode),
-            usage=self._usage(usage, request, text),
-            finish_reason=_FINISH.get(finish, finish),
+            usage=self._usage(answer.usage, request, text),
+            finish_reason=_FINISH.get(answer.finish, answer.finish),
             latency_s=round(time.perf_counter() - started, 4),
             model=self.spec,
         )

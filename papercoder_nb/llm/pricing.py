@@ -14,6 +14,8 @@ import re
 from typing import NamedTuple
 
 from .base import Usage
+from .providers import info_of
+from .spec import ModelSpec
 
 
 class Price(NamedTuple):
@@ -24,8 +26,13 @@ class Price(NamedTuple):
 
 
 FREE = Price(0.0, 0.0, 0.0, 0.0)
-# In-process, recorded or written by hand (a recording whose answers people wrote): nothing billed.
-FREE_PROVIDERS = ("local", "replay", "scripted", "hand-written")
+# The model name of answers people wrote (a recording's): not a provider, and never billed.
+HAND_WRITTEN = "hand-written"
+
+
+def _free(provider: str) -> bool:
+    """Nothing billed: a provider declared free (in-process, recorded, canned) or people's answers."""
+    return provider == HAND_WRITTEN or info_of(provider).free
 
 
 def _anthropic(inp: float, out: float) -> Price:
@@ -87,10 +94,10 @@ def _match(table: dict[str, Price], model: str) -> Price | None:
 
 def price_for(spec: str) -> Price | None:
     """The list price for ``provider:model`` (a bare model name searches every table)."""
-    provider, sep, model = spec.partition(":")
-    if not sep and spec not in FREE_PROVIDERS:  # "local" alone is a spec too
+    provider, model = ModelSpec.parse(spec)
+    if ":" not in spec and not _free(spec):  # "local" alone is a spec too
         provider, model = "", spec
-    if provider in FREE_PROVIDERS:
+    if _free(provider):
         return FREE
     model = model.strip().lower().rsplit("/", 1)[-1]  # "openai/gpt-4o" style names
     if not model:

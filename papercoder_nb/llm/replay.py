@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .base import BackendError, CancelToken, Completion, Request, TokenCallback, Usage
+from .base import BackendBase, BackendError, CancelToken, Completion, Request, TokenCallback, Usage
 
 
 class ReplayMiss(BackendError):
@@ -22,9 +22,7 @@ class ReplayMiss(BackendError):
     (an edit, an answer, dropped sections, or prompts that changed since it was recorded)."""
 
 
-class ReplayBackend:
-    concurrent = True
-
+class ReplayBackend(BackendBase):
     def __init__(self, model: str, **_: Any) -> None:
         path = Path(model).expanduser()
         if path.is_dir():

@@ -12,14 +12,12 @@ from collections.abc import Callable
 from typing import Any
 
 from ..paper.tokens import estimate_tokens
-from .base import BackendError, CancelToken, Completion, Request, TokenCallback, Usage
+from .base import BackendBase, BackendError, CancelToken, Completion, Request, TokenCallback, Usage
 
 Answer = str | Callable[[Request], str] | BaseException
 
 
-class ScriptedBackend:
-    concurrent = True
-
+class ScriptedBackend(BackendBase):
     def __init__(
         self,
         model: str = "",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from ..llm.base import Backend, CancelToken, Completion, Request, Usage
+from ..llm.base import Backend, CancelToken, Completion, Request, Usage, capabilities_of
 from ..llm.call import Throttle, backend_cost, call_model
 from .progress import ArtifactProgress
 
@@ -39,7 +39,7 @@ class ArtifactCalls:
         self.finish = "stop"
         self.flagged: list[str] = []  # usage far beyond what was asked for
         self.track = ArtifactProgress()
-        self.where = getattr(runner.backend, "where", runner.backend.spec)
+        self.where = capabilities_of(runner.backend).where or runner.backend.spec
 
     def _report(self) -> None:
         if self.track.due():

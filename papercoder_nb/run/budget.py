@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..llm.base import Request, Usage
+from ..llm.base import Request, Usage, capabilities_of
 from ..llm.call import backend_cost
 from ..llm.pricing import price_for
 from ..llm.typical import expected_output
@@ -36,7 +36,7 @@ class Budget:
         self.backend = backend
         self.usd = usd
         self.tokens = tokens
-        if usd is not None and getattr(backend, "price", None) is None and price_for(backend.spec) is None:
+        if usd is not None and capabilities_of(backend).price is None and price_for(backend.spec) is None:
             raise BudgetError(
                 f"--budget is in dollars but the price of {backend.spec} is unknown, so it could never stop "
                 "the run; give the price with --price IN,OUT (USD per million input and output tokens) "

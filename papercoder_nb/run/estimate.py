@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 
 from ..llm.base import Usage
 from ..llm.call import cost_of
+from ..llm.providers import info_of
+from ..llm.spec import provider_of
 from ..llm.typical import ANALYSIS_OUT, CODE_OUT, DEFAULT_FILES, PLANNING_OUT, SYSTEM
 from ..paper import Paper
 from .fit import fit_warnings
-
-CACHING_PROVIDERS = ("anthropic", "openai")
 
 
 @dataclass
@@ -62,7 +62,7 @@ def estimate_run(paper: Paper, spec: str, files: int | None = None, window: int 
     n = files or DEFAULT_FILES
     est = RunEstimate(spec=spec, files=n, files_assumed=files is None)
     est.warnings = fit_warnings(paper.meta.token_estimate or 0, spec, window)
-    caches = spec.split(":")[0] in CACHING_PROVIDERS
+    caches = info_of(provider_of(spec)).caches_prompts
     paper_tokens = paper.meta.token_estimate or 0
     prefix = SYSTEM + paper_tokens
     planning_total = sum(PLANNING_OUT.values())

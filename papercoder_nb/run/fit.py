@@ -13,17 +13,19 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from ..llm.limits import ModelLimits, known_limits, limits_of
+from ..llm.providers import info_of
+from ..llm.spec import ModelSpec
 from ..llm.typical import PLANNING_OUT, SYSTEM
 from ..stages.context import PAPER_SHARE_SMALL, SAFETY_MARGIN, SMALL_WINDOW
 
-LOCAL_WINDOW = 8192  # LocalBackend's default n_ctx
 TASK = 400  # an analysis call's own instructions
 
 
 def window_of(spec: str) -> int | None:
-    provider, _, model = spec.partition(":")
-    if provider == "local":
-        return LOCAL_WINDOW
+    provider, model = ModelSpec.parse(spec)
+    declared = info_of(provider).default_window
+    if declared:
+        return declared
     known = known_limits(model) if model else None
     return known[0] if known else None
 

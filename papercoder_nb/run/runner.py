@@ -12,11 +12,8 @@ the panel queues them for its main-thread drain).
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
-from typing import Literal
 
 from ..checks.hooks import record_check_findings
 from ..llm.base import (
@@ -28,6 +25,7 @@ from ..llm.base import (
     Message,
     Request,
     Usage,
+    capabilities_of,
 )
 from ..llm.call import Throttle
 from ..llm.continuation import MAX_CONTINUATIONS, continuation_request, stitch
@@ -46,59 +44,10 @@ from ..util.templates import load_prompt, render
 from . import review
 from .artifact_calls import ArtifactCalls
 from .budget import Budget, BudgetExceeded, StageError  # the errors live beside the budget
-from .progress import Progress
+from .events import CALL_WEIGHT, STAGES, Event, RunResult, critical_path_rank, stage_of
 
-__all__ = ["BudgetExceeded", "Event", "RunResult", "Runner", "StageError"]
-STAGES = ("planning", "analysis", "coding")
-EventKind = Literal["start", "token", "progress", "done", "error", "waiting", "retry", "info"]
-
-
-@dataclass
-class Event:
-    kind: EventKind
-    artifact: str = ""
-    text: str = ""
-    usage: Usage | None = None
-    cost_usd: float | None = None
-    at: float = field(default_factory=time.monotonic)
-    progress: Progress | None = None  # with "progress" events: phase, elapsed, tokens, rate, ETA
-
-
-@dataclass
-class RunResult:
-    generated: list[str] = field(default_factory=list)
-    failed: dict[str, str] = field(default_factory=dict)
-    waiting_for_approval: list[str] = field(default_factory=list)
-    cancelled: bool = False
-    stopped_at: str | None = None  # the ``until`` stage, when given
-
-    @property
-    def ok(self) -> bool:
-        return not self.failed and not self.cancelled
-
-
-# Relative cost of a call by kind (output size dominates latency): code answers run
-# about twice as long as analyses in the measured PaperCoder run.
-CALL_WEIGHT = {"analysis": 1.0, "code": 2.0}
-
-
-def critical_path_rank(graph: dict) -> dict[str, float]:
-    """Per artifact: its weight plus the longest weighted chain of artifacts that read it."""
-    children: dict[str, list[str]] = {a: [] for a in graph}
-    for aid, node in graph.items():
-        for i in node.inputs:
-            if i in children:
-                children[i].append(aid)
-    rank: dict[str, float] = {}
-    for aid in reversed(list(graph)):  # graph is in topological order
-        w = CALL_WEIGHT.get(aid.split(":")[0], 1.0)
-        rank[aid] = w + max((rank[c] for c in children[aid]), default=0.0)
-    return rank
-
-
-def stage_of(artifact_id: str) -> str:
-    kind = artifact_id.split(":")[0]
-    return "planning" if kind in PLANNING else ("analysis" if kind == "analysis" else "coding")
+__all__ = ["CALL_WEIGHT", "STAGES", "BudgetExceeded", "Event", "RunResult", "Runner", "StageError",
+           "critical_path_rank", "stage_of"]
 
 
 class Runner:
@@ -122,7 +71,7 @@ class Runner:
         self.left_for_review: set[str] = set()  # auto-approve refused (failing checks), run went on
         self.on_event = on_event or (lambda e: None)
         self.cancel = cancel or CancelToken()
-        self.concurrency = max(1, concurrency if getattr(backend, "concurrent", True) else 1)
+        self.concurrency = max(1, concurrency if capabilities_of(backend).concurrent else 1)
         self.prompt_dir = prompt_dir
         self.budget_usd = budget_usd
         # Refuses a dollar budget it can't price before anything runs (see budget.py).
@@ -133,7 +82,7 @@ class Runner:
         self.throttle = Throttle()
         self.paid = PaidAnswers(session.calls())  # answers a killed run paid for
         session.state.model = backend.spec
-        session.state.base_url = str(getattr(backend, "base_url", None) or "")
+        session.state.base_url = str(capabilities_of(backend).base_url or "")
         session.save()
 
     # -- one artifact ----------------------------------------------------------

@@ -18,6 +18,7 @@ import time
 from urllib.parse import urlparse
 
 from ..llm.config import load_settings
+from ..llm.spec import ModelSpec, model_of
 from .fit import window_of
 
 LOOKUP_SECONDS = 3.0  # the whole lookup, both requests, whatever the server does
@@ -31,7 +32,7 @@ _lock = threading.Lock()
 
 def server_to_ask(spec: str, base_url: str | None = None) -> str | None:
     """The custom base URL whose server knows ``spec``'s window, when the table does not."""
-    provider, _, model = spec.partition(":")
+    provider, model = ModelSpec.parse(spec)
     if provider != "openai" or not model or window_of(spec) is not None:
         return None
     url = base_url or load_settings().get("OPENAI_BASE_URL") or ""
@@ -43,7 +44,7 @@ def server_to_ask(spec: str, base_url: str | None = None) -> str | None:
 
 def cached_window(spec: str, url: str) -> tuple[bool, int | None]:
     """(already asked, window): a kept answer, or a recent miss (asked, None)."""
-    key = (url, spec.partition(":")[2])
+    key = (url, model_of(spec))
     with _lock:
         if key in _answers:
             return True, _answers[key]
@@ -60,7 +61,7 @@ def server_window(spec: str, base_url: str | None = None) -> int | None:
     asked, window = cached_window(spec, url)
     if asked:
         return window
-    model = spec.partition(":")[2]
+    model = model_of(spec)
     window = _ask_within(model, url, LOOKUP_SECONDS)
     with _lock:
         if window:

@@ -15,10 +15,10 @@ from ..classroom.policy import choose
 from ..classroom.settings import ClassSettings, load_settings
 from ..llm.base import Backend
 from ..llm.endpoint import session_base_url
+from ..llm.providers import info_of
 from ..llm.registry import default_spec, get_backend
+from ..llm.spec import provider_of
 from ..llm.typical import expected_output
-
-UNPAID = ("replay",)  # recorded answers: nobody pays for them, never counted against a student
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ def build_backend(asked: str | None, options: dict[str, Any] | None = None, *, s
     choice = choose(settings, asked, options)
     spec = choice.spec or default_spec()
     backend = get_backend(spec, **choice.options)
-    if settings.active and spec.partition(":")[0] not in UNPAID:
+    if settings.active and info_of(provider_of(spec)).counted:  # a replay's answers: nobody pays
         ledger = Ledger(settings.usage_folder())
         backend = ClassroomBackend(backend, settings, ledger, lambda r: min(r.max_tokens, expected_output(r.kind)))
     return BuiltBackend(backend, choice.notes)
