@@ -18,7 +18,8 @@ from rich.markup import escape
 from ..checks.safety import SafetyFlag, scan_code
 from ..session.store import Session
 from ..util.errors import CliError
-from .repair import RepairEvent, environment_of, repair_loop, settle_environment, smoke_session
+from .repair import RepairEvent, repair_loop, settle_environment, smoke_session
+from .repair_request import environment_of
 from .sandbox import SmokeResult, bwrap_status
 
 out = Console(highlight=False, soft_wrap=True)
