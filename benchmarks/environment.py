@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from papercoder_nb.session.store import Session  # noqa: E402
-from papercoder_nb.verify.repair import environment_of, smoke_session  # noqa: E402
+from papercoder_nb.verify.repair import smoke_session  # noqa: E402
+from papercoder_nb.verify.repair_request import environment_of  # noqa: E402
 
 EXAMPLE = ROOT / "examples/neural-audio-style-transfer/session"
 MAIN_BODY = "    parser = argparse.ArgumentParser("

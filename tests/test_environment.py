@@ -13,7 +13,9 @@ from repair_helpers import MAIN_PY, UTIL_FIXED, broken_session
 from papercoder_nb.llm.scripted import ScriptedBackend
 from papercoder_nb.verify import session_env
 from papercoder_nb.verify.environment import environment_problems
-from papercoder_nb.verify.repair import EnvironmentFault, propose_fix, repair_loop, smoke_session
+from papercoder_nb.verify.fixes import EnvironmentFault
+from papercoder_nb.verify.repair import repair_loop, smoke_session
+from papercoder_nb.verify.repair_request import propose_fix
 from papercoder_nb.verify.sandbox import FileRecord, SmokeResult
 from papercoder_nb.verify.session_env import InstallResult
 

@@ -10,7 +10,7 @@ from pdf_fixtures import Page, make_pdf, prose, wrap
 
 from papercoder_nb.paper import load_paper
 from papercoder_nb.paper.pdf import load_pdf
-from papercoder_nb.paper.pdf_structure import dehyphen_join
+from papercoder_nb.paper.pdf_blocks import dehyphen_join
 
 PAPERS = Path(__file__).resolve().parents[1].parent / "shared" / "papers"
 

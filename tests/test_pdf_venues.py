@@ -10,7 +10,7 @@ import pytest
 
 from papercoder_nb.paper.model import Paper
 from papercoder_nb.paper.pdf import load_pdf
-from papercoder_nb.paper.pdf_structure import roman_value
+from papercoder_nb.paper.pdf_headings import roman_value
 
 PAPERS = Path(__file__).resolve().parents[1].parent / "shared" / "papers"
 

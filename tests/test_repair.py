@@ -22,20 +22,19 @@ from papercoder_nb.llm.limits import ModelLimits
 from papercoder_nb.llm.scripted import ScriptedBackend
 from papercoder_nb.paper.tokens import estimate_tokens
 from papercoder_nb.session.graph import statuses
-from papercoder_nb.verify.repair import (
-    REPAIRS_LOG,
+from papercoder_nb.verify.fixes import (
     FixError,
-    Target,
     apply_edits,
     apply_fix,
-    build_repair_request,
-    find_target,
     fix_from_answer,
     parse_edits,
+)
+from papercoder_nb.verify.repair import REPAIRS_LOG, repair_loop, repairs, smoke_session
+from papercoder_nb.verify.repair_request import (
+    Target,
+    build_repair_request,
+    find_target,
     propose_fix,
-    repair_loop,
-    repairs,
-    smoke_session,
 )
 from papercoder_nb.verify.sandbox import FileRecord, SmokeResult, bwrap_status
 

@@ -20,7 +20,8 @@ from export_helpers import make_bundle
 from procs import alive
 
 from papercoder_nb.export import FileEntry, write_repo
-from papercoder_nb.verify.sandbox import SmokeResult, bwrap_status, minimal_env, smoke_run
+from papercoder_nb.verify.contained import minimal_env
+from papercoder_nb.verify.sandbox import SmokeResult, bwrap_status, smoke_run
 from papercoder_nb.verify.smoke import smoke_bundle
 
 MAIN_GUARD = 'if __name__ == "__main__":\n    main()\n'

@@ -227,41 +227,15 @@ def run_paper(
     status: dict[str, Any] = {"id": entry.id, "source": entry.source, "gold": entry.gold, "rubric": entry.rubric,
                               "status": "running", "started_at": now(), "stages": {}}
     atomic_write_json(_status_path(out, entry.id), status)
-    stage = "run"
-    session: Session | None = None
+    run = _PaperRun(entry, folder, status, say)
     try:
-        say(entry.id, "run")
-        session = _stage_run(entry, folder, backend, cancel, concurrency)
-        status["stages"]["run"] = {"ok": True}
-        stage = "export"
-        say(entry.id, "export")
-        try:
-            status["stages"]["export"] = {"ok": True, **_stage_export(session, folder)}
-        except ImportError:
-            status["stages"]["export"] = {"ok": None, "skipped": "papercoder_nb.export is not available"}
-        stage = "smoke"
-        if (folder / "repo").is_dir():
-            say(entry.id, "smoke")
-            status["stages"]["smoke"] = _stage_smoke(session, smoke_timeout_s, allow_unsandboxed)
-        stage = "eval"
-        say(entry.id, "eval")
-        result = evaluate_session(session, judge, gold=entry.gold, rubric=entry.rubric, samples=samples,
-                                  cancel=cancel, allow_unsandboxed=allow_unsandboxed)
-        status["stages"]["eval"] = {"ok": True, "kind": result.kind, "score": result.score,
-                                    "valid_samples": result.valid_samples, "samples": result.samples_requested}
-        status["eval"] = result.model_dump(mode="json", include={"kind", "score", "score_scale", "valid_samples",
-                                                                   "samples_requested", "static", "rubric"})
+        run.stages(backend, judge, evaluate_session, cancel=cancel, concurrency=concurrency, samples=samples,
+                   smoke_timeout_s=smoke_timeout_s, allow_unsandboxed=allow_unsandboxed)
         status["status"] = "done"
     except Exception as e:  # one paper's failure is data for the summary, not a crash
-        stage = e.stage if isinstance(e, StageFailure) else stage
-        status["status"] = "failed"
-        status["failed_stage"] = stage
-        status["error"] = (str(e).strip().splitlines() or [type(e).__name__])[0][:500]
-        status["traceback"] = traceback.format_exc()[-4000:]
-        status["stages"][stage] = {"ok": False, "error": status["error"]}
-        say(entry.id, f"failed at {stage}: {status['error']}")
-    if session is not None:
-        st = session.state
+        run.failed(e)
+    if run.session is not None:
+        st = run.session.state
         status["usage"] = st.usage.model_dump()
         status["cost_usd"] = st.cost_usd
     status["finished_at"] = now()
@@ -270,6 +244,52 @@ def run_paper(
     if status["status"] == "done":
         say(entry.id, f"done: score {status['stages']['eval']['score']}")
     return status
+
+
+class _PaperRun:
+    """One paper's stages in order, each noted in ``status``; ``stage`` is the one under way
+    (where a failure happened), ``session`` the paper's session once the run made it."""
+
+    def __init__(self, entry: BatchEntry, folder: Path, status: dict[str, Any], say: EventFn) -> None:
+        self.entry, self.folder, self.status, self.say = entry, folder, status, say
+        self.stage = "run"
+        self.session: Session | None = None
+
+    def stages(self, backend: Backend, judge: Backend, evaluate_session: Callable[..., Any], *, cancel: CancelToken, concurrency: int, samples: int,
+               smoke_timeout_s: float, allow_unsandboxed: bool) -> None:
+        entry, folder, stages, say = self.entry, self.folder, self.status["stages"], self.say
+        say(entry.id, "run")
+        session = self.session = _stage_run(entry, folder, backend, cancel, concurrency)
+        stages["run"] = {"ok": True}
+        self.stage = "export"
+        say(entry.id, "export")
+        try:
+            stages["export"] = {"ok": True, **_stage_export(session, folder)}
+        except ImportError:
+            stages["export"] = {"ok": None, "skipped": "papercoder_nb.export is not available"}
+        self.stage = "smoke"
+        if (folder / "repo").is_dir():
+            say(entry.id, "smoke")
+            stages["smoke"] = _stage_smoke(session, smoke_timeout_s, allow_unsandboxed)
+        self.stage = "eval"
+        say(entry.id, "eval")
+        result = evaluate_session(session, judge, gold=entry.gold, rubric=entry.rubric, samples=samples,
+                                  cancel=cancel, allow_unsandboxed=allow_unsandboxed)
+        stages["eval"] = {"ok": True, "kind": result.kind, "score": result.score,
+                          "valid_samples": result.valid_samples, "samples": result.samples_requested}
+        self.status["eval"] = result.model_dump(mode="json", include={"kind", "score", "score_scale", "valid_samples",
+                                                                       "samples_requested", "static", "rubric"})
+
+    def failed(self, e: Exception) -> None:
+        """Called while ``e`` is handled: the stage it stopped, its first line, the traceback."""
+        status = self.status
+        stage = e.stage if isinstance(e, StageFailure) else self.stage
+        status["status"] = "failed"
+        status["failed_stage"] = stage
+        status["error"] = (str(e).strip().splitlines() or [type(e).__name__])[0][:500]
+        status["traceback"] = traceback.format_exc()[-4000:]
+        status["stages"][stage] = {"ok": False, "error": status["error"]}
+        self.say(self.entry.id, f"failed at {stage}: {status['error']}")
 
 
 # -- the batch --------------------------------------------------------------------------

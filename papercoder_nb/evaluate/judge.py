@@ -10,6 +10,7 @@ Critiques a valid answer gets wrong (unknown severity, no text) are dropped one 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,8 +25,10 @@ from ..llm.base import (
     Part,
     Request,
     Usage,
+    capabilities_of,
 )
 from ..llm.call import call_model, cost_of
+from ..paper.model import Paper
 from ..session.store import Session, now
 from ..util.extract import ExtractError, extract_json
 from .codebase import (
@@ -180,13 +183,7 @@ def build_judge_request(
     ranked_gold = rank_files(gold, context) if gold is not None else None
 
     paper = session.selected_paper()
-    headers = 60  # the section titles this function adds
-    available = window - max_out - SAFETY_MARGIN - count(system) - count(task) - headers
-    if available < 400:
-        raise EvalError(
-            f"the judge's window ({window} tokens) is too small for the judge prompt and "
-            f"{max_out} output tokens; use a model with a larger window or a smaller --max-tokens"
-        )
+    available = _room_for_material(window, max_out, count(system) + count(task))
     needs = {
         "paper": count(paper.to_prompt_text()),
         "code": code_tokens(ranked, count),
@@ -196,16 +193,8 @@ def build_judge_request(
         needs["gold"] = code_tokens(ranked_gold, count)
         shares = {"paper": 0.3, "gold": 0.3, "code": 0.4}
     alloc = allocate(needs, shares, available)
-    paper_text, paper_note = fit_paper(paper, max(100, alloc["paper"]), count)
-    code_text, code_cov = pack_code(ranked, alloc["code"], count, "generated code")
-    parts = [Part(text=f"# The paper\n\n{paper_text}", cache=True)]
-    gold_cov = None
-    if ranked_gold is not None:
-        gold_text, gold_cov = pack_code(ranked_gold, alloc["gold"], count, "official code")
-        parts.append(Part(text=f"\n# The official repository (reference)\n\n{gold_text or '(no files)'}\n", cache=True))
-    label = "generated repository" if gold is not None else "repository"
-    parts.append(Part(text=f"\n# The {label} to review\n\n{code_text or '(no code files)'}\n"))
-    parts.append(Part(text=f"\n# Your task\n\n{task}"))
+    parts, code_cov, gold_cov, paper_note = _judge_parts(paper, ranked, ranked_gold, alloc, count, task,
+                                                         against_gold=gold is not None)
     request = Request(
         messages=[Message.of("system", system), Message(role="user", parts=parts)],
         schema=schema,
@@ -216,6 +205,37 @@ def build_judge_request(
         kind="eval.judge",
     )
     return JudgeRequest(request, code_cov, gold_cov, paper_note)
+
+
+def _room_for_material(window: int, max_out: int, prompt_tokens: int) -> int:
+    """Tokens left for the paper and the code once the prompt and the answer are counted."""
+    headers = 60  # the section titles build_judge_request adds
+    available = window - max_out - SAFETY_MARGIN - prompt_tokens - headers
+    if available < 400:
+        raise EvalError(
+            f"the judge's window ({window} tokens) is too small for the judge prompt and "
+            f"{max_out} output tokens; use a model with a larger window or a smaller --max-tokens"
+        )
+    return available
+
+
+def _judge_parts(
+    paper: Paper, ranked: list[CodeFile], ranked_gold: list[CodeFile] | None, alloc: dict[str, int],
+    count: Callable[[str], int], task: str, *, against_gold: bool,
+) -> tuple[list[Part], Coverage, Coverage | None, str]:
+    """The user message's parts (paper, official code, code to review, task), each cut to
+    its share; with the code's and the official code's coverage and the paper's note."""
+    paper_text, paper_note = fit_paper(paper, max(100, alloc["paper"]), count)
+    code_text, code_cov = pack_code(ranked, alloc["code"], count, "generated code")
+    parts = [Part(text=f"# The paper\n\n{paper_text}", cache=True)]
+    gold_cov = None
+    if ranked_gold is not None:
+        gold_text, gold_cov = pack_code(ranked_gold, alloc["gold"], count, "official code")
+        parts.append(Part(text=f"\n# The official repository (reference)\n\n{gold_text or '(no files)'}\n", cache=True))
+    label = "generated repository" if against_gold else "repository"
+    parts.append(Part(text=f"\n# The {label} to review\n\n{code_text or '(no code files)'}\n"))
+    parts.append(Part(text=f"\n# Your task\n\n{task}"))
+    return parts, code_cov, gold_cov, paper_note
 
 
 # -- running it -------------------------------------------------------------------------
@@ -237,14 +257,7 @@ def judge_session(
     code = session_code(session)
     if not code:
         raise EvalError(f"{session.root} has no code files to evaluate; run the coding stage first")
-    gold_files = None
-    if gold is not None:
-        gold_path = Path(gold)
-        if not gold_path.exists():
-            raise EvalError(f"gold repository {gold_path} not found")
-        gold_files = read_code_dir(gold_path)
-        if not gold_files:
-            raise EvalError(f"gold repository {gold_path} holds no Python files")
+    gold_files = _read_gold(gold)
     temp = temperature if temperature is not None else (0.2 if samples == 1 else 0.8)
     built = build_judge_request(session, backend, code, gold_files, max_tokens=max_tokens,
                                 temperature=temp, prompt_dir=prompt_dir)
@@ -256,45 +269,72 @@ def judge_session(
     )
 
     def one(i: int) -> tuple[SampleResult, list[Critique], Usage]:
-        req = built.request.model_copy(update={"artifact": f"{built.request.artifact}#{i + 1}"})
-        try:
-            c = call_model(backend, req, record=session.log_call, cancel=cancel, max_attempts=max_attempts)
-        except CancelledError:
-            raise
-        except BackendError as e:
-            return SampleResult(index=i, valid=False, error=f"model call failed: {e}"), [], Usage()
-        try:
-            score, crits, dropped = parse_judgement(c.text, c.parsed, i)
-        except ValueError as e:
-            reason = str(e) + (" (the answer hit the output token limit)" if c.finish_reason == "length" else "")
-            return SampleResult(index=i, valid=False, error=reason, finish_reason=c.finish_reason), [], c.usage
-        return (SampleResult(index=i, valid=True, score=score, critiques=len(crits), dropped_critiques=dropped,
-                             finish_reason=c.finish_reason), crits, c.usage)
+        return _judge_sample(session, backend, built.request, i, cancel, max_attempts)
 
-    workers = min(samples, 4) if getattr(backend, "concurrent", True) else 1
+    workers = min(samples, 4) if capabilities_of(backend).concurrent else 1
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="papercoder-judge") as pool:
         outcomes = list(pool.map(one, range(samples)))
-    for sample, crits, usage in outcomes:
-        result.samples.append(sample)
-        result.critiques += crits
-        result.usage = result.usage + usage
-    result.cost_usd = cost_of(backend.spec, result.usage)
-    valid = [s for s in result.samples if s.valid]
-    result.valid_samples = len(valid)
-    result.invalid_samples = samples - len(valid)
-    result.sample_scores = [s.score for s in valid if s.score is not None]
-    if not valid:
-        reasons = "; ".join(f"sample {s.index + 1}: {s.error}" for s in result.samples)
-        raise EvalError(f"no valid judge answer in {samples} sample(s) from {backend.spec} ({reasons})")
-    result.score = round(sum(result.sample_scores) / len(result.sample_scores), 3)
-    rank = {"high": 0, "medium": 1, "low": 2}
-    result.critiques.sort(key=lambda c: (rank[c.severity], c.sample))
-    result.severity_counts = {s: sum(c.severity == s for c in result.critiques) for s in ("high", "medium", "low")}
-    if result.invalid_samples:
-        result.notes.append(f"{result.invalid_samples} of {samples} judge answers were invalid and dropped")
+    _tally(result, outcomes, samples, backend.spec)
     if built.code.truncated:
         result.notes.append(built.code.note)
     if built.gold is not None and built.gold.truncated:
         result.notes.append(built.gold.note)
     result.seconds = round(time.monotonic() - started, 3)
     return result
+
+
+def _read_gold(gold: str | Path | None) -> list[CodeFile] | None:
+    """The official repository's Python files; None without one."""
+    if gold is None:
+        return None
+    gold_path = Path(gold)
+    if not gold_path.exists():
+        raise EvalError(f"gold repository {gold_path} not found")
+    gold_files = read_code_dir(gold_path)
+    if not gold_files:
+        raise EvalError(f"gold repository {gold_path} holds no Python files")
+    return gold_files
+
+
+def _judge_sample(
+    session: Session, backend: Backend, request: Request, i: int, cancel: CancelToken | None, max_attempts: int,
+) -> tuple[SampleResult, list[Critique], Usage]:
+    """Sample ``i``: one judge call and its parsed answer (an invalid one is a result too)."""
+    req = request.model_copy(update={"artifact": f"{request.artifact}#{i + 1}"})
+    try:
+        c = call_model(backend, req, record=session.log_call, cancel=cancel, max_attempts=max_attempts)
+    except CancelledError:
+        raise
+    except BackendError as e:
+        return SampleResult(index=i, valid=False, error=f"model call failed: {e}"), [], Usage()
+    try:
+        score, crits, dropped = parse_judgement(c.text, c.parsed, i)
+    except ValueError as e:
+        reason = str(e) + (" (the answer hit the output token limit)" if c.finish_reason == "length" else "")
+        return SampleResult(index=i, valid=False, error=reason, finish_reason=c.finish_reason), [], c.usage
+    return (SampleResult(index=i, valid=True, score=score, critiques=len(crits), dropped_critiques=dropped,
+                         finish_reason=c.finish_reason), crits, c.usage)
+
+
+def _tally(result: EvalResult, outcomes: list[tuple[SampleResult, list[Critique], Usage]], samples: int,
+           spec: str) -> None:
+    """The samples into ``result``: usage and cost, the mean score of the valid ones, the
+    critiques by severity; no valid sample at all is an error."""
+    for sample, crits, usage in outcomes:
+        result.samples.append(sample)
+        result.critiques += crits
+        result.usage = result.usage + usage
+    result.cost_usd = cost_of(spec, result.usage)
+    valid = [s for s in result.samples if s.valid]
+    result.valid_samples = len(valid)
+    result.invalid_samples = samples - len(valid)
+    result.sample_scores = [s.score for s in valid if s.score is not None]
+    if not valid:
+        reasons = "; ".join(f"sample {s.index + 1}: {s.error}" for s in result.samples)
+        raise EvalError(f"no valid judge answer in {samples} sample(s) from {spec} ({reasons})")
+    result.score = round(sum(result.sample_scores) / len(result.sample_scores), 3)
+    rank = {"high": 0, "medium": 1, "low": 2}
+    result.critiques.sort(key=lambda c: (rank[c.severity], c.sample))
+    result.severity_counts = {s: sum(c.severity == s for c in result.critiques) for s in ("high", "medium", "low")}
+    if result.invalid_samples:
+        result.notes.append(f"{result.invalid_samples} of {samples} judge answers were invalid and dropped")

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -374,47 +375,11 @@ def import_papercoder(
     planning = output_dir / "planning_artifacts"
     if not planning.is_dir():
         raise ImportError_(f"{output_dir} is not a PaperCoder output folder (no planning_artifacts/)")
-    plan_f, arch_f = planning / "1.1_overall_plan.txt", planning / "1.2_arch_design.txt"
-    logic_f, config_f = planning / "1.3_logic_design.txt", planning / "1.4_config.yaml"
-    read = lambda p: p.read_text(encoding="utf-8", errors="replace") if p.is_file() else None  # noqa: E731
-
     # Parse everything before creating the session: a bad folder leaves nothing behind.
-    notes: dict[str, _Notes] = {a: _Notes() for a in ("plan", "architecture", "logic", "config")}
-    general: list[str] = []
-    arch = logic = None
-    arch_text, logic_text = read(arch_f), read(logic_f)
-    if arch_text is not None:
-        try:
-            arch = to_architecture(read_design(arch_text), notes["architecture"])
-        except (ImportError_, ValidationError) as e:
-            general.append(f"architecture not imported: {str(e).splitlines()[0]}")
-    if logic_text is not None:
-        try:
-            logic = to_logic(read_design(logic_text), arch, notes["logic"])
-        except (ImportError_, ValidationError) as e:
-            general.append(f"logic not imported: {str(e).splitlines()[0]}")
-    plan = read(plan_f)
-    config = read(config_f)
-    if config is not None:
-        config = yaml_with_prose(config) if "```" in config else config
-        try:
-            parse_config(config)
-        except ValueError as e:
-            notes["config"].items.append(f"imported as is, but {e}")
-    if plan is None and arch is None and logic is None:
-        raise ImportError_(f"{planning} holds none of 1.1_overall_plan.txt, 1.2_arch_design.txt, 1.3_logic_design.txt")
-
-    paper_path = Path(paper) if paper else _find_paper(output_dir)
-    title_m = re.search(r"^#\s*(?:Reproduction Plan for\s*)?[\"“]?(.+?)[\"”]?\s*(?:\(.*\))?\s*$", plan or "", re.M)
-    title = title_m.group(1).strip() if title_m else output_dir.name
-    if paper_path is not None:
-        the_paper = load_paper(paper_path)
-        paper_note = f"paper: {paper_path}" + ("" if paper else " (found beside the output folder)")
-    else:
-        the_paper = _placeholder_paper(title, output_dir)
-        paper_note = "paper: not found; a placeholder was used (pass --paper PATH to judge against the paper)"
+    read = _PlanningRead(planning)
+    the_paper, paper_path, paper_note = _paper_for(output_dir, paper, read.plan)
     session = Session.create(out, the_paper, paper_path)
-    report = ImportReport(session=Path(out), paper=paper_note, notes=[paper_note, *general])
+    report = ImportReport(session=Path(out), paper=paper_note, notes=[paper_note, *read.general])
 
     def put(aid: str, text: str | None, warnings: list[str], source: str) -> None:
         if text is None:
@@ -426,16 +391,7 @@ def import_papercoder(
         if approve:
             session.approve(aid)
 
-    put("plan", plan, notes["plan"].items, str(plan_f))
-    put("architecture", arch.model_dump_json(indent=2) if arch else None, notes["architecture"].items, str(arch_f))
-    put("logic", logic.model_dump_json(indent=2) if logic else None, notes["logic"].items, str(logic_f))
-    put("config", config, notes["config"].items, str(config_f))
-    files = logic.ordered_files() if logic else (list(arch.file_list) if arch else [])
-    for f in files:
-        put(f"analysis:{f}", read(output_dir / "analyzing_artifacts" / f"{f}_simple_analysis.txt"), [], "")
-    for f in files:
-        code, _ = _find_code(output_dir, Path(repo) if repo else None, f)
-        put(f"code:{f}", code, [], "")
+    files = _put_artifacts(put, read, output_dir, Path(repo) if repo else None)
     report.notes += _stray_analyses(output_dir, files)
     _stamp_input_hashes(session)
     losses = import_losses(output_dir, session)
@@ -445,6 +401,81 @@ def import_papercoder(
     session.state.notes += report.notes
     session.save()
     return report
+
+
+def _read_text(path: Path) -> str | None:
+    return path.read_text(encoding="utf-8", errors="replace") if path.is_file() else None
+
+
+class _PlanningRead:
+    """The run's planning files read and converted, with what each conversion noted; a
+    design that cannot be converted is left out with a note (``general``)."""
+
+    def __init__(self, planning: Path) -> None:
+        self.plan_f, self.arch_f = planning / "1.1_overall_plan.txt", planning / "1.2_arch_design.txt"
+        self.logic_f, self.config_f = planning / "1.3_logic_design.txt", planning / "1.4_config.yaml"
+        self.notes: dict[str, _Notes] = {a: _Notes() for a in ("plan", "architecture", "logic", "config")}
+        self.general: list[str] = []
+        self.arch: Architecture | None = None
+        self.logic: Logic | None = None
+        arch_text, logic_text = _read_text(self.arch_f), _read_text(self.logic_f)
+        if arch_text is not None:
+            try:
+                self.arch = to_architecture(read_design(arch_text), self.notes["architecture"])
+            except (ImportError_, ValidationError) as e:
+                self.general.append(f"architecture not imported: {str(e).splitlines()[0]}")
+        if logic_text is not None:
+            try:
+                self.logic = to_logic(read_design(logic_text), self.arch, self.notes["logic"])
+            except (ImportError_, ValidationError) as e:
+                self.general.append(f"logic not imported: {str(e).splitlines()[0]}")
+        self.plan = _read_text(self.plan_f)
+        self.config = self._config()
+        if self.plan is None and self.arch is None and self.logic is None:
+            raise ImportError_(f"{planning} holds none of 1.1_overall_plan.txt, 1.2_arch_design.txt, 1.3_logic_design.txt")
+
+    def _config(self) -> str | None:
+        config = _read_text(self.config_f)
+        if config is not None:
+            config = yaml_with_prose(config) if "```" in config else config
+            try:
+                parse_config(config)
+            except ValueError as e:
+                self.notes["config"].items.append(f"imported as is, but {e}")
+        return config
+
+
+def _paper_for(output_dir: Path, paper: str | Path | None, plan: str | None) -> tuple[Paper, Path | None, str]:
+    """(the paper, its path, a note on where it came from): ``paper``, else one found beside
+    the output folder, else a placeholder titled from the plan."""
+    paper_path = Path(paper) if paper else _find_paper(output_dir)
+    title_m = re.search(r"^#\s*(?:Reproduction Plan for\s*)?[\"“]?(.+?)[\"”]?\s*(?:\(.*\))?\s*$", plan or "", re.M)
+    title = title_m.group(1).strip() if title_m else output_dir.name
+    if paper_path is not None:
+        the_paper = load_paper(paper_path)
+        paper_note = f"paper: {paper_path}" + ("" if paper else " (found beside the output folder)")
+    else:
+        the_paper = _placeholder_paper(title, output_dir)
+        paper_note = "paper: not found; a placeholder was used (pass --paper PATH to judge against the paper)"
+    return the_paper, paper_path, paper_note
+
+
+def _put_artifacts(put: Callable[[str, str | None, list[str], str], None], read: _PlanningRead,
+                   output_dir: Path, repo: Path | None) -> list[str]:
+    """Every artifact of the run, planning first, then each file's analysis, then its code;
+    the files, in task order."""
+    arch, logic, notes = read.arch, read.logic, read.notes
+    put("plan", read.plan, notes["plan"].items, str(read.plan_f))
+    put("architecture", arch.model_dump_json(indent=2) if arch else None, notes["architecture"].items, str(read.arch_f))
+    put("logic", logic.model_dump_json(indent=2) if logic else None, notes["logic"].items, str(read.logic_f))
+    put("config", read.config, notes["config"].items, str(read.config_f))
+    files = logic.ordered_files() if logic else (list(arch.file_list) if arch else [])
+    for f in files:
+        put(f"analysis:{f}", _read_text(output_dir / "analyzing_artifacts" / f"{f}_simple_analysis.txt"), [], "")
+    for f in files:
+        code, _ = _find_code(output_dir, repo, f)
+        put(f"code:{f}", code, [], "")
+    return files
 
 
 def _stray_analyses(output_dir: Path, files: list[str]) -> list[str]:

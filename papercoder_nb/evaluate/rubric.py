@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from ..llm.base import (
     Part,
     Request,
     Usage,
+    capabilities_of,
 )
 from ..llm.call import call_model
 from ..session.store import Session
@@ -276,36 +278,10 @@ def grade_rubric(
     alloc = allocate(needs, {"paper": 0.4, "code": 0.6}, available)
     # The same paper text in every leaf's prompt: a provider's prefix cache reuses it.
     paper_text, paper_note = fit_paper(paper, max(100, alloc["paper"]), count)
-    notes: set[str] = set()
     usage = Usage()
-
-    def one(leaf: RubricNode) -> tuple[str, Grade, Usage]:
-        ranked = rank_files(code, leaf.requirements + "\n" + context)
-        code_text, cov = pack_code(ranked, alloc["code"], count, "code")
-        notes.add(cov.note)
-        _, task = split_prompt("rubric_leaf", prompt_dir, category=leaf.task_category or "",
-                               requirement=leaf.requirements)
-        parts = [
-            Part(text=f"# The paper\n\n{paper_text}", cache=True),
-            Part(text=f"\n# The repository\n\n{code_text or '(no code files)'}\n{smoke}\n"),
-            Part(text=f"\n# Your task\n\n{task}"),
-        ]
-        req = Request(messages=[Message.of("system", system), Message(role="user", parts=parts)],
-                      schema=leaf_schema(small), schema_name="grade", max_tokens=max_out, temperature=0.0,
-                      artifact=f"eval:rubric:{leaf.id}", kind="eval.rubric")
-        try:
-            c = call_model(backend, req, record=session.log_call, cancel=cancel, max_attempts=max_attempts)
-        except CancelledError:
-            raise
-        except BackendError as e:
-            return leaf.id, (None, "", f"model call failed: {e}"), Usage()
-        try:
-            score, explanation = parse_leaf(c.text, c.parsed)
-        except ValueError as e:
-            return leaf.id, (None, "", str(e)), c.usage
-        return leaf.id, (score, explanation, None), c.usage
-
-    workers = max(1, concurrency) if getattr(backend, "concurrent", True) else 1
+    one = _LeafGrader(session, backend, code, count, system, smoke, context, paper_text, alloc["code"], small,
+                      max_out, prompt_dir, cancel, max_attempts)
+    workers = max(1, concurrency) if capabilities_of(backend).concurrent else 1
     grades: dict[str, Grade] = {}
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="papercoder-rubric") as pool:
         for leaf_id, grade, u in pool.map(one, rubric.leaves()):
@@ -319,5 +295,57 @@ def grade_rubric(
     report = aggregate(rubric, grades)
     report.usage = usage
     report.paper_note = paper_note
-    report.code_note = "; ".join(sorted(notes))
+    report.code_note = "; ".join(sorted(one.notes))
     return report
+
+
+@dataclass
+class _LeafGrader:
+    """Grades one rubric leaf with one model call; what every leaf's prompt shares."""
+
+    session: Session
+    backend: Backend
+    code: list[CodeFile]
+    count: Callable[[str], int]
+    system: str
+    smoke: str
+    context: str
+    paper_text: str
+    code_budget: int
+    small: bool
+    max_out: int
+    prompt_dir: str | None
+    cancel: CancelToken | None
+    max_attempts: int
+    notes: set[str] = field(default_factory=set)  # what the code packing left out, per leaf
+
+    def __call__(self, leaf: RubricNode) -> tuple[str, Grade, Usage]:
+        req = self._request(leaf)
+        try:
+            c = call_model(self.backend, req, record=self.session.log_call, cancel=self.cancel,
+                           max_attempts=self.max_attempts)
+        except CancelledError:
+            raise
+        except BackendError as e:
+            return leaf.id, (None, "", f"model call failed: {e}"), Usage()
+        try:
+            score, explanation = parse_leaf(c.text, c.parsed)
+        except ValueError as e:
+            return leaf.id, (None, "", str(e)), c.usage
+        return leaf.id, (score, explanation, None), c.usage
+
+    def _request(self, leaf: RubricNode) -> Request:
+        """The paper, the code ranked for this leaf's requirement, the smoke run, the task."""
+        ranked = rank_files(self.code, leaf.requirements + "\n" + self.context)
+        code_text, cov = pack_code(ranked, self.code_budget, self.count, "code")
+        self.notes.add(cov.note)
+        _, task = split_prompt("rubric_leaf", self.prompt_dir, category=leaf.task_category or "",
+                               requirement=leaf.requirements)
+        parts = [
+            Part(text=f"# The paper\n\n{self.paper_text}", cache=True),
+            Part(text=f"\n# The repository\n\n{code_text or '(no code files)'}\n{self.smoke}\n"),
+            Part(text=f"\n# Your task\n\n{task}"),
+        ]
+        return Request(messages=[Message.of("system", self.system), Message(role="user", parts=parts)],
+                       schema=leaf_schema(self.small), schema_name="grade", max_tokens=self.max_out,
+                       temperature=0.0, artifact=f"eval:rubric:{leaf.id}", kind="eval.rubric")

@@ -19,7 +19,7 @@ from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from ..checks.safety import scan_code
-from .bundle import ExportBundle
+from .bundle import ExportBundle, FileEntry
 from .docs import entry_args
 from .paths import safe_relpath
 from .requirements import check_requirements, render_requirements
@@ -41,9 +41,22 @@ def build_notebook(bundle: ExportBundle, *, repo_dir: str | None = None) -> Note
     folder = safe_relpath(repo_dir or default_repo_dir(bundle))
     if bundle.entry_point:
         safe_relpath(bundle.entry_point)  # the run cell must not reach outside the folder
-    used: set[str] = set()
+    used: set[str] = set()  # cell ids so far: the cells are made in notebook order
     files = [(safe_relpath(f.path), f) for f in bundle.files]
     code = {rel: f.code for rel, f in files}
+    cells = _intro_cells(bundle, folder, files, used)
+    cells += _file_cells(folder, files, used)
+    cells += _config_cells(bundle, folder, used)
+    cells += _requirements_cells(bundle, folder, code, used)
+    if bundle.entry_point:
+        cells += _smoke_cells(bundle, folder, code, used)
+    return _notebook(bundle, folder, cells)
+
+
+def _intro_cells(
+    bundle: ExportBundle, folder: str, files: list[tuple[str, FileEntry]], used: set[str]
+) -> list[NotebookNode]:
+    """The title, the plan in short, the files' overview and the setup cell."""
     cells = [
         new_markdown_cell(_title(bundle, folder), id=cell_id("title", used=used)),
     ]
@@ -55,6 +68,12 @@ def build_notebook(bundle: ExportBundle, *, repo_dir: str | None = None) -> Note
     cells.append(
         new_code_cell(_setup_source(folder, [r for r, _ in files]), id=cell_id("setup", used=used))
     )
+    return cells
+
+
+def _file_cells(folder: str, files: list[tuple[str, FileEntry]], used: set[str]) -> list[NotebookNode]:
+    """Per file, in task order: what it is (Markdown) and a cell that writes it."""
+    cells: list[NotebookNode] = []
     for n, (rel, entry) in enumerate(files, 1):
         cells.append(
             new_markdown_cell(
@@ -66,48 +85,58 @@ def build_notebook(bundle: ExportBundle, *, repo_dir: str | None = None) -> Note
                 _writefile(folder, rel, entry.code), id=cell_id("file", rel, "code", used=used)
             )
         )
-    if bundle.config_yaml.strip():
-        cells.append(
-            new_markdown_cell(
-                "## `config.yaml`\n\nEvery hyper-parameter and path the paper states, and "
-                "nothing invented. Edit it here, re-run the cell, and re-run the smoke cell.",
-                id=cell_id("config", "md", used=used),
-            )
-        )
-        cells.append(
-            new_code_cell(
-                _writefile(folder, "config.yaml", bundle.config_yaml),
-                id=cell_id("config", "code", used=used),
-            )
-        )
+    return cells
+
+
+def _config_cells(bundle: ExportBundle, folder: str, used: set[str]) -> list[NotebookNode]:
+    """``config.yaml`` explained and written; none without a config."""
+    if not bundle.config_yaml.strip():
+        return []
+    return [
+        new_markdown_cell(
+            "## `config.yaml`\n\nEvery hyper-parameter and path the paper states, and "
+            "nothing invented. Edit it here, re-run the cell, and re-run the smoke cell.",
+            id=cell_id("config", "md", used=used),
+        ),
+        new_code_cell(
+            _writefile(folder, "config.yaml", bundle.config_yaml),
+            id=cell_id("config", "code", used=used),
+        ),
+    ]
+
+
+def _requirements_cells(
+    bundle: ExportBundle, folder: str, code: dict[str, str], used: set[str]
+) -> list[NotebookNode]:
+    """``requirements.txt`` explained and written, and a commented-out ``%pip`` line."""
     requirements = check_requirements(bundle.packages, code)
-    cells.append(
+    return [
         new_markdown_cell(
             "## Requirements\n\nThis notebook installs nothing by itself. If the packages below "
             "are missing, uncomment the `%pip` line (in Colab most are already there).",
             id=cell_id("requirements", "md", used=used),
-        )
-    )
-    cells.append(
+        ),
         new_code_cell(
             _writefile(folder, "requirements.txt", render_requirements(requirements)),
             id=cell_id("requirements", "code", used=used),
-        )
-    )
-    cells.append(
+        ),
         new_code_cell(
             f"# %pip install -r {shlex.quote(folder + '/requirements.txt')}",
             id=cell_id("requirements", "install", used=used),
-        )
-    )
-    if bundle.entry_point:
-        cells.append(
-            new_markdown_cell(_smoke_markdown(bundle, code), id=cell_id("smoke", "md", used=used))
-        )
-        cells.append(
-            new_code_cell(_smoke_source(folder, bundle), id=cell_id("smoke", "run", used=used))
-        )
+        ),
+    ]
 
+
+def _smoke_cells(bundle: ExportBundle, folder: str, code: dict[str, str], used: set[str]) -> list[NotebookNode]:
+    """The smoke run explained, and the cell that runs it."""
+    return [
+        new_markdown_cell(_smoke_markdown(bundle, code), id=cell_id("smoke", "md", used=used)),
+        new_code_cell(_smoke_source(folder, bundle), id=cell_id("smoke", "run", used=used)),
+    ]
+
+
+def _notebook(bundle: ExportBundle, folder: str, cells: list[NotebookNode]) -> NotebookNode:
+    """The cells as a validated v4.5 notebook with the kernel and provenance metadata."""
     nb = new_notebook(cells=cells)
     nb.nbformat, nb.nbformat_minor = 4, 5  # 4.5: the first version with cell ids
     nb.metadata.update(

@@ -185,7 +185,27 @@ def write_repo(
     _refuse_foreign_folder(dest, force)
     dest.mkdir(parents=True, exist_ok=True)
     previous = _load_manifest(dest)
+    targets, to_write, conflicts = _plan_writes(dest, outputs, previous, report)
+    if conflicts and not force:
+        raise ExportConflict(dest, sorted(conflicts))
+    stale = _stale_files(dest, outputs, previous, report)
+    if conflicts:
+        _back_up(dest, conflicts, targets, report)
+    _write_and_remove(dest, outputs, targets, to_write, stale, report)
+    _write_manifest(dest, bundle, outputs)
+    report.user_files = _user_files(dest, set(outputs) | set(report.kept))
+    if make_zip:
+        zpath = Path(zip_path) if zip_path else dest.parent / f"{dest.resolve().name}.zip"
+        _write_zip(zpath, dest.resolve().name, outputs)
+        report.zip_path = str(zpath)
+    return report
 
+
+def _plan_writes(
+    dest: Path, outputs: dict[str, bytes], previous: dict[str, str], report: RepoReport
+) -> tuple[dict[str, Path], list[str], list[str]]:
+    """(each output's path, the outputs to write, those that overwrite a user's edit);
+    outputs already on disk as they are go to ``report.unchanged``."""
     to_write: list[str] = []
     conflicts: list[str] = []
     targets: dict[str, Path] = {}
@@ -208,9 +228,12 @@ def write_repo(
         else:
             conflicts.append(rel)
             to_write.append(rel)
-    if conflicts and not force:
-        raise ExportConflict(dest, sorted(conflicts))
+    return targets, to_write, conflicts
 
+
+def _stale_files(dest: Path, outputs: dict[str, bytes], previous: dict[str, str], report: RepoReport) -> list[str]:
+    """Files of the last export this one no longer holds: ours, untouched since, to remove;
+    a user-edited one goes to ``report.kept``."""
     stale: list[str] = []
     for rel, old_hash in previous.items():
         if rel in outputs:
@@ -221,16 +244,24 @@ def write_repo(
             continue
         if path.is_file():
             (stale if sha256(path.read_bytes()) == old_hash else report.kept).append(rel)
+    return stale
 
-    if conflicts:
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        backup_root = dest / BACKUP_DIR / stamp
-        for rel in sorted(conflicts):
-            copy = backup_root / rel
-            copy.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(targets[rel], copy)  # never a symlink: resolve_inside refuses those
-            report.backed_up.append(f"{rel} -> {copy.relative_to(dest)}")
 
+def _back_up(dest: Path, conflicts: list[str], targets: dict[str, Path], report: RepoReport) -> None:
+    """Copy each user-edited file about to be overwritten into a dated backup folder."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    backup_root = dest / BACKUP_DIR / stamp
+    for rel in sorted(conflicts):
+        copy = backup_root / rel
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(targets[rel], copy)  # never a symlink: resolve_inside refuses those
+        report.backed_up.append(f"{rel} -> {copy.relative_to(dest)}")
+
+
+def _write_and_remove(
+    dest: Path, outputs: dict[str, bytes], targets: dict[str, Path], to_write: list[str], stale: list[str],
+    report: RepoReport,
+) -> None:
     for rel in to_write:
         target = targets[rel]
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -240,14 +271,6 @@ def write_repo(
         resolve_inside(dest, rel).unlink()
         report.removed.append(rel)
         _prune_empty_dirs(dest, rel)
-
-    _write_manifest(dest, bundle, outputs)
-    report.user_files = _user_files(dest, set(outputs) | set(report.kept))
-    if make_zip:
-        zpath = Path(zip_path) if zip_path else dest.parent / f"{dest.resolve().name}.zip"
-        _write_zip(zpath, dest.resolve().name, outputs)
-        report.zip_path = str(zpath)
-    return report
 
 
 def _load_manifest(dest: Path) -> dict[str, str]:

@@ -212,15 +212,7 @@ def to_text(src: str, labels: dict[str, str] | None = None) -> str:
     """A LaTeX fragment (display math and floats already taken out) as plain text.
     Inline math is kept as ``$…$``; \\ref{x} becomes the number ``labels[x]``."""
     labels = labels or {}
-    s = src
-    s = re.sub(r"\\(?:begin|end)\{(?:center|flushleft|flushright|minipage|quote|quotation|small|footnotesize|sloppypar|document|spacing|singlespace|adjustbox|samepage)\}(?:\{[^}]*\})*(?:\[[^\]]*\])?", "\n", s)
-    s = re.sub(r"\\begin\{(?:itemize|enumerate|description)\}(?:\[[^\]]*\])?", "\n", s)
-    s = re.sub(r"\\end\{(?:itemize|enumerate|description)\}", "\n", s)
-    s = re.sub(r"\\item\s*(?:\[([^\]]*)\])?", lambda m: "\n- " + (m.group(1) + " " if m.group(1) else ""), s)
-    s = re.sub(r"\\begin\{(?:theorem|lemma|proposition|corollary|definition|remark|example|assumption|proof|claim|conjecture)\*?\}(?:\[([^\]]*)\])?",
-               lambda m: "\n\n" + (f"({m.group(1)}) " if m.group(1) else ""), s)
-    s = re.sub(r"\\end\{(?:theorem|lemma|proposition|corollary|definition|remark|example|assumption|proof|claim|conjecture)\*?\}", "\n\n", s)
-    s = re.sub(r"\\\(", "$", re.sub(r"\\\)", "$", s))
+    s = _flatten_environments(src)
     out: list[str] = []
     i = 0
     n = len(s)
@@ -271,6 +263,20 @@ def to_text(src: str, labels: dict[str, str] | None = None) -> str:
     return tidy("".join(out))
 
 
+def _flatten_environments(s: str) -> str:
+    """Layout environments dropped, lists as ``- `` items, theorem-like environments as
+    paragraphs (with their optional title), ``\\(…\\)`` as ``$…$``."""
+    s = re.sub(r"\\(?:begin|end)\{(?:center|flushleft|flushright|minipage|quote|quotation|small|footnotesize|sloppypar|document|spacing|singlespace|adjustbox|samepage)\}(?:\{[^}]*\})*(?:\[[^\]]*\])?", "\n", s)
+    s = re.sub(r"\\begin\{(?:itemize|enumerate|description)\}(?:\[[^\]]*\])?", "\n", s)
+    s = re.sub(r"\\end\{(?:itemize|enumerate|description)\}", "\n", s)
+    s = re.sub(r"\\item\s*(?:\[([^\]]*)\])?", lambda m: "\n- " + (m.group(1) + " " if m.group(1) else ""), s)
+    s = re.sub(r"\\begin\{(?:theorem|lemma|proposition|corollary|definition|remark|example|assumption|proof|claim|conjecture)\*?\}(?:\[([^\]]*)\])?",
+               lambda m: "\n\n" + (f"({m.group(1)}) " if m.group(1) else ""), s)
+    s = re.sub(r"\\end\{(?:theorem|lemma|proposition|corollary|definition|remark|example|assumption|proof|claim|conjecture)\*?\}", "\n\n", s)
+    s = re.sub(r"\\\(", "$", re.sub(r"\\\)", "$", s))
+    return s
+
+
 def _control_symbol(s: str, j: int, ch: str, out: list[str]) -> int:
     """A one-character command (accent, \\\\, escaped symbol) ending at ``j``; the next index."""
     if ch in _ACCENT:
@@ -299,13 +305,44 @@ def _command(s: str, j: int, name: str, labels: dict[str, str], out: list[str]) 
         if a:
             out.append(unicodedata.normalize("NFC", a.group(1) + _ACCENT[name]))
             return j + a.end()
+    k = _linking_command(s, j, name, full, labels, out)
+    if k is not None:
+        return k
+    if name in _DROP_WITH_ARG:
+        return _drop_with_args(s, j, name)
+    if name in ("textcolor", "colorbox"):
+        g = group(s, j)
+        if g:
+            j = g[1]
+    # unknown or formatting command: skip options, keep the text of the argument
+    k = j
+    o = group(s, k, "[", "]") if name not in ("item",) else None
+    if o is not None and name not in _KEEP_ARG:
+        k = o[1]
+    g = group(s, k)
+    if g is not None and (name in _KEEP_ARG or not _is_switch(name)):
+        out.append(to_text(g[0], labels))
+        return g[1]
+    if s[j : j + 1] == " " and out and not out[-1].endswith(" "):
+        out.append(" ")  # a switch like \bf eats no space the text needs
+    return j
+
+
+def _skip_options(s: str, k: int) -> int:
+    """The index after any ``[…]`` options at ``k``."""
+    while True:
+        o = group(s, k, "[", "]")
+        if o is None:
+            break
+        k = o[1]
+    return k
+
+
+def _linking_command(s: str, j: int, name: str, full: str, labels: dict[str, str], out: list[str]) -> int | None:
+    """A citation (``[keys]``), a reference (the label's number), a footnote or a link
+    (its text); the next index, or None when ``name`` is none of these or has no argument."""
     if _CITE.match(full):
-        k = j
-        while True:  # optional [pre][post]
-            o = group(s, k, "[", "]")
-            if o is None:
-                break
-            k = o[1]
+        k = _skip_options(s, j)  # optional [pre][post]
         g = group(s, k)
         if g:
             keys = ", ".join(x.strip() for x in g[0].split(","))
@@ -327,36 +364,19 @@ def _command(s: str, j: int, name: str, labels: dict[str, str], out: list[str]) 
         if g1 and g2:
             out.append(to_text(g2[0], labels))
             return g2[1]
-    if name in _DROP_WITH_ARG:
-        k = j
-        while True:
-            o = group(s, k, "[", "]")
-            if o is None:
-                break
-            k = o[1]
-        g = group(s, k)
-        if g and name not in ("vskip",):
-            k = g[1]
-            if name in ("definecolor", "newtheorem", "setlength", "addtolength", "setcounter", "raisebox", "resizebox", "scalebox", "captionsetup", "textcolor", "newenvironment"):
-                while (g2 := group(s, k)) is not None:
-                    k = g2[1]
-        return k
-    if name in ("textcolor", "colorbox"):
-        g = group(s, j)
-        if g:
-            j = g[1]
-    # unknown or formatting command: skip options, keep the text of the argument
-    k = j
-    o = group(s, k, "[", "]") if name not in ("item",) else None
-    if o is not None and name not in _KEEP_ARG:
-        k = o[1]
+    return None
+
+
+def _drop_with_args(s: str, j: int, name: str) -> int:
+    """A command dropped with its options and argument (some with every following one)."""
+    k = _skip_options(s, j)
     g = group(s, k)
-    if g is not None and (name in _KEEP_ARG or not _is_switch(name)):
-        out.append(to_text(g[0], labels))
-        return g[1]
-    if s[j : j + 1] == " " and out and not out[-1].endswith(" "):
-        out.append(" ")  # a switch like \bf eats no space the text needs
-    return j
+    if g and name not in ("vskip",):
+        k = g[1]
+        if name in ("definecolor", "newtheorem", "setlength", "addtolength", "setcounter", "raisebox", "resizebox", "scalebox", "captionsetup", "textcolor", "newenvironment"):
+            while (g2 := group(s, k)) is not None:
+                k = g2[1]
+    return k
 
 
 def _is_switch(name: str) -> bool:

@@ -18,6 +18,26 @@ _DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$|\\\[(.+?)\\\]", re.S)
 
 
 def parse_markdown(text: str, source: str = "", sha256: str = "", source_type: str = "markdown") -> Paper:
+    title, abstract_lines, sections, preamble = _read_lines(text)
+    abstract_lines = _place_preamble("\n".join(preamble).strip(), sections, abstract_lines)
+    for s in sections:
+        s.text = s.text.strip()
+    assign_section_ids(sections)
+    paper = Paper(
+        title=title or (Path(source).stem if source else "Untitled paper"),
+        abstract="\n".join(abstract_lines).strip(),
+        sections=sections,
+        equations=_display_equations(sections),
+        meta=PaperMeta(source_type=source_type, source=source, sha256=sha256),
+    )
+    if not sections:
+        paper.meta.warnings.append("no sections found: the text has no '#' headings")
+    return paper.finalize()
+
+
+def _read_lines(text: str) -> tuple[str, list[str], list[Section], list[str]]:
+    """(title, abstract lines, sections with their text, lines before the first section);
+    a ``#`` inside a fenced code block is not a heading."""
     title = ""
     abstract_lines: list[str] = []
     sections: list[Section] = []
@@ -57,7 +77,12 @@ def parse_markdown(text: str, source: str = "", sha256: str = "", source_type: s
             preamble.append(line)
         else:
             current.text += line + "\n"
-    pre = "\n".join(preamble).strip()
+    return title, abstract_lines, sections, preamble
+
+
+def _place_preamble(pre: str, sections: list[Section], abstract_lines: list[str]) -> list[str]:
+    """Text before the first heading: the only section, else the abstract when there is
+    none, else a front-matter section; returns the abstract's lines."""
     if pre:
         if not sections and not abstract_lines:
             sections.append(Section(id="", title="Text", text=pre))
@@ -65,21 +90,13 @@ def parse_markdown(text: str, source: str = "", sha256: str = "", source_type: s
             abstract_lines = [pre]
         else:
             sections.insert(0, Section(id="", title="Front matter", text=pre, kind="front"))
-    for s in sections:
-        s.text = s.text.strip()
-    assign_section_ids(sections)
+    return abstract_lines
+
+
+def _display_equations(sections: list[Section]) -> list[Equation]:
     equations = []
     for s in sections:
         for m in _DISPLAY_MATH.finditer(s.text):
             tex = (m.group(1) or m.group(2)).strip()
             equations.append(Equation(id=f"eq{len(equations) + 1}", section_id=s.id, latex=tex, text=tex))
-    paper = Paper(
-        title=title or (Path(source).stem if source else "Untitled paper"),
-        abstract="\n".join(abstract_lines).strip(),
-        sections=sections,
-        equations=equations,
-        meta=PaperMeta(source_type=source_type, source=source, sha256=sha256),
-    )
-    if not sections:
-        paper.meta.warnings.append("no sections found: the text has no '#' headings")
-    return paper.finalize()
+    return equations

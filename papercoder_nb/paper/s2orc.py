@@ -41,15 +41,48 @@ def parse_s2orc(data: dict[str, Any], source: str = "", sha256: str = "") -> Pap
         )
     parse = data["pdf_parse"]
     title = _NOTICE.sub("", str(data.get("title") or "")).strip()
+    authors = _authors(data)
+    abstract = "\n\n".join(p.get("text", "") for p in parse.get("abstract") or []) or str(
+        data.get("abstract") or ""
+    )
+    sections, equations, lost_math, cited_in = _sections(parse)
+    figures, tables = _floats(parse, cited_in)
+    references = [
+        Reference(id=key, text=(b.get("raw_text") or b.get("title") or "").strip(), title=b.get("title"))
+        for key, b in _ref_entries(parse.get("bib_entries"))
+    ]
+    paper = Paper(
+        title=title or str(data.get("paper_id") or "Untitled paper"),
+        authors=authors,
+        abstract=abstract.strip(),
+        sections=sections,
+        equations=equations,
+        figures=figures,
+        tables=tables,
+        references=references,
+        meta=PaperMeta(source_type="s2orc", source=source, sha256=sha256),
+    )
+    if lost_math:
+        paper.meta.warnings.append(
+            f"{lost_math} equations were lost by GROBID (the JSON keeps only 'EQUATION'); "
+            "load the PDF or LaTeX source to keep the math"
+        )
+    return paper.finalize()
+
+
+def _authors(data: dict[str, Any]) -> list[str]:
     authors = []
     for a in data.get("authors") or []:
         if isinstance(a, dict):
             name = " ".join(x for x in [a.get("first", ""), *a.get("middle", []), a.get("last", "")] if x)
             if name:
                 authors.append(name)
-    abstract = "\n\n".join(p.get("text", "") for p in parse.get("abstract") or []) or str(
-        data.get("abstract") or ""
-    )
+    return authors
+
+
+def _sections(parse: dict[str, Any]) -> tuple[list[Section], list[Equation], int, dict[str, str]]:
+    """(sections, equations, how many formulas GROBID lost, table key → the id of the
+    section that first cites it): consecutive paragraphs of one section make one."""
     sections: list[Section] = []
     equations: list[Equation] = []
     lost_math = 0
@@ -74,7 +107,10 @@ def parse_s2orc(data: dict[str, Any], source: str = "", sha256: str = "") -> Pap
     for s in sections:
         s.text = s.text.strip()
     assign_section_ids(sections)
-    cited_in = {k: sec.id for k, sec in cited_in.items()}
+    return sections, equations, lost_math, {k: sec.id for k, sec in cited_in.items()}
+
+
+def _floats(parse: dict[str, Any], cited_in: dict[str, str]) -> tuple[list[Figure], list[Table]]:
     figures: list[Figure] = []
     tables: list[Table] = []
     for key, entry in _ref_entries(parse.get("ref_entries")):
@@ -84,27 +120,7 @@ def parse_s2orc(data: dict[str, Any], source: str = "", sha256: str = "") -> Pap
                                 rows=html_table_rows(entry.get("content") or "")))
         else:
             figures.append(Figure(id=key, caption=caption, number=entry.get("fig_num")))
-    references = [
-        Reference(id=key, text=(b.get("raw_text") or b.get("title") or "").strip(), title=b.get("title"))
-        for key, b in _ref_entries(parse.get("bib_entries"))
-    ]
-    paper = Paper(
-        title=title or str(data.get("paper_id") or "Untitled paper"),
-        authors=authors,
-        abstract=abstract.strip(),
-        sections=sections,
-        equations=equations,
-        figures=figures,
-        tables=tables,
-        references=references,
-        meta=PaperMeta(source_type="s2orc", source=source, sha256=sha256),
-    )
-    if lost_math:
-        paper.meta.warnings.append(
-            f"{lost_math} equations were lost by GROBID (the JSON keeps only 'EQUATION'); "
-            "load the PDF or LaTeX source to keep the math"
-        )
-    return paper.finalize()
+    return figures, tables
 
 
 def _ref_entries(entries: Any) -> list[tuple[str, dict[str, Any]]]:

@@ -19,18 +19,19 @@ Generated code is untrusted (a paper can carry prompt injection), so a smoke run
   times out; as root the cgroup is emptied too. Where bubblewrap is missing or cannot create namespaces
   (some containers), the run still happens but the result says plainly that the network
   and the file system are not isolated.
+
+The ``bwrap`` command lives in ``bwrap``; one contained subprocess (environment, limits,
+supervisor) in ``contained``; this module copies, compiles, imports and runs.
 """
 
 from __future__ import annotations
 
 import ast
-import functools
 import json
 import os
 import re
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -40,23 +41,13 @@ from pathlib import Path
 
 from ..checks.tracebacks import deepest_repo_frame, last_error_line
 from ..util.pyparse import compile_python, parse_python
-from .proclimit import ProcessLimit
+from .bwrap import bwrap_status
+from .contained import LIMITS_SUPPORTED, CommandRunner
 
-try:
-    import resource
-except ImportError:  # not on Windows: limits cannot be set there
-    resource = None  # type: ignore[assignment]
-
-SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSW|CREDENTIAL|AUTH|COOKIE|SESSION", re.I)
-_PASSTHROUGH = ("CUDA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES", "TZ")
-_SANDBOX_ROOT = "/sandbox"  # where the temp dir appears inside bubblewrap
-_TAIL_CHARS = 8000
 _MEMORY_PATTERN = re.compile(
     r"MemoryError|Cannot allocate memory|std::bad_alloc|Unable to allocate|out of memory",
     re.I,
 )
-_REAPER = Path(__file__).with_name("reaper.py")  # the supervisor every command runs under
-_STOP_GRACE_S = 15.0  # the supervisor's own cleanup gives up after 10 s
 _IGNORED_DIRS = {".git", ".venv", "venv", "__pycache__", ".papercoder-backup", ".ipynb_checkpoints"}
 
 
@@ -143,293 +134,6 @@ class SmokeResult:
         return json.dumps(self.to_dict(), indent=2)
 
 
-# -- isolation ------------------------------------------------------------------------
-
-
-@functools.lru_cache(maxsize=8)
-def _python_roots(python: str) -> tuple[str, ...]:
-    """Directories the interpreter needs (prefixes of the venv and its base install)."""
-    code = "import sys,json;print(json.dumps([sys.prefix,sys.base_prefix,sys.exec_prefix]))"
-    roots = {str(Path(python).resolve().parent.parent), str(Path(python).absolute().parent.parent)}
-    try:
-        out = subprocess.run(
-            [python, "-S", "-c", code],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            env={"PATH": "/usr/bin:/bin"},
-        )
-        roots.update(json.loads(out.stdout))
-    except (OSError, ValueError, subprocess.SubprocessError):
-        pass
-    for root in list(roots):  # with -S a venv's prefix is its base; the venv is its folder
-        roots.update(_pth_site_dirs(root))
-    # Drop roots already covered by /usr or by another root.
-    keep = sorted(r for r in roots if r and r != "/" and not r.startswith("/usr/") and os.path.isdir(r))
-    return tuple(r for r in keep if not any(r != o and r.startswith(o + "/") for o in keep))
-
-
-def _pth_site_dirs(prefix: str) -> set[str]:
-    """site-packages folders a venv's .pth files add (a session venv seeing its parent's).
-
-    Read, not run (-S above): installed packages' .pth code never runs outside the
-    sandbox, and only site-packages count, never e.g. an editable install's source tree.
-    """
-    found: set[str] = set()
-    for pth in Path(prefix).glob("lib*/python*/site-packages/*.pth"):
-        for line in pth.read_text(encoding="utf-8", errors="replace").splitlines():
-            line = line.strip()
-            if os.path.isabs(line) and line.endswith(("site-packages", "dist-packages")):
-                found.add(line)
-    return found
-
-
-def _bwrap_command(work: Path, python: str, *, network: bool) -> list[str]:
-    cmd = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session"]
-    if network:
-        cmd.append("--share-net")
-    cmd += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
-    for top in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
-        p = Path(top)
-        if p.is_symlink():
-            cmd += ["--symlink", os.readlink(top), top]
-        elif p.is_dir():
-            cmd += ["--ro-bind", top, top]
-    for etc in (
-        "ld.so.cache",
-        "ld.so.conf",
-        "ld.so.conf.d",
-        "alternatives",
-        "localtime",
-        "ssl",
-        "ca-certificates",
-        "fonts",
-    ):
-        cmd += ["--ro-bind-try", f"/etc/{etc}", f"/etc/{etc}"]
-    if network:
-        cmd += [
-            "--ro-bind-try",
-            "/etc/resolv.conf",
-            "/etc/resolv.conf",
-            "--ro-bind-try",
-            "/etc/hosts",
-            "/etc/hosts",
-        ]
-    for root in _python_roots(python):
-        cmd += ["--ro-bind", root, root]
-    # The host's user list is not shown: a passwd/group naming only the run's user
-    # (getpass.getuser() and ~ still work).
-    for name, path in _identity_files(work).items():
-        cmd += ["--ro-bind", str(path), f"/etc/{name}"]
-    cmd += ["--bind", str(work), _SANDBOX_ROOT, "--chdir", f"{_SANDBOX_ROOT}/repo"]
-    return cmd
-
-
-def _identity_files(work: Path) -> dict[str, Path]:
-    uid, gid = (os.getuid(), os.getgid()) if hasattr(os, "getuid") else (1000, 1000)
-    folder = work / ".etc"
-    folder.mkdir(exist_ok=True)
-    files = {"passwd": f"sandbox:x:{uid}:{gid}:smoke run:{_SANDBOX_ROOT}/home:/usr/sbin/nologin\n",
-             "group": f"sandbox:x:{gid}:\n"}
-    for name, text in files.items():
-        (folder / name).write_text(text)
-    return {name: folder / name for name in files}
-
-
-@functools.lru_cache(maxsize=8)
-def bwrap_status(python: str = sys.executable) -> tuple[bool, str]:
-    """Whether bubblewrap can run ``python`` here, and why not. Probed once per python."""
-    if shutil.which("bwrap") is None:
-        return False, "bwrap not installed"
-    with tempfile.TemporaryDirectory(prefix="papercoder-probe-") as tmp:
-        work = Path(tmp)
-        (work / "repo").mkdir()
-        cmd = _bwrap_command(work, python, network=False) + [python, "-S", "-c", "pass"]
-        try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
-        except (OSError, subprocess.SubprocessError) as exc:
-            return False, f"bwrap failed to start: {exc}"
-    if proc.returncode != 0:
-        reason = (proc.stderr.strip().splitlines() or [f"exit code {proc.returncode}"])[-1]
-        return False, f"bwrap cannot create a sandbox here ({reason})"
-    return True, "bubblewrap"
-
-
-# -- environment and limits -----------------------------------------------------------
-
-
-def minimal_env(
-    *, home: str, tmp: str, repo: str, python: str, extra: dict[str, str] | None = None
-) -> dict[str, str]:
-    """An environment built from scratch: nothing secret can leak by inheritance."""
-    env = {
-        "PATH": os.pathsep.join([str(Path(python).parent), "/usr/local/bin", "/usr/bin", "/bin"]),
-        "HOME": home,
-        "TMPDIR": tmp,
-        "XDG_CACHE_HOME": f"{home}/.cache",
-        "LANG": "C.UTF-8",
-        "LC_ALL": "C.UTF-8",
-        "PYTHONHASHSEED": "0",
-        "PYTHONUNBUFFERED": "1",
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "PYTHONNOUSERSITE": "1",
-        "PYTHONPATH": repo,
-        "MPLBACKEND": "Agg",
-        "OMP_NUM_THREADS": "1",
-        # Libraries that phone home: tell them not to.
-        "HF_HUB_OFFLINE": "1",
-        "TRANSFORMERS_OFFLINE": "1",
-        "HF_DATASETS_OFFLINE": "1",
-        "WANDB_MODE": "disabled",
-    }
-    for name in _PASSTHROUGH:
-        if name in os.environ:
-            env[name] = os.environ[name]
-    for name, value in (extra or {}).items():
-        if SECRET_NAME.search(name):
-            raise ValueError(f"refusing to pass {name!r} into a smoke run: it looks like a secret")
-        env[name] = value
-    return env
-
-
-def _limits(memory_mb: int, file_mb: int, processes: ProcessLimit | None = None):
-    """preexec_fn: runs in the child before exec, so the limits bind bwrap and the code."""
-
-    def apply() -> None:
-        if processes is not None:
-            processes.apply()
-        limits = [
-            (resource.RLIMIT_AS, memory_mb * 1024 * 1024),
-            (resource.RLIMIT_FSIZE, file_mb * 1024 * 1024),
-            (resource.RLIMIT_CORE, 0),
-        ]
-        for kind, value in limits:
-            try:
-                resource.setrlimit(kind, (value, value))
-            except (ValueError, OSError):
-                pass  # e.g. macOS refuses RLIMIT_AS; smoke_run notes it off Linux
-
-    return apply
-
-
-@dataclass
-class _Proc:
-    returncode: int | None
-    stdout: str
-    stderr: str
-    timed_out: bool
-    duration_s: float
-
-
-class _Runner:
-    """Runs one command at a time inside the chosen containment."""
-
-    def __init__(
-        self,
-        work: Path,
-        python: str,
-        *,
-        use_bwrap: bool,
-        network: bool,
-        timeout_s: float,
-        memory_mb: int,
-        file_mb: int,
-        extra_env: dict[str, str] | None,
-    ) -> None:
-        self.work = work
-        self.python = python
-        self.use_bwrap = use_bwrap
-        self.network = network
-        self.timeout_s = timeout_s
-        self.memory_mb = memory_mb
-        self.file_mb = file_mb
-        root = _SANDBOX_ROOT if use_bwrap else str(work)
-        self.repo_root = f"{root}/repo"
-        self.env = minimal_env(
-            home=f"{root}/home",
-            tmp="/tmp" if use_bwrap else f"{root}/tmp",
-            repo=self.repo_root,
-            python=python,
-            extra=extra_env,
-        )
-        self.logs = Path(tempfile.mkdtemp(prefix="papercoder-logs-"))  # outside the sandbox
-        self.counter = 0
-        self.processes = ProcessLimit()
-
-    def run(self, argv: list[str]) -> _Proc:
-        self.counter += 1
-        out_path = self.logs / f"{self.counter}.out"
-        err_path = self.logs / f"{self.counter}.err"
-        cmd = [self.python, "-s", *argv]
-        if self.use_bwrap:
-            cmd = _bwrap_command(self.work, self.python, network=self.network) + cmd
-        cmd = _supervised(cmd, self.python)
-        start = time.monotonic()
-        timed_out = False
-        with open(out_path, "wb") as out, open(err_path, "wb") as err:
-            proc = subprocess.Popen(
-                cmd,
-                cwd=self.work / "repo",
-                env=self.env,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=err,
-                start_new_session=True,
-                preexec_fn=_limits(self.memory_mb, self.file_mb, self.processes) if resource else None,
-            )
-            try:
-                proc.wait(timeout=self.timeout_s)
-            except subprocess.TimeoutExpired:
-                timed_out = True
-            finally:
-                _stop_supervisor(proc)  # it kills everything below it, wherever it went
-                _kill_group(proc)  # the group too, should the supervisor be gone
-                self.processes.kill_all()  # and, as root, the cgroup
-        return _Proc(
-            proc.returncode, _tail(out_path), _tail(err_path), timed_out, time.monotonic() - start
-        )
-
-    def close(self) -> None:
-        self.processes.close()
-        shutil.rmtree(self.logs, ignore_errors=True)
-
-
-def _supervised(cmd: list[str], python: str) -> list[str]:
-    """On Linux, start ``cmd`` under ``reaper.py``: no process it starts outlives it."""
-    if not sys.platform.startswith("linux"):
-        return cmd
-    # -I -S: the supervisor imports only the standard library, nothing from any venv.
-    return [sys.executable or python, "-I", "-S", str(_REAPER), str(os.getpid()), "--", *cmd]
-
-
-def _stop_supervisor(proc: subprocess.Popen) -> None:
-    """SIGTERM the supervisor (it kills and reaps what is below it), then wait for it."""
-    if proc.poll() is not None or not sys.platform.startswith("linux"):
-        return
-    try:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=_STOP_GRACE_S)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        pass  # the group kill follows
-
-
-def _kill_group(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    proc.wait()
-
-
-def _tail(path: Path, limit: int = _TAIL_CHARS) -> str:
-    with open(path, "rb") as fh:
-        fh.seek(0, os.SEEK_END)
-        size = fh.tell()
-        fh.seek(max(0, size - limit))
-        data = fh.read()
-    text = data.decode("utf-8", "replace")
-    return text if size <= limit else "…" + text
-
 
 # -- the smoke run --------------------------------------------------------------------
 
@@ -468,7 +172,7 @@ def smoke_run(
         skipped = _copy_repo(repo_dir, work / "repo")
         if skipped:
             result.notes.append("not copied (symlinks): " + ", ".join(skipped))
-        runner = _Runner(
+        runner = CommandRunner(
             work,
             python,
             use_bwrap=use_bwrap,
@@ -503,7 +207,7 @@ def _isolation(result: SmokeResult, python: str, use_bwrap: bool | None, network
         result.notes.append("network allowed by request")
     elif not use_bwrap:
         result.notes.append(f"network not isolated: bubblewrap unavailable ({reason})")
-    if resource is None or not sys.platform.startswith("linux"):
+    if not LIMITS_SUPPORTED or not sys.platform.startswith("linux"):
         result.notes.append(f"memory and file-size limits may not be enforced on {sys.platform}")
     if not use_bwrap:
         result.notes.append(
@@ -548,7 +252,7 @@ def _has_main_guard(tree: ast.Module) -> bool:
     return any(isinstance(node, ast.If) and "__name__" in ast.dump(node.test) for node in tree.body)
 
 
-def _check_files(repo: Path, entry_point: str | None, runner: _Runner, result: SmokeResult) -> None:
+def _check_files(repo: Path, entry_point: str | None, runner: CommandRunner, result: SmokeResult) -> None:
     entry = Path(entry_point).as_posix() if entry_point else None
     for path in sorted(repo.rglob("*.py")):
         rel = path.relative_to(repo).as_posix()
@@ -584,7 +288,7 @@ def _check_files(repo: Path, entry_point: str | None, runner: _Runner, result: S
 
 
 def _run_entry(
-    repo: Path, entry_point: str, args: list[str], runner: _Runner, result: SmokeResult
+    repo: Path, entry_point: str, args: list[str], runner: CommandRunner, result: SmokeResult
 ) -> None:
     if not (repo / entry_point).is_file():
         result.ran = False

@@ -18,7 +18,8 @@ from rich.markup import escape
 from ..checks.safety import SafetyFlag, scan_code
 from ..session.store import Session
 from ..util.errors import CliError
-from .repair import RepairEvent, environment_of, repair_loop, settle_environment, smoke_session
+from .repair import RepairEvent, repair_loop, settle_environment, smoke_session
+from .repair_request import environment_of
 from .sandbox import SmokeResult, bwrap_status
 
 out = Console(highlight=False, soft_wrap=True)
@@ -214,11 +215,12 @@ def ask_tty(prompt: str = "apply the change to {file}? [y/N] ") -> Callable[[str
 def _backend_spec(a: argparse.Namespace, session: Session) -> str | None:
     """--model, else the session's model when it names a backend (not e.g. 'hand-written')."""
     from ..llm.registry import providers
+    from ..llm.spec import provider_of
 
     if a.model:
         return a.model
     spec = session.state.model
-    return spec if spec and spec.partition(":")[0] in providers() else None
+    return spec if spec and provider_of(spec) in providers() else None
 
 
 def cmd_repair(a: argparse.Namespace) -> int:

@@ -31,7 +31,9 @@ from papercoder_nb import Runner, Session, load_paper
 from papercoder_nb.evaluate import evaluate_session
 from papercoder_nb.llm.base import Request
 from papercoder_nb.llm.scripted import ScriptedBackend
-from papercoder_nb.verify.repair import apply_fix, propose_fix, smoke_session
+from papercoder_nb.verify.fixes import apply_fix
+from papercoder_nb.verify.repair import smoke_session
+from papercoder_nb.verify.repair_request import propose_fix
 
 pytestmark = pytest.mark.browser
 
