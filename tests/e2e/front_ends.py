@@ -248,7 +248,13 @@ def run_again(page, app: str) -> None:
     """Run every cell again, as a user would, and wait until the new panel replaced the old one."""
     page.evaluate("document.querySelectorAll('.pc-panel').forEach(e => e.dataset.old = '1')")
     run_all_cells(page, app)
-    page.wait_for_function(NEW_PANEL, timeout=60_000)
+    try:
+        page.wait_for_function(NEW_PANEL, timeout=60_000)
+    except Exception:  # noqa: BLE001 - once, as in run_opened_notebook: seen in JupyterLab, Notebook 7
+        # and 6.5 under load (CI): the cells ran again but no new panel appeared within 60 s
+        print(f"run_again[{app}]: no new panel after 60 s; running the cells once more", flush=True)
+        run_all_cells(page, app)
+        page.wait_for_function(NEW_PANEL, timeout=60_000)
 
 
 def restart_kernel(page, app: str) -> None:
