@@ -252,7 +252,10 @@ def run_again(page, app: str) -> None:
         page.wait_for_function(NEW_PANEL, timeout=60_000)
     except Exception:  # noqa: BLE001 - once, as in run_opened_notebook: seen in JupyterLab, Notebook 7
         # and 6.5 under load (CI): the cells ran again but no new panel appeared within 60 s
-        print(f"run_again[{app}]: no new panel after 60 s; running the cells once more", flush=True)
+        shown = page.evaluate("() => [...document.querySelectorAll('.jp-OutputArea-output, .output_area')]"
+                              ".map(e => e.innerText.slice(0, 300)).join(' | ')")
+        print(f"run_again[{app}]: no new panel after 60 s (outputs: {shown[:1500]!r}); running the cells once more",
+              flush=True)
         run_all_cells(page, app)
         page.wait_for_function(NEW_PANEL, timeout=60_000)
 
