@@ -11,7 +11,12 @@ code=0
   --out "$out/session" --model local --auto-approve --repo "$out/repo" || code=$?
 [ -f "$out/session/session.json" ] && .venv/bin/papercoder status "$out/session"
 echo "session:    $out/session"
-echo "repository: $out/repo"
+if [ -d "$out/repo" ]; then
+  echo "repository: $out/repo"
+else  # exported only when the run got to code (exit 0 or 3): never name a folder that is not there
+  echo "repository: none — the run stopped before the code (see the status above); fix or regenerate the failed" \
+       "artifacts, then: .venv/bin/papercoder resume $out/session --auto-approve && .venv/bin/papercoder export $out/session --repo $out/repo"
+fi
 if [ "$code" -eq 3 ]; then
   # The toy model's code usually fails its checks: the pipeline ran, a reviewer has work.
   echo "example: the run finished; the toy model left artifacts for review (exit 3, see status above)" >&2
