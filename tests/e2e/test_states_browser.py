@@ -331,8 +331,13 @@ def edit_in_panel(lab: Lab, page, change: str) -> None:
     page.wait_for_selector(".pc-panel .pc-unsaved", state="detached")
 
 
-def options(page, css: str) -> list[str]:
-    """A dropdown's labels as shown (ipywidgets draws their spaces as no-break spaces)."""
+def options(page, css: str, count: int | None = None) -> list[str]:
+    """A dropdown's labels as shown (ipywidgets draws their spaces as no-break spaces), once
+    ``count`` are drawn: a front end may draw the count's text before the options (seen with
+    ipywidgets 7 in classic Notebook)."""
+    if count is not None:
+        page.wait_for_function(f"() => document.querySelectorAll('.pc-panel {css} select option').length === {count}",
+                               timeout=15_000)
     return page.locator(f".pc-panel {css} select option").all_inner_texts()
 
 
@@ -357,8 +362,8 @@ def test_history_lists_diffs_and_restores_versions(lab: Lab) -> None:
         # Every version, newest first, with who, which model and when
         page.locator(".pc-panel .pc-mode button", has_text="Diff").first.click()
         wait_text(page, ".pc-history-count", "3 version(s)")
-        labels = options(page, ".pc-history-from")
-        assert len(labels) == 3 and labels == options(page, ".pc-history-to"), labels
+        labels = options(page, ".pc-history-from", count=3)
+        assert len(labels) == 3 and labels == options(page, ".pc-history-to", count=3), labels
         for label, (n, who) in zip(labels, ((3, "you"), (2, "you"), (1, MODEL)), strict=True):
             assert re.fullmatch(rf"v{n} · {re.escape(who)} · {WHEN}", plain(label)), labels
 
@@ -382,7 +387,7 @@ def test_history_lists_diffs_and_restores_versions(lab: Lab) -> None:
         log = [json.loads(line) for line in (session / "history" / "log.jsonl").read_text().splitlines() if line.strip()]
         mine = [e for e in log if e.get("artifact") == "plan"]
         assert [e["version"] for e in mine] == [1, 2, 3, 4] and mine[-1]["by"] == "user"
-        assert re.fullmatch(rf"v4 · you · {WHEN}", plain(options(page, ".pc-history-to")[0]))
+        assert re.fullmatch(rf"v4 · you · {WHEN}", plain(options(page, ".pc-history-to", count=4)[0]))
         wait_text(page, ".pc-message", "Restored v2")
         shot(lab, page, "history-restored")
 
