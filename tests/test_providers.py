@@ -92,7 +92,6 @@ def test_a_plugin_provider_works_end_to_end_with_its_one_registration(
 
 
 def test_the_panels_model_box_lists_a_plugin_provider_with_its_label(echo_plugin: None) -> None:
-    pytest.importorskip("ipywidgets")
     from papercoder_nb.widgets.model_box import ModelBox
 
     box = ModelBox("echo:large")
